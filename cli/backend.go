@@ -1,0 +1,123 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/helio-linux/helio/emulator"
+	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/hidraw"
+	"github.com/helio-linux/helio/sensors"
+	"github.com/helio-linux/helio/transport"
+	"github.com/helio-linux/helio/unifying"
+)
+
+// newBackend is replaced in tests to hand the CLI an emulator they drive.
+var newBackend = func(spec string) (transport.Backend, error) {
+	switch {
+	case spec == "hidraw":
+		return hidraw.Backend{}, nil
+	case spec == "sim" || strings.HasPrefix(spec, "sim:"):
+		b, err := emulator.OpenBackend(spec, nil)
+		if err != nil {
+			return nil, exitf(ExitUsage, "%v", err)
+		}
+		return b, nil
+	}
+	return nil, exitf(ExitUsage, "unknown backend %q (have hidraw, sim, sim:NAME, sim:FILE.json)", spec)
+}
+
+// openedReceiver is a receiver opened for a command, with its devices.
+type openedReceiver struct {
+	info     transport.Info
+	conn     *hidpp.Conn
+	receiver *unifying.Receiver
+	devices  []*unifying.Device
+	err      error // why the devices could not all be listed
+}
+
+// session opens every receiver of the chosen backend and lists their
+// devices. Close releases them and saves the device cache.
+type session struct {
+	a         *app
+	backend   transport.Backend
+	receivers []*openedReceiver
+	cache     *unifying.FileCache
+}
+
+func (a *app) open(ctx context.Context) (*session, error) {
+	b, err := newBackend(a.g.backend)
+	if err != nil {
+		return nil, err
+	}
+	s := &session{a: a, backend: b}
+	if !a.g.noCache {
+		if path, err := unifying.DefaultCachePath(); err == nil {
+			s.cache = unifying.OpenFileCache(path)
+			if w := s.cache.Warning(); w != nil {
+				a.log.Warn(w.Error())
+			}
+		}
+	}
+	infos, err := b.Receivers()
+	if err != nil {
+		return nil, fmt.Errorf("find receivers: %w", err)
+	}
+	if len(infos) == 0 {
+		hint := ""
+		if b.Name() == "hidraw" {
+			hint = " in /sys/class/hidraw; plug one in, or try the emulated one: helio --backend sim " + "query"
+		}
+		return nil, exitf(ExitNoReceiver, "no Logitech receiver found%s", hint)
+	}
+	var cache unifying.Cache
+	if s.cache != nil {
+		cache = s.cache
+	}
+	for _, info := range infos {
+		t, err := b.Open(info)
+		if err != nil {
+			s.Close()
+			var pe *hidraw.PermissionError
+			if errors.As(err, &pe) {
+				return nil, &exitError{code: ExitPermission, err: err}
+			}
+			return nil, fmt.Errorf("open %s: %w", info, err)
+		}
+		c := hidpp.NewConn(t, &hidpp.Opts{DeviceTimeout: a.g.deviceTimeout, Logger: a.log})
+		or := &openedReceiver{info: info, conn: c}
+		s.receivers = append(s.receivers, or)
+		if or.receiver, err = unifying.Open(ctx, c); err != nil {
+			s.Close()
+			return nil, err
+		}
+		or.devices, or.err = or.receiver.Devices(ctx, cache)
+	}
+	return s, nil
+}
+
+// read takes a reading of every device of every receiver.
+func (s *session) read(ctx context.Context) [][]sensors.Reading {
+	out := make([][]sensors.Reading, len(s.receivers))
+	for i, r := range s.receivers {
+		out[i] = sensors.ReadAll(ctx, r.devices, nil)
+	}
+	return out
+}
+
+// Close closes the receivers and writes the device cache.
+func (s *session) Close() {
+	var sent uint64
+	for _, r := range s.receivers {
+		sent += r.conn.Stats().Requests
+		r.conn.Close()
+	}
+	s.a.log.Debug("done", "hidpp_requests", sent)
+	if s.cache != nil {
+		if err := s.cache.Flush(); err != nil {
+			s.a.log.Warn("device cache not saved", "err", err)
+		}
+	}
+}

@@ -1,0 +1,278 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/sensors"
+	"github.com/helio-linux/helio/unifying"
+)
+
+var queryCmd = &command{
+	name: "query", args: "[DEVICE]",
+	summary: "print the battery of every device, and the light on solar keyboards",
+	help: `DEVICE picks one device by slot number, wpid, serial, codename or name
+(case-insensitive; a unique prefix of a name is enough). Without it, every
+device on every receiver is shown.
+
+A solar keyboard (K750) reports its charge only with its light, so Helio asks
+it for a light report and waits for it: about one second.
+
+Percentages are shown as the device gives them: "about 50 %" when the device
+reports coarse steps or Helio estimates from a voltage, a level word
+(critical, low, good, full) when the device reports only levels, and
+"charging" without a number when a charging device does not say.
+
+Examples:
+  helio query
+  helio query K750
+  helio --backend sim query --json`,
+	flags: func(fs *flag.FlagSet, a *app) {
+		fs.BoolVar(&a.json, "json", false, "print JSON: {\"receivers\":[{\"pid\",\"serial\",\"devices\":[...]}]}")
+	},
+	run: runQuery,
+}
+
+func runQuery(ctx context.Context, a *app, fs *flag.FlagSet, args []string) error {
+	if len(args) > 1 {
+		return exitf(ExitUsage, "query takes at most one DEVICE, got %d arguments", len(args))
+	}
+	s, err := a.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	for _, r := range s.receivers {
+		if r.err != nil {
+			a.log.Warn("some devices could not be read", "receiver", r.info.Path, "err", r.err)
+		}
+	}
+	if len(args) == 1 {
+		d, err := s.match(args[0])
+		if err != nil {
+			return err
+		}
+		for _, r := range s.receivers {
+			if r.receiver == d.Receiver {
+				r.devices = []*unifying.Device{d}
+			} else {
+				r.devices = nil
+			}
+		}
+	}
+	readings := s.read(ctx)
+	if a.json {
+		err = writeJSON(a.env.Stdout, s, readings)
+	} else {
+		err = writeText(a.env.Stdout, s, readings)
+	}
+	if err != nil {
+		return err
+	}
+	if len(args) == 1 {
+		for _, rs := range readings {
+			for _, r := range rs {
+				if !r.Online {
+					return exitf(ExitOffline, "%s is asleep or out of range", r.Device.Name())
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// match finds the device a user named. An unknown or ambiguous name lists the
+// candidates.
+func (s *session) match(q string) (*unifying.Device, error) {
+	var all, exact, prefix []*unifying.Device
+	lq := strings.ToLower(q)
+	for _, r := range s.receivers {
+		for _, d := range r.devices {
+			all = append(all, d)
+			keys := []string{strconv.Itoa(int(d.Index)), fmt.Sprintf("%04x", d.WPID), strings.ToLower(d.Serial),
+				strings.ToLower(d.Codename), strings.ToLower(d.Name())}
+			hit, pre := false, false
+			for _, k := range keys {
+				hit = hit || k == lq
+				pre = pre || strings.HasPrefix(k, lq)
+			}
+			if hit {
+				exact = append(exact, d)
+			} else if pre {
+				prefix = append(prefix, d)
+			}
+		}
+	}
+	switch {
+	case len(exact) == 1:
+		return exact[0], nil
+	case len(exact) == 0 && len(prefix) == 1:
+		return prefix[0], nil
+	}
+	cands := exact
+	what := "matches several devices"
+	if len(exact) == 0 {
+		cands = prefix
+	}
+	if len(cands) == 0 {
+		cands, what = all, "matches no device"
+	}
+	var sb strings.Builder
+	for _, d := range cands {
+		fmt.Fprintf(&sb, "\n  %d  %s  (%s, wpid %04x, serial %s)", d.Index, d.Name(), d.Codename, d.WPID, d.Serial)
+	}
+	return nil, exitf(ExitUsage, "%q %s; the devices are:%s", q, what, sb.String())
+}
+
+// jsonBattery and friends fix the JSON layout: absent values are null.
+type jsonBattery struct {
+	Percent     *int    `json:"percent"`
+	Level       *string `json:"level"`
+	Status      string  `json:"status"`
+	VoltageMV   *int    `json:"voltage_mv"`
+	Approximate bool    `json:"approximate"`
+}
+
+type jsonLight struct {
+	Lux int `json:"lux"`
+}
+
+type jsonDevice struct {
+	Index    int          `json:"index"`
+	WPID     string       `json:"wpid"`
+	Kind     string       `json:"kind"`
+	Name     string       `json:"name"`
+	Codename string       `json:"codename"`
+	Protocol *string      `json:"protocol"`
+	Online   bool         `json:"online"`
+	Battery  *jsonBattery `json:"battery"`
+	Light    **jsonLight  `json:"light,omitempty"` // present only for solar devices; null when unmeasured
+	Error    string       `json:"error,omitempty"`
+}
+
+type jsonReceiver struct {
+	PID      string       `json:"pid"`
+	Serial   string       `json:"serial"`
+	Family   string       `json:"family"`
+	Firmware string       `json:"firmware"`
+	Path     string       `json:"path"`
+	Devices  []jsonDevice `json:"devices"`
+}
+
+func batteryJSON(b *hidpp.Battery) *jsonBattery {
+	if b == nil {
+		return nil
+	}
+	j := &jsonBattery{Status: b.Status.String(), Approximate: b.Approximate}
+	if b.HasPercent {
+		j.Percent = &b.Percent
+	}
+	if b.Level != hidpp.LevelUnknown {
+		s := b.Level.String()
+		j.Level = &s
+	}
+	if b.VoltageMV != 0 {
+		j.VoltageMV = &b.VoltageMV
+	}
+	return j
+}
+
+func writeJSON(w io.Writer, s *session, readings [][]sensors.Reading) error {
+	out := struct {
+		Receivers []jsonReceiver `json:"receivers"`
+	}{Receivers: []jsonReceiver{}}
+	for i, r := range s.receivers {
+		jr := jsonReceiver{PID: fmt.Sprintf("%04x", r.receiver.PID), Serial: r.receiver.Serial,
+			Family: string(r.receiver.Family), Firmware: r.receiver.Firmware, Path: r.info.Path, Devices: []jsonDevice{}}
+		for _, rd := range readings[i] {
+			d := rd.Device
+			jd := jsonDevice{Index: int(d.Index), WPID: fmt.Sprintf("%04x", d.WPID), Kind: d.Kind.String(),
+				Name: d.Name(), Codename: d.Codename, Online: rd.Online, Battery: batteryJSON(rd.Battery)}
+			if p := d.Protocol(); p.Major != 0 {
+				ps := p.String()
+				jd.Protocol = &ps
+			}
+			if rd.Solar {
+				var l *jsonLight
+				if rd.Light != nil {
+					l = &jsonLight{Lux: rd.Light.Lux}
+				}
+				jd.Light = &l
+			}
+			if rd.Err != nil {
+				jd.Error = rd.Err.Error()
+			}
+			jr.Devices = append(jr.Devices, jd)
+		}
+		out.Receivers = append(out.Receivers, jr)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+// describeBattery puts a reading in words with the precision the device gave.
+func describeBattery(b *hidpp.Battery) string {
+	if b == nil {
+		return "battery unknown"
+	}
+	var parts []string
+	switch {
+	case b.HasPercent && b.Approximate:
+		parts = append(parts, fmt.Sprintf("about %d %%", b.Percent))
+	case b.HasPercent:
+		parts = append(parts, fmt.Sprintf("%d %%", b.Percent))
+	case b.Level != hidpp.LevelUnknown:
+		parts = append(parts, b.Level.String())
+	}
+	if b.Status != hidpp.StatusUnknown || len(parts) == 0 {
+		parts = append(parts, b.Status.String())
+	}
+	if b.VoltageMV != 0 {
+		parts = append(parts, fmt.Sprintf("%.2f V", float64(b.VoltageMV)/1000))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func writeText(w io.Writer, s *session, readings [][]sensors.Reading) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for i, r := range s.receivers {
+		if i > 0 {
+			fmt.Fprintln(tw)
+		}
+		fmt.Fprintf(tw, "%s receiver %04x, serial %s, firmware %s (%s)\n", r.receiver.Family, r.receiver.PID,
+			r.receiver.Serial, r.receiver.Firmware, r.info.Path)
+		if len(readings[i]) == 0 {
+			fmt.Fprintln(tw, "  no paired devices")
+		}
+		for _, rd := range readings[i] {
+			d := rd.Device
+			var state string
+			switch {
+			case !rd.Online:
+				state = "offline (asleep or out of range)"
+			default:
+				state = describeBattery(rd.Battery)
+				if rd.Light != nil {
+					verdict := "too dark to charge"
+					if rd.Light.Charging() {
+						verdict = "charging from light"
+					}
+					state += fmt.Sprintf("; light %d lux (%s)", rd.Light.Lux, verdict)
+				}
+				if rd.Err != nil {
+					state += "; " + rd.Err.Error()
+				}
+			}
+			fmt.Fprintf(tw, "  %d\t%s\t%s\tHID++ %s\t%s\n", d.Index, d.Name(), d.Kind, d.Protocol(), state)
+		}
+	}
+	return tw.Flush()
+}

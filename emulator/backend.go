@@ -1,0 +1,67 @@
+package emulator
+
+import (
+	"strings"
+
+	"github.com/helio-linux/helio/transport"
+)
+
+// Backend offers one emulated receiver through the transport.Backend
+// interface: `--backend sim` (the built-in default profile) or
+// `--backend sim:PATH.json`.
+type Backend struct {
+	// Receiver is the emulated receiver, for tests to drive.
+	Receiver *Receiver
+	path     string
+}
+
+var _ transport.Backend = (*Backend)(nil)
+
+// NewBackend emulates the receiver of profile p. source names the profile in
+// paths and messages ("default", or a file name).
+func NewBackend(p *Profile, source string, opts *Opts) *Backend {
+	return &Backend{Receiver: New(p, opts), path: "sim:" + source}
+}
+
+// OpenBackend resolves a --backend value of the form "sim" or "sim:SOURCE",
+// where SOURCE is a built-in profile name or a JSON file.
+func OpenBackend(spec string, opts *Opts) (*Backend, error) {
+	src := strings.TrimPrefix(strings.TrimPrefix(spec, "sim"), ":")
+	if src == "" {
+		src = "default"
+	}
+	var p *Profile
+	var err error
+	if strings.ContainsAny(src, "/.") {
+		p, err = LoadProfile(src)
+	} else {
+		p, err = BuiltinProfile(src)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return NewBackend(p, src, opts), nil
+}
+
+// Name is "sim".
+func (b *Backend) Name() string { return "sim" }
+
+// Receivers lists the emulated receiver while it is plugged in.
+func (b *Backend) Receivers() ([]transport.Info, error) {
+	if !b.Receiver.Plugged() {
+		return nil, nil
+	}
+	return []transport.Info{{
+		Backend:   "sim",
+		Path:      b.path,
+		VendorID:  0x046D,
+		ProductID: b.Receiver.PID(),
+		Name:      "Logitech USB Receiver (emulated)",
+		Phys:      b.path + "/input2",
+	}}, nil
+}
+
+// Open opens a handle on the emulated receiver.
+func (b *Backend) Open(info transport.Info) (transport.Conn, error) {
+	return b.Receiver.Open(info)
+}

@@ -1,0 +1,565 @@
+package hidpp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// ErrNoFeature is returned when a device lacks the feature a call needs.
+var ErrNoFeature = errors.New("hidpp: device lacks feature")
+
+// ErrNoBattery is returned when a device has no battery source Helio can read
+// with a request (the K750 reports its battery only in solar events).
+var ErrNoBattery = errors.New("hidpp: no battery readable by request")
+
+// Device addresses one device index on a [Conn]. It is safe for concurrent
+// use; the Conn serialises the requests.
+type Device struct {
+	conn  *Conn
+	index byte
+
+	mu       sync.Mutex
+	known    Known
+	pingByte byte
+}
+
+// Known is what Helio has learned about a device that does not change while
+// it stays paired: its feature table (complete or only the entries looked
+// up), its name and kind, and where its battery is. Callers keep it across
+// runs, keyed by the device's identity, so that a second query does not ask
+// again.
+type Known struct {
+	Protocol        Protocol           `json:"protocol"`
+	Features        map[FeatureID]byte `json:"features,omitempty"` // feature -> index; 0 means absent
+	FeatureFlags    map[FeatureID]byte `json:"feature_flags,omitempty"`
+	Complete        bool               `json:"complete,omitempty"` // Features holds the whole table
+	Name            string             `json:"name,omitempty"`
+	Kind            Kind               `json:"kind,omitempty"`
+	BatteryRegister byte               `json:"battery_register,omitempty"` // HID++ 1.0: 0x07 or 0x0D
+	BatteryCaps     []byte             `json:"battery_caps,omitempty"`     // 0x1000 fn1 or 0x1004 fn0 payload
+}
+
+// NewDevice addresses device index ix on c. k seeds what is known (from a
+// cache); nil starts from nothing.
+func NewDevice(c *Conn, ix byte, k *Known) *Device {
+	d := &Device{conn: c, index: ix}
+	if k != nil {
+		d.known = k.clone()
+	}
+	return d
+}
+
+func (k Known) clone() Known {
+	c := k
+	c.Features = make(map[FeatureID]byte, len(k.Features))
+	for id, ix := range k.Features {
+		c.Features[id] = ix
+	}
+	c.FeatureFlags = make(map[FeatureID]byte, len(k.FeatureFlags))
+	for id, f := range k.FeatureFlags {
+		c.FeatureFlags[id] = f
+	}
+	c.BatteryCaps = append([]byte(nil), k.BatteryCaps...)
+	return c
+}
+
+// Index is the device index the Device addresses.
+func (d *Device) Index() byte { return d.index }
+
+// Known returns a copy of what has been learned so far, for a cache.
+func (d *Device) Known() Known {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.known.clone()
+}
+
+func (d *Device) String() string { return fmt.Sprintf("device %d", d.index) }
+
+// Ping asks the device for its protocol version with IRoot function 1:
+// `10 ix 00 1s 00 00 PP`. A HID++ 2.0+ device answers with its version and
+// the ping byte; a HID++ 1.0 device with error 0x01 (invalid sub-ID), which
+// reads as version 1.0. A paired device that is asleep or out of range gives
+// an error matching ErrOffline; an empty slot one matching ErrNoDevice.
+func (d *Device) Ping(ctx context.Context) (Protocol, error) {
+	d.mu.Lock()
+	d.pingByte++
+	if d.pingByte == 0 {
+		d.pingByte = 1
+	}
+	pb := d.pingByte
+	d.mu.Unlock()
+
+	rep, err := d.conn.Request(ctx, Short(d.index, 0x00, 0x10|d.conn.SoftwareID(), 0, 0, pb))
+	var p Protocol
+	var herr *Error
+	switch {
+	case errors.As(err, &herr) && herr.Version == 1 && herr.Code == Err10InvalidSubID:
+		p = Protocol10
+	case err != nil:
+		return Protocol{}, fmt.Errorf("ping %s: %w", d, err)
+	default:
+		p = Protocol{rep.Param(0), rep.Param(1)}
+		if p.Major < 2 {
+			return Protocol{}, fmt.Errorf("ping %s: %w", d, malformed("protocol version %s in ping reply", p))
+		}
+	}
+	d.mu.Lock()
+	if d.known.Protocol != p && d.known.Protocol.Major != 0 {
+		// Firmware changed under us: what we cached may be wrong.
+		d.known = Known{}
+	}
+	d.known.Protocol = p
+	d.mu.Unlock()
+	return p, nil
+}
+
+// Protocol is the version found by the last Ping (or the cache).
+func (d *Device) Protocol() Protocol {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.known.Protocol
+}
+
+// FeatureIndex finds the index of feature id with IRoot.GetFeature, once:
+// the answer, present or absent, is remembered. Index 0 means absent.
+func (d *Device) FeatureIndex(ctx context.Context, id FeatureID) (byte, error) {
+	if id == FeatureRoot {
+		return 0, nil
+	}
+	d.mu.Lock()
+	ix, ok := d.known.Features[id]
+	complete := d.known.Complete
+	d.mu.Unlock()
+	if ok {
+		return ix, nil
+	}
+	if complete {
+		return 0, nil
+	}
+	rep, err := d.conn.Request(ctx, Short(d.index, 0x00, 0x00|d.conn.SoftwareID(), byte(id>>8), byte(id)))
+	if err != nil {
+		return 0, fmt.Errorf("find feature %s on %s: %w", id, d, err)
+	}
+	d.remember(id, rep.Param(0), rep.Param(1))
+	return rep.Param(0), nil
+}
+
+func (d *Device) remember(id FeatureID, ix, flags byte) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.known.Features == nil {
+		d.known.Features = map[FeatureID]byte{}
+		d.known.FeatureFlags = map[FeatureID]byte{}
+	}
+	d.known.Features[id] = ix
+	if flags != 0 {
+		d.known.FeatureFlags[id] = flags
+	}
+}
+
+func (d *Device) forget(id FeatureID) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	delete(d.known.Features, id)
+	d.known.Complete = false
+}
+
+// Call invokes function fn of feature id with params and returns the reply.
+// It fails with ErrNoFeature when the device lacks the feature. If the
+// device rejects a remembered index as invalid (its firmware changed), the
+// index is looked up again and the call retried once.
+func (d *Device) Call(ctx context.Context, id FeatureID, fn byte, params ...byte) (Report, error) {
+	for try := 0; ; try++ {
+		ix, err := d.FeatureIndex(ctx, id)
+		if err != nil {
+			return Report{}, err
+		}
+		if ix == 0 && id != FeatureRoot {
+			return Report{}, fmt.Errorf("%w %s: %s", ErrNoFeature, id, d)
+		}
+		req := Long(d.index, ix, fn<<4|d.conn.SoftwareID(), params...)
+		if len(params) <= 3 {
+			req = Short(d.index, ix, fn<<4|d.conn.SoftwareID(), params...)
+		}
+		rep, err := d.conn.Request(ctx, req)
+		var herr *Error
+		if try == 0 && errors.As(err, &herr) && herr.Version == 2 && herr.Code == Err20InvalidFeature {
+			d.forget(id)
+			continue
+		}
+		if err != nil {
+			return rep, fmt.Errorf("%s function %d on %s: %w", id, fn, d, err)
+		}
+		return rep, nil
+	}
+}
+
+// Features enumerates the whole feature table with IFeatureSet (0x0001):
+// GetCount, then GetFeatureID for each index. The table is remembered, so a
+// device read once from a cache is not enumerated again.
+func (d *Device) Features(ctx context.Context) ([]FeatureInfo, error) {
+	d.mu.Lock()
+	complete := d.known.Complete
+	d.mu.Unlock()
+	if !complete {
+		rep, err := d.Call(ctx, FeatureSet, 0)
+		if err != nil {
+			return nil, fmt.Errorf("count features: %w", err)
+		}
+		// The count leaves out IRoot at index 0.
+		count := int(rep.Param(0))
+		for i := 1; i <= count; i++ {
+			rep, err := d.Call(ctx, FeatureSet, 1, byte(i))
+			if err != nil {
+				return nil, fmt.Errorf("read feature table: %w", err)
+			}
+			id := FeatureID(uint16(rep.Param(0))<<8 | uint16(rep.Param(1)))
+			d.remember(id, byte(i), rep.Param(2))
+		}
+		d.mu.Lock()
+		d.known.Complete = true
+		d.mu.Unlock()
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := []FeatureInfo{{ID: FeatureRoot, Index: 0}}
+	for id, ix := range d.known.Features {
+		if ix != 0 {
+			out = append(out, FeatureInfo{ID: id, Index: ix, Flags: d.known.FeatureFlags[id]})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Index < out[j].Index })
+	return out, nil
+}
+
+// Name reads the device's name with feature 0x0005: the length, then the
+// characters 16 at a time.
+func (d *Device) Name(ctx context.Context) (string, error) {
+	d.mu.Lock()
+	name := d.known.Name
+	d.mu.Unlock()
+	if name != "" {
+		return name, nil
+	}
+	rep, err := d.Call(ctx, FeatureName, 0)
+	if err != nil {
+		return "", fmt.Errorf("read name length: %w", err)
+	}
+	n := int(rep.Param(0))
+	var sb strings.Builder
+	for sb.Len() < n {
+		rep, err := d.Call(ctx, FeatureName, 1, byte(sb.Len()))
+		if err != nil {
+			return "", fmt.Errorf("read name: %w", err)
+		}
+		chunk := rep.Params()
+		if len(chunk) > n-sb.Len() {
+			chunk = chunk[:n-sb.Len()]
+		}
+		if i := strings.IndexByte(string(chunk), 0); i >= 0 {
+			chunk = chunk[:i]
+		}
+		if len(chunk) == 0 {
+			break // a device that stops short must not loop us forever
+		}
+		sb.Write(chunk)
+	}
+	name = sb.String()
+	d.mu.Lock()
+	d.known.Name = name
+	d.mu.Unlock()
+	return name, nil
+}
+
+// Kind reads the device kind with feature 0x0005 function 2.
+func (d *Device) Kind(ctx context.Context) (Kind, error) {
+	d.mu.Lock()
+	k := d.known.Kind
+	d.mu.Unlock()
+	if k != KindUnknown {
+		return k, nil
+	}
+	rep, err := d.Call(ctx, FeatureName, 2)
+	if err != nil {
+		return KindUnknown, fmt.Errorf("read kind: %w", err)
+	}
+	k = KindFrom20(rep.Param(0))
+	d.mu.Lock()
+	d.known.Kind = k
+	d.mu.Unlock()
+	return k, nil
+}
+
+// Firmware is one firmware entity: the application, the bootloader, the
+// hardware revision.
+type Firmware struct {
+	Kind    string // "firmware", "bootloader", "hardware", "other"
+	Version string // such as "RQK 33.00.B0015"
+}
+
+var firmwareKinds = [...]string{"firmware", "bootloader", "hardware", "other"}
+
+// DecodeFirmware decodes feature 0x0003 function 1: [type, prefix(3),
+// major, minor, build BE16, ...]. Major and minor print in hex, as
+// Logitech's tools print them.
+func DecodeFirmware(p []byte) (Firmware, error) {
+	if len(p) < 8 {
+		return Firmware{}, malformed("firmware entity needs 8 bytes, got %d", len(p))
+	}
+	kind := "other"
+	if t := int(p[0] & 0x0F); t < len(firmwareKinds) {
+		kind = firmwareKinds[t]
+	}
+	prefix := strings.TrimRight(string(p[1:4]), "\x00 ")
+	v := fmt.Sprintf("%02X.%02X.B%04X", p[4], p[5], uint16(p[6])<<8|uint16(p[7]))
+	if prefix != "" {
+		v = prefix + " " + v
+	}
+	return Firmware{Kind: kind, Version: v}, nil
+}
+
+// Firmware reads every firmware entity with feature 0x0003.
+func (d *Device) Firmware(ctx context.Context) ([]Firmware, error) {
+	rep, err := d.Call(ctx, FeatureFirmware, 0)
+	if err != nil {
+		return nil, fmt.Errorf("count firmware entities: %w", err)
+	}
+	var out []Firmware
+	for i := 0; i < int(rep.Param(0)); i++ {
+		rep, err := d.Call(ctx, FeatureFirmware, 1, byte(i))
+		if err != nil {
+			return out, fmt.Errorf("read firmware entity %d: %w", i, err)
+		}
+		fw, err := DecodeFirmware(rep.Params())
+		if err != nil {
+			return out, err
+		}
+		out = append(out, fw)
+	}
+	return out, nil
+}
+
+// ReadRegister reads a HID++ 1.0 short register: `10 ix 81 RR p0 p1 p2`.
+// It returns the 3 value bytes.
+func (d *Device) ReadRegister(ctx context.Context, reg byte, params ...byte) ([]byte, error) {
+	rep, err := d.conn.Request(ctx, Short(d.index, SubGetRegister, reg, params...))
+	if err != nil {
+		return nil, fmt.Errorf("read register 0x%02X of %s: %w", reg, d, err)
+	}
+	return append([]byte(nil), rep.Params()...), nil
+}
+
+// ReadLongRegister reads a HID++ 1.0 long register: a short request
+// `10 ix 83 RR p0 p1 p2`, a long reply with 16 value bytes.
+func (d *Device) ReadLongRegister(ctx context.Context, reg byte, params ...byte) ([]byte, error) {
+	rep, err := d.conn.Request(ctx, Short(d.index, SubGetLongRegister, reg, params...))
+	if err != nil {
+		return nil, fmt.Errorf("read long register 0x%02X of %s: %w", reg, d, err)
+	}
+	if rep.ID() == ShortID {
+		return nil, fmt.Errorf("read long register 0x%02X of %s: %w", reg, d, malformed("short reply to a long register read"))
+	}
+	return append([]byte(nil), rep.Params()...), nil
+}
+
+// WriteRegister sets a HID++ 1.0 short register to 3 value bytes.
+func (d *Device) WriteRegister(ctx context.Context, reg byte, value ...byte) error {
+	_, err := d.conn.Request(ctx, Short(d.index, SubSetRegister, reg, value...))
+	if err != nil {
+		return fmt.Errorf("write register 0x%02X of %s: %w", reg, d, err)
+	}
+	return nil
+}
+
+// Battery reads the battery with the best source the device has: for
+// HID++ 1.0, register 0x0D (a percentage) or else 0x07 (levels); for
+// HID++ 2.0, feature 0x1004, 0x1000 or 0x1001, in that order. The source
+// found is remembered. It returns ErrNoBattery when nothing readable exists,
+// as on the K750, whose charge comes only in solar events.
+func (d *Device) Battery(ctx context.Context) (Battery, error) {
+	p := d.Protocol()
+	if p.Major == 0 {
+		var err error
+		if p, err = d.Ping(ctx); err != nil {
+			return Battery{}, err
+		}
+	}
+	if !p.IsFeatureBased() {
+		return d.registerBattery(ctx)
+	}
+	for _, f := range []FeatureID{FeatureUnifiedBattery, FeatureBatteryStatus, FeatureBatteryVoltage} {
+		ix, err := d.FeatureIndex(ctx, f)
+		if err != nil {
+			return Battery{}, fmt.Errorf("read battery of %s: %w", d, err)
+		}
+		if ix == 0 {
+			continue
+		}
+		b, err := d.featureBattery(ctx, f)
+		if err != nil {
+			return Battery{}, fmt.Errorf("read battery of %s: %w", d, err)
+		}
+		return b, nil
+	}
+	return Battery{}, fmt.Errorf("%w: %s", ErrNoBattery, d)
+}
+
+func (d *Device) featureBattery(ctx context.Context, f FeatureID) (Battery, error) {
+	switch f {
+	case FeatureUnifiedBattery:
+		caps, err := d.batteryCaps(ctx, f, 0)
+		if err != nil {
+			return Battery{}, err
+		}
+		uc, err := DecodeUnifiedCapability(caps)
+		if err != nil {
+			return Battery{}, err
+		}
+		rep, err := d.Call(ctx, f, 1)
+		if err != nil {
+			return Battery{}, err
+		}
+		return DecodeUnifiedBattery(rep.Params(), &uc)
+	case FeatureBatteryStatus:
+		caps, err := d.batteryCaps(ctx, f, 1)
+		if err != nil {
+			return Battery{}, err
+		}
+		bc, err := DecodeBatteryCapability(caps)
+		if err != nil {
+			return Battery{}, err
+		}
+		rep, err := d.Call(ctx, f, 0)
+		if err != nil {
+			return Battery{}, err
+		}
+		return DecodeBatteryStatus(rep.Params(), &bc)
+	default:
+		rep, err := d.Call(ctx, f, 0)
+		if err != nil {
+			return Battery{}, err
+		}
+		return DecodeBatteryVoltage(rep.Params())
+	}
+}
+
+// batteryCaps returns the capability payload of battery feature f (function
+// fn), read once and remembered.
+func (d *Device) batteryCaps(ctx context.Context, f FeatureID, fn byte) ([]byte, error) {
+	d.mu.Lock()
+	caps := d.known.BatteryCaps
+	d.mu.Unlock()
+	if len(caps) > 0 {
+		return caps, nil
+	}
+	rep, err := d.Call(ctx, f, fn)
+	if err != nil {
+		return nil, err
+	}
+	caps = append([]byte(nil), rep.Params()...)
+	d.mu.Lock()
+	d.known.BatteryCaps = caps
+	d.mu.Unlock()
+	return caps, nil
+}
+
+func (d *Device) registerBattery(ctx context.Context) (Battery, error) {
+	d.mu.Lock()
+	known := d.known.BatteryRegister
+	d.mu.Unlock()
+	regs := []byte{0x0D, 0x07}
+	if known != 0 {
+		regs = []byte{known}
+	}
+	for _, reg := range regs {
+		v, err := d.ReadRegister(ctx, reg)
+		var herr *Error
+		if errors.As(err, &herr) && herr.Version == 1 && herr.Code == Err10InvalidAddress {
+			continue // the device has the other register
+		}
+		if err != nil {
+			return Battery{}, fmt.Errorf("read battery of %s: %w", d, err)
+		}
+		d.mu.Lock()
+		d.known.BatteryRegister = reg
+		d.mu.Unlock()
+		if reg == 0x0D {
+			return DecodeRegister0D(v)
+		}
+		return DecodeRegister07(v)
+	}
+	return Battery{}, fmt.Errorf("%w: %s has neither register 0x0D nor 0x07", ErrNoBattery, d)
+}
+
+// SetLightMeasure asks a solar keyboard (feature 0x4301 function 0) to send
+// count light reports, period seconds apart. The reports arrive as
+// notifications; decode them with [DecodeSolarEvent].
+func (d *Device) SetLightMeasure(ctx context.Context, count, period byte) error {
+	if _, err := d.Call(ctx, FeatureSolarDashboard, 0, count, period); err != nil {
+		return fmt.Errorf("ask %s for light reports: %w", d, err)
+	}
+	return nil
+}
+
+// EventBattery decodes r as a battery event of this device, using what is
+// known of its feature table: 0x1000/0x1001/0x1004 event 0, HID++ 1.0
+// register events 0x07/0x0D, or a solar event. ok is false when r is not a
+// battery event of this device; err is set when it is one but malformed.
+func (d *Device) EventBattery(r *Report) (b Battery, ok bool, err error) {
+	if r.Device() != d.index {
+		return Battery{}, false, nil
+	}
+	if r.ID() == ShortID && (r.SubID() == SubBatteryStatus || r.SubID() == SubBatteryMileage) && !d.Protocol().IsFeatureBased() {
+		if r.SubID() == SubBatteryStatus {
+			b, err = DecodeRegister07(r.Params())
+		} else {
+			b, err = DecodeRegister0D(r.Params())
+		}
+		return b, true, err
+	}
+	if r.SoftwareID() != 0 || r.SubID() == 0 || r.ID() == ShortID {
+		return Battery{}, false, nil
+	}
+	d.mu.Lock()
+	var f FeatureID
+	found := false
+	for id, ix := range d.known.Features {
+		if ix == r.SubID() {
+			f, found = id, true
+			break
+		}
+	}
+	caps := d.known.BatteryCaps
+	d.mu.Unlock()
+	if !found {
+		return Battery{}, false, nil
+	}
+	switch {
+	case f == FeatureSolarDashboard:
+		ev, err := DecodeSolarEvent(r)
+		return ev.Battery(), true, err
+	case r.Function() != 0:
+		return Battery{}, false, nil
+	case f == FeatureBatteryStatus:
+		var bc *BatteryCapability
+		if c, err := DecodeBatteryCapability(caps); err == nil {
+			bc = &c
+		}
+		b, err = DecodeBatteryStatus(r.Params(), bc)
+	case f == FeatureUnifiedBattery:
+		var uc *UnifiedCapability
+		if c, err := DecodeUnifiedCapability(caps); err == nil {
+			uc = &c
+		}
+		b, err = DecodeUnifiedBattery(r.Params(), uc)
+	case f == FeatureBatteryVoltage:
+		b, err = DecodeBatteryVoltage(r.Params())
+	default:
+		return Battery{}, false, nil
+	}
+	return b, true, err
+}

@@ -1,0 +1,66 @@
+package hidraw
+
+// inputReportSizes walks a HID report descriptor and returns the size in
+// bytes (report ID excluded) of each input report, by report ID. It reads
+// only what that needs: Report ID, Report Size and Report Count (with
+// Push/Pop), and Input items. A malformed descriptor yields what was read
+// up to the fault.
+func inputReportSizes(desc []byte) map[byte]int {
+	type globals struct {
+		id          byte
+		size, count uint32
+	}
+	var g globals
+	var stack []globals
+	bits := map[byte]uint32{}
+	for i := 0; i < len(desc); {
+		prefix := desc[i]
+		if prefix == 0xFE { // long item: size, tag, data
+			if i+1 >= len(desc) {
+				break
+			}
+			i += 3 + int(desc[i+1])
+			continue
+		}
+		n := int(prefix & 0x03)
+		if n == 3 {
+			n = 4
+		}
+		if i+1+n > len(desc) {
+			break
+		}
+		var v uint32
+		for j := 0; j < n; j++ {
+			v |= uint32(desc[i+1+j]) << (8 * j)
+		}
+		i += 1 + n
+		switch prefix & 0xFC {
+		case 0x84: // Report ID
+			g.id = byte(v)
+		case 0x74: // Report Size
+			g.size = v
+		case 0x94: // Report Count
+			g.count = v
+		case 0xA4: // Push
+			stack = append(stack, g)
+		case 0xB4: // Pop
+			if len(stack) > 0 {
+				g, stack = stack[len(stack)-1], stack[:len(stack)-1]
+			}
+		case 0x80: // Input
+			bits[g.id] += g.size * g.count
+		}
+	}
+	out := make(map[byte]int, len(bits))
+	for id, b := range bits {
+		out[id] = int((b + 7) / 8)
+	}
+	return out
+}
+
+// isHIDPP reports whether a descriptor declares HID++ reports: input report
+// 0x10 with 6 data bytes or 0x11 with 19.
+func isHIDPP(desc []byte) bool {
+	s := inputReportSizes(desc)
+	return s[0x10] == 6 || s[0x11] == 19
+}

@@ -1,0 +1,189 @@
+// Package hidraw reaches receivers through Linux's hidraw nodes, in pure Go:
+// receivers are found in /sys/class/hidraw by their HID id and by a report
+// descriptor that declares HID++ reports, and opened as /dev/hidrawN. It is
+// Helio's default transport on Linux.
+package hidraw
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/helio-linux/helio/transport"
+	"github.com/helio-linux/helio/unifying"
+)
+
+// Paths, variables so tests can point them at a fake tree.
+var (
+	sysClass = "/sys/class/hidraw"
+	devDir   = "/dev"
+)
+
+// UdevRule is the rule file that grants the logged-in user access to
+// Logitech hidraw nodes.
+const UdevRule = "/etc/udev/rules.d/42-helio.rules"
+
+// Backend is the hidraw transport.
+type Backend struct{}
+
+var _ transport.Backend = Backend{}
+
+// Name is "hidraw".
+func (Backend) Name() string { return "hidraw" }
+
+// Receivers lists the HID++ interfaces of Logitech receivers. Paired
+// devices' own nodes, which the kernel creates under a receiver with
+// HID_PHYS = receiver phys + ":<index>", are not receivers and are left out.
+// A system without hidraw (no /sys/class/hidraw) has no receivers.
+func (Backend) Receivers() ([]transport.Info, error) {
+	ents, err := os.ReadDir(sysClass)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("hidraw: list %s: %w", sysClass, err)
+	}
+	var out []transport.Info
+	for _, e := range ents {
+		info, ok := probe(e.Name())
+		if ok {
+			out = append(out, info)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out, nil
+}
+
+func probe(node string) (transport.Info, bool) {
+	dir := filepath.Join(sysClass, node, "device")
+	ue, err := readSysfs(filepath.Join(dir, "uevent"))
+	if err != nil {
+		return transport.Info{}, false
+	}
+	m := parseUevent(ue)
+	if IsChildPhys(m["HID_PHYS"]) {
+		return transport.Info{}, false
+	}
+	_, vid, pid, err := parseHIDID(m["HID_ID"])
+	if err != nil || !unifying.IsReceiver(vid, pid) {
+		return transport.Info{}, false
+	}
+	desc, err := readSysfs(filepath.Join(dir, "report_descriptor"))
+	if err != nil || !isHIDPP(desc) {
+		return transport.Info{}, false
+	}
+	return transport.Info{Backend: "hidraw", Path: filepath.Join(devDir, node), VendorID: vid, ProductID: pid,
+		Name: m["HID_NAME"], Phys: m["HID_PHYS"]}, true
+}
+
+// PermissionError is returned when a receiver's node exists but cannot be
+// opened. Its message says how to fix it.
+type PermissionError struct {
+	Path string
+	Err  error
+}
+
+func (e *PermissionError) Error() string {
+	return fmt.Sprintf("cannot open %s: %v; install Helio's udev rule (sudo make install-udev, which writes %s) and replug the receiver, or run as root",
+		e.Path, e.Err, UdevRule)
+}
+
+func (e *PermissionError) Unwrap() error { return e.Err }
+
+// Conn is an open hidraw node.
+type Conn struct {
+	f    *os.File
+	info transport.Info
+	once sync.Once
+}
+
+var _ transport.Conn = (*Conn)(nil)
+
+// devinfo is struct hidraw_devinfo.
+type devinfo struct {
+	Bustype uint32
+	Vendor  int16
+	Product int16
+}
+
+// hidiocgrawinfo is HIDIOCGRAWINFO: _IOR('H', 0x03, struct hidraw_devinfo).
+const hidiocgrawinfo = 2<<30 | uint32(unsafe.Sizeof(devinfo{}))<<16 | 'H'<<8 | 0x03
+
+// Open opens a receiver listed by Receivers, and checks with HIDIOCGRAWINFO
+// that the node still is that receiver (nodes are reused after unplugging).
+func (Backend) Open(info transport.Info) (transport.Conn, error) {
+	fd, err := openRetry(info.Path, unix.O_RDWR|unix.O_CLOEXEC|unix.O_NONBLOCK)
+	switch {
+	case errors.Is(err, unix.EACCES), errors.Is(err, unix.EPERM):
+		return nil, &PermissionError{Path: info.Path, Err: err}
+	case errors.Is(err, unix.ENOENT), errors.Is(err, unix.ENODEV), errors.Is(err, unix.ENXIO):
+		return nil, fmt.Errorf("hidraw: open %s: %w", info.Path, transport.ErrGone)
+	case err != nil:
+		return nil, fmt.Errorf("hidraw: open %s: %w", info.Path, err)
+	}
+	var di devinfo
+	if _, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), uintptr(hidiocgrawinfo), uintptr(unsafe.Pointer(&di))); e != 0 {
+		unix.Close(fd)
+		return nil, fmt.Errorf("hidraw: HIDIOCGRAWINFO on %s: %w", info.Path, e)
+	}
+	if uint16(di.Vendor) != info.VendorID || uint16(di.Product) != info.ProductID {
+		unix.Close(fd)
+		return nil, fmt.Errorf("hidraw: %s is now %04x:%04x, not the receiver found: %w",
+			info.Path, uint16(di.Vendor), uint16(di.Product), transport.ErrGone)
+	}
+	// A non-blocking descriptor makes os.File use the poller, so Close
+	// wakes a blocked Read.
+	return &Conn{f: os.NewFile(uintptr(fd), info.Path), info: info}, nil
+}
+
+// Write sends one output report.
+func (c *Conn) Write(b []byte) (int, error) {
+	n, err := c.f.Write(b)
+	if err != nil {
+		return n, c.wrap("write", err)
+	}
+	return n, nil
+}
+
+// Read reads one input report.
+func (c *Conn) Read(p []byte) (int, error) {
+	n, err := c.f.Read(p)
+	if err != nil {
+		return n, c.wrap("read", err)
+	}
+	return n, nil
+}
+
+func (c *Conn) wrap(op string, err error) error {
+	switch {
+	case errors.Is(err, os.ErrClosed):
+		return fmt.Errorf("hidraw: %s %s: %w", op, c.info.Path, transport.ErrClosed)
+	case errors.Is(err, unix.ENODEV), errors.Is(err, unix.EIO), errors.Is(err, unix.EPIPE):
+		return fmt.Errorf("hidraw: %s %s: %w (%v)", op, c.info.Path, transport.ErrGone, err)
+	}
+	return fmt.Errorf("hidraw: %s %s: %w", op, c.info.Path, err)
+}
+
+// Close closes the node.
+func (c *Conn) Close() error {
+	var err error
+	c.once.Do(func() { err = c.f.Close() })
+	return err
+}
+
+// Info describes the receiver.
+func (c *Conn) Info() transport.Info { return c.info }
+
+// IsChildPhys reports whether phys names a paired device's node under a
+// receiver (receiver phys + ":<index>").
+func IsChildPhys(phys string) bool {
+	i := strings.LastIndexByte(phys, ':')
+	return i > 0 && i < len(phys)-1 && strings.Trim(phys[i+1:], "0123456789") == "" && strings.Contains(phys[:i], "/input")
+}

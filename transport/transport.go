@@ -1,0 +1,60 @@
+// Package transport is the bottom of Helio: the small interface every way of
+// reaching a receiver implements (hidraw, hidapi, libusb, the emulator), and
+// the description of a receiver found on the system.
+//
+// It holds no protocol knowledge; package hidpp builds on it.
+package transport
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Conn is an open HID++ interface of one receiver (or corded device).
+//
+// Implementations must allow Read to run in one goroutine while Write and
+// Close are called from others. Close must make a blocked Read return.
+type Conn interface {
+	// Write sends one whole output report, report ID first.
+	Write(report []byte) (int, error)
+	// Read blocks until one input report arrives, copies it into p (report
+	// ID first) and returns its length. p should hold at least 64 bytes; a
+	// longer report is truncated. After Close, or when the device is gone,
+	// Read returns an error wrapping ErrClosed or the cause.
+	Read(p []byte) (int, error)
+	// Close releases the device. It is safe to call more than once.
+	Close() error
+	// Info describes the device the Conn is open on.
+	Info() Info
+}
+
+// Backend finds receivers and opens them.
+type Backend interface {
+	// Name is the backend's name as given to --backend (hidraw, sim, ...).
+	Name() string
+	// Receivers lists the receivers present now. An empty list is not an error.
+	Receivers() ([]Info, error)
+	// Open opens a receiver listed by Receivers. The caller must Close the
+	// returned Conn.
+	Open(Info) (Conn, error)
+}
+
+// Info describes a receiver's HID++ interface.
+type Info struct {
+	Backend   string // backend that found it
+	Path      string // device node, or another backend-specific locator
+	VendorID  uint16
+	ProductID uint16
+	Name      string // HID name, such as "Logitech USB Receiver"
+	Phys      string // HID physical path; paired devices' nodes extend it with ":<index>"
+}
+
+func (i Info) String() string {
+	return fmt.Sprintf("%s %04x:%04x (%s)", i.Path, i.VendorID, i.ProductID, i.Backend)
+}
+
+// ErrClosed is returned by Read and Write after Close.
+var ErrClosed = errors.New("transport: closed")
+
+// ErrGone is returned when the device was unplugged.
+var ErrGone = errors.New("transport: device gone")

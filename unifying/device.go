@@ -1,0 +1,102 @@
+package unifying
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/helio-linux/helio/hidpp"
+)
+
+// Device is a device paired to a receiver. The embedded [hidpp.Device] talks
+// to it.
+type Device struct {
+	*hidpp.Device
+	Receiver *Receiver
+
+	Index          byte
+	WPID           uint16
+	Kind           hidpp.Kind
+	Serial         string // 8 hex digits
+	Codename       string // as stored in the receiver, such as "K750"
+	ReportInterval int    // milliseconds
+	PowerSwitch    int    // location code
+
+	cache Cache
+
+	mu     sync.Mutex
+	online bool
+	name   string
+}
+
+// ID is the device's stable identity: receiver serial, wpid and device
+// serial. It stays the same across ports, reboots and slot changes.
+func (d *Device) ID() string {
+	return fmt.Sprintf("%s-%04x-%s", d.Receiver.Serial, d.WPID, d.Serial)
+}
+
+func (d *Device) String() string {
+	return fmt.Sprintf("%s (slot %d, wpid %04x)", d.Codename, d.Index, d.WPID)
+}
+
+// Online reports whether the device answered its last ping.
+func (d *Device) Online() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.online
+}
+
+// SetOnline records a connection change seen in a notification.
+func (d *Device) SetOnline(on bool) {
+	d.mu.Lock()
+	d.online = on
+	d.mu.Unlock()
+}
+
+// Name is the device's full name: feature 0x0005's for HID++ 2.0 devices
+// once read, else the codename.
+func (d *Device) Name() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.name != "" {
+		return d.name
+	}
+	return d.Codename
+}
+
+// Refresh pings the device for its protocol and presence and, for a
+// HID++ 2.0 device seen for the first time, reads its name. (Its kind is
+// already known from the receiver.) A
+// device that is asleep or out of range is marked offline; that is not an
+// error. What was learned is stored in the cache.
+func (d *Device) Refresh(ctx context.Context) error {
+	p, err := d.Ping(ctx)
+	switch {
+	case errors.Is(err, hidpp.ErrOffline), errors.Is(err, hidpp.ErrTimeout):
+		d.SetOnline(false)
+		return nil
+	case err != nil:
+		d.SetOnline(false)
+		return fmt.Errorf("refresh %s: %w", d, err)
+	}
+	d.SetOnline(true)
+	if p.IsFeatureBased() {
+		name, err := d.Device.Name(ctx)
+		if err != nil && !errors.Is(err, hidpp.ErrNoFeature) {
+			return fmt.Errorf("refresh %s: %w", d, err)
+		}
+		d.mu.Lock()
+		d.name = name
+		d.mu.Unlock()
+	}
+	d.Save()
+	return nil
+}
+
+// Save stores what is known about the device in the cache, if there is one.
+func (d *Device) Save() {
+	if d.cache != nil {
+		d.cache.Store(d.ID(), Known{Codename: d.Codename, Device: d.Known()})
+	}
+}

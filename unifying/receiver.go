@@ -1,0 +1,253 @@
+// Package unifying knows Logitech receivers and the devices paired to them:
+// which receiver a product id is, its serial, firmware and capacity, its
+// notification flags, and the paired devices read from its pairing
+// registers, each with a [hidpp.Device] to talk to it.
+//
+// Devices are found by reading register 0xB5 (pairing information) slot by
+// slot, not by "fake device arrival" (register 0x02 := 02): the 0x41
+// notifications that arrival produces reach the kernel's hid-logitech-hidpp
+// too, which takes each as a reconnect and probes the device again, radio
+// traffic for nothing.
+package unifying
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/helio-linux/helio/hidpp"
+)
+
+// Family is a kind of receiver.
+type Family string
+
+// Receiver families.
+const (
+	FamilyUnifying   Family = "Unifying"
+	FamilyBolt       Family = "Bolt"
+	FamilyNano       Family = "Nano"
+	FamilyLightspeed Family = "Lightspeed"
+	FamilyUnknown    Family = "unknown"
+)
+
+// Logitech's USB vendor id.
+const VendorLogitech = 0x046D
+
+var families = map[uint16]Family{
+	0xc52b: FamilyUnifying, 0xc532: FamilyUnifying,
+	0xc548: FamilyBolt,
+	0xc52f: FamilyNano, 0xc534: FamilyNano, 0xc518: FamilyNano, 0xc51a: FamilyNano,
+	0xc51b: FamilyNano, 0xc521: FamilyNano, 0xc525: FamilyNano, 0xc526: FamilyNano,
+	0xc52e: FamilyNano, 0xc531: FamilyNano, 0xc535: FamilyNano, 0xc537: FamilyNano,
+	0xc539: FamilyLightspeed, 0xc53a: FamilyLightspeed, 0xc53d: FamilyLightspeed,
+	0xc53f: FamilyLightspeed, 0xc541: FamilyLightspeed, 0xc545: FamilyLightspeed,
+	0xc547: FamilyLightspeed, 0xc54d: FamilyLightspeed,
+}
+
+// FamilyOf names the receiver family of a Logitech product id.
+func FamilyOf(pid uint16) Family {
+	if f, ok := families[pid]; ok {
+		return f
+	}
+	return FamilyUnknown
+}
+
+// IsReceiver reports whether a USB id is a Logitech receiver: a known
+// product id, or one in the c500..c5ff range Logitech uses for receivers.
+func IsReceiver(vid, pid uint16) bool {
+	return vid == VendorLogitech && (FamilyOf(pid) != FamilyUnknown || pid&0xFF00 == 0xC500)
+}
+
+// Notification flags of register 0x00, as one 24-bit value (byte 0 most
+// significant).
+const (
+	NotifyBatteryStatus   = 0x100000 // HID++ 1.0 devices send 0x07/0x0D battery events
+	NotifyWireless        = 0x000100 // the receiver sends 0x41 connect/disconnect
+	NotifySoftwarePresent = 0x000800
+)
+
+// Receiver is an open receiver. It is safe for concurrent use.
+type Receiver struct {
+	conn *hidpp.Conn
+	dev  *hidpp.Device // the receiver itself, index 0xFF
+
+	PID        uint16
+	Family     Family
+	Serial     string // 8 hex digits
+	Firmware   string // "24.11.B0036"
+	Bootloader string // "02.09"
+	MaxDevices int
+
+	mu sync.Mutex
+}
+
+// Open identifies the receiver on c: its serial and capacity (register 0xB5
+// sub 0x03) and firmware (register 0xF1). The Conn stays owned by the
+// caller.
+func Open(ctx context.Context, c *hidpp.Conn) (*Receiver, error) {
+	info := c.Info()
+	r := &Receiver{conn: c, dev: hidpp.NewDevice(c, hidpp.ReceiverIndex, nil),
+		PID: info.ProductID, Family: FamilyOf(info.ProductID), MaxDevices: 6}
+	v, err := r.dev.ReadLongRegister(ctx, 0xB5, 0x03)
+	if err != nil {
+		return nil, fmt.Errorf("open receiver %s: %w", info.Path, err)
+	}
+	r.Serial = fmt.Sprintf("%08X", binary.BigEndian.Uint32(v[1:5]))
+	if v[6] >= 1 && v[6] <= hidpp.MaxDeviceSlot {
+		r.MaxDevices = int(v[6])
+	}
+	fw, err := r.firmware(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("open receiver %s: %w", info.Path, err)
+	}
+	r.Firmware, r.Bootloader = fw[0], fw[1]
+	return r, nil
+}
+
+// firmware reads register 0xF1 selectors 1 and 2 (version and build) and 4
+// (bootloader).
+func (r *Receiver) firmware(ctx context.Context) ([2]string, error) {
+	var out [2]string
+	var v [3][]byte
+	for i, sel := range []byte{0x01, 0x02, 0x04} {
+		b, err := r.dev.ReadRegister(ctx, 0xF1, sel)
+		if err != nil {
+			return out, fmt.Errorf("read firmware: %w", err)
+		}
+		v[i] = b
+	}
+	out[0] = fmt.Sprintf("%02X.%02X.B%02X%02X", v[0][1], v[0][2], v[1][1], v[1][2])
+	out[1] = fmt.Sprintf("%02X.%02X", v[2][1], v[2][2])
+	return out, nil
+}
+
+// Conn is the HID++ connection the receiver talks through.
+func (r *Receiver) Conn() *hidpp.Conn { return r.conn }
+
+func (r *Receiver) String() string {
+	return fmt.Sprintf("%s receiver %04x serial %s", r.Family, r.PID, r.Serial)
+}
+
+// Notifications reads register 0x00.
+func (r *Receiver) Notifications(ctx context.Context) (uint32, error) {
+	v, err := r.dev.ReadRegister(ctx, 0x00)
+	if err != nil {
+		return 0, err
+	}
+	return uint32(v[0])<<16 | uint32(v[1])<<8 | uint32(v[2]), nil
+}
+
+// EnableNotifications turns on connection notifications (wireless and
+// software present, what the kernel sets too) and battery events of
+// HID++ 1.0 devices, keeping whatever else is set.
+func (r *Receiver) EnableNotifications(ctx context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	cur, err := r.Notifications(ctx)
+	if err != nil {
+		return fmt.Errorf("enable notifications on %s: %w", r, err)
+	}
+	want := cur | NotifyWireless | NotifySoftwarePresent | NotifyBatteryStatus
+	if want == cur {
+		return nil
+	}
+	if err := r.dev.WriteRegister(ctx, 0x00, byte(want>>16), byte(want>>8), byte(want)); err != nil {
+		return fmt.Errorf("enable notifications on %s: %w", r, err)
+	}
+	return nil
+}
+
+// Count reads how many devices are paired (register 0x02, byte 1).
+func (r *Receiver) Count(ctx context.Context) (int, error) {
+	v, err := r.dev.ReadRegister(ctx, 0x02)
+	if err != nil {
+		return 0, fmt.Errorf("count devices of %s: %w", r, err)
+	}
+	return int(v[1]), nil
+}
+
+// Devices reads the paired devices: the count, then pairing information
+// (0xB5 0x2n: wpid, kind, report interval; 0x3n: serial, power switch;
+// 0x4n: codename) slot by slot until all are found, then a ping each for
+// its protocol and whether it is in range. A device out of range is listed
+// with Online false, not an error. cache may be nil; with it, what was
+// learned about a device before (codename, feature table, name) is reused
+// and what is learned now is stored.
+func (r *Receiver) Devices(ctx context.Context, cache Cache) ([]*Device, error) {
+	count, err := r.Count(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Device
+	for n := 0; n < r.MaxDevices && len(out) < count; n++ {
+		d, err := r.pairedDevice(ctx, byte(n+1), cache)
+		if errors.Is(err, errEmptySlot) {
+			continue
+		}
+		if err != nil {
+			return out, err
+		}
+		out = append(out, d)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(out))
+	for i, d := range out {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = d.Refresh(ctx)
+		}()
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
+}
+
+var errEmptySlot = errors.New("unifying: empty slot")
+
+func (r *Receiver) pairingInfo(ctx context.Context, sub byte) ([]byte, error) {
+	v, err := r.dev.ReadLongRegister(ctx, 0xB5, sub)
+	var herr *hidpp.Error
+	if errors.As(err, &herr) && herr.Version == 1 && (herr.Code == hidpp.Err10InvalidValue || herr.Code == hidpp.Err10InvalidAddress) {
+		return nil, errEmptySlot
+	}
+	return v, err
+}
+
+func (r *Receiver) pairedDevice(ctx context.Context, ix byte, cache Cache) (*Device, error) {
+	n := ix - 1
+	v, err := r.pairingInfo(ctx, 0x20+n)
+	if err != nil {
+		return nil, err
+	}
+	d := &Device{Receiver: r, Index: ix, WPID: binary.BigEndian.Uint16(v[3:5]),
+		Kind: hidpp.Kind(v[7] & 0x0F), ReportInterval: int(v[2])}
+	if v, err = r.pairingInfo(ctx, 0x30+n); err != nil {
+		return nil, err
+	}
+	d.Serial = fmt.Sprintf("%08X", binary.BigEndian.Uint32(v[1:5]))
+	d.PowerSwitch = int(v[9] & 0x0F)
+	d.cache = cache
+	var known *Known
+	if cache != nil {
+		if k, ok := cache.Load(d.ID()); ok {
+			known = &k
+			d.Codename = k.Codename
+		}
+	}
+	if d.Codename == "" {
+		if v, err = r.pairingInfo(ctx, 0x40+n); err != nil {
+			return nil, err
+		}
+		l := min(int(v[1]), len(v)-2)
+		d.Codename = strings.TrimRight(string(v[2:2+l]), "\x00")
+	}
+	var hk *hidpp.Known
+	if known != nil {
+		hk = &known.Device
+	}
+	d.Device = hidpp.NewDevice(r.conn, ix, hk)
+	return d, nil
+}
