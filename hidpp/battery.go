@@ -273,6 +273,13 @@ func DecodeUnifiedBattery(p []byte, capability *UnifiedCapability) (Battery, err
 	return b, nil
 }
 
+// RegisterEventPayload returns the 3 value bytes of a HID++ 1.0 register
+// event such as `10 ix 0D v0 v1 v2 00`: the event puts the register's value
+// where a reply has the address, in bytes 3..5.
+func RegisterEventPayload(r *Report) []byte {
+	return r.b[3:6]
+}
+
 // DecodeRegister07 decodes HID++ 1.0 register 0x07 (battery status), read or
 // event: [level, charging status]. The level counts LED bars: 1 critical,
 // 3 low, 5 good, 7 full; 0 means the device does not know.

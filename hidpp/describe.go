@@ -78,20 +78,20 @@ func describeBody(r *Report, features map[byte]FeatureID) string {
 	case sub >= SubSetRegister && sub <= SubGetLongRegister:
 		return describeRegister(r)
 	case sub == SubConnect && r.ID() == ShortID:
-		return describeConnect(p)
+		return describeConnect(r)
 	case sub == SubDisconnect && r.ID() == ShortID:
-		if p[0] == 0x02 {
+		if r.Address() == 0x02 {
 			return "device unpaired"
 		}
-		return fmt.Sprintf("device disconnection 0x%02X", p[0])
+		return fmt.Sprintf("device disconnection 0x%02X", r.Address())
 	case sub == SubPairingLock && r.ID() == ShortID:
 		state := "closed"
-		if p[0]&0x01 != 0 {
+		if r.Address()&0x01 != 0 {
 			state = "open"
 		}
-		return fmt.Sprintf("pairing lock %s, error %d", state, p[1])
+		return fmt.Sprintf("pairing lock %s, error %d", state, p[0])
 	case (sub == SubBatteryStatus || sub == SubBatteryMileage) && r.ID() == ShortID && r.Device() != ReceiverIndex:
-		return "HID++ 1.0 battery event: " + describeRegisterValue(sub, p)
+		return "HID++ 1.0 battery event: " + describeRegisterValue(sub, RegisterEventPayload(r))
 	case sub == 0x00:
 		return describeRoot(r)
 	}
@@ -186,20 +186,23 @@ func describePairingInfo(p []byte, request bool) string {
 	return fmt.Sprintf("sub-register 0x%02X: % x", sub, p[1:])
 }
 
-func describeConnect(p []byte) string {
-	proto := connectProtocols[p[0]]
+// describeConnect reads a 0x41 notification: 10 ix 41 PT DI LL MM, with PT
+// the protocol type, DI the device info bits, LL MM the wpid.
+func describeConnect(r *Report) string {
+	p := r.Params()
+	proto := connectProtocols[r.Address()]
 	if proto == "" {
-		proto = fmt.Sprintf("protocol 0x%02X", p[0])
+		proto = fmt.Sprintf("protocol 0x%02X", r.Address())
 	}
 	link := "link up"
-	if p[1]&0x40 != 0 {
+	if p[0]&0x40 != 0 {
 		link = "link down"
 	}
 	enc := ""
-	if p[1]&0x20 != 0 {
+	if p[0]&0x20 != 0 {
 		enc = ", encrypted"
 	}
-	return fmt.Sprintf("device connection: %s, %s, %s%s, wpid %02X%02X", proto, Kind(p[1]&0x0F), link, enc, p[3], p[2])
+	return fmt.Sprintf("device connection: %s, %s, %s%s, wpid %02X%02X", proto, Kind(p[0]&0x0F), link, enc, p[2], p[1])
 }
 
 func describeRoot(r *Report) string {

@@ -515,9 +515,9 @@ func (d *Device) EventBattery(r *Report) (b Battery, ok bool, err error) {
 	}
 	if r.ID() == ShortID && (r.SubID() == SubBatteryStatus || r.SubID() == SubBatteryMileage) && !d.Protocol().IsFeatureBased() {
 		if r.SubID() == SubBatteryStatus {
-			b, err = DecodeRegister07(r.Params())
+			b, err = DecodeRegister07(RegisterEventPayload(r))
 		} else {
-			b, err = DecodeRegister0D(r.Params())
+			b, err = DecodeRegister0D(RegisterEventPayload(r))
 		}
 		return b, true, err
 	}

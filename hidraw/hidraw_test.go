@@ -1,0 +1,161 @@
+package hidraw
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/helio-linux/helio/transport"
+)
+
+// c52bInterface2 is the real C52B's HID++ interface descriptor (93 bytes,
+// usbhid-dump of bcdDevice 12.11).
+var c52bInterface2 = []byte{
+	0x06, 0x00, 0xFF, 0x09, 0x01, 0xA1, 0x01, 0x85, 0x10, 0x95, 0x06, 0x75, 0x08, 0x15, 0x00, 0x26, 0xFF, 0x00, 0x09, 0x01, 0x81, 0x00, 0x09, 0x01, 0x91, 0x00, 0xC0,
+	0x06, 0x00, 0xFF, 0x09, 0x02, 0xA1, 0x01, 0x85, 0x11, 0x95, 0x13, 0x75, 0x08, 0x15, 0x00, 0x26, 0xFF, 0x00, 0x09, 0x02, 0x81, 0x00, 0x09, 0x02, 0x91, 0x00, 0xC0,
+	0x06, 0x00, 0xFF, 0x09, 0x04, 0xA1, 0x01, 0x85, 0x20, 0x95, 0x0E, 0x75, 0x08, 0x15, 0x00, 0x26, 0xFF, 0x00, 0x09, 0x41, 0x81, 0x00, 0x09, 0x41, 0x91, 0x00,
+	0x85, 0x21, 0x95, 0x1F, 0x09, 0x42, 0x81, 0x00, 0x09, 0x42, 0x91, 0x00, 0xC0,
+}
+
+// bootKeyboard is interface 0 of the receiver: no report IDs, not HID++.
+var bootKeyboard = []byte{
+	0x05, 0x01, 0x09, 0x06, 0xA1, 0x01, 0x05, 0x07, 0x19, 0xE0, 0x29, 0xE7, 0x15, 0x00, 0x25, 0x01,
+	0x75, 0x01, 0x95, 0x08, 0x81, 0x02, 0x95, 0x01, 0x75, 0x08, 0x81, 0x01, 0xC0,
+}
+
+func TestInputReportSizes(t *testing.T) {
+	if len(c52bInterface2) != 93 {
+		t.Fatalf("descriptor is %d bytes, want 93", len(c52bInterface2))
+	}
+	got := inputReportSizes(c52bInterface2)
+	want := map[byte]int{0x10: 6, 0x11: 19, 0x20: 14, 0x21: 31}
+	for id, n := range want {
+		if got[id] != n {
+			t.Errorf("report 0x%02X: %d bytes, want %d", id, got[id], n)
+		}
+	}
+	if !isHIDPP(c52bInterface2) {
+		t.Error("the C52B HID++ interface is not recognised")
+	}
+	if isHIDPP(bootKeyboard) {
+		t.Error("a boot keyboard is taken for HID++")
+	}
+	// Truncated and garbage descriptors must not panic.
+	for i := range c52bInterface2 {
+		inputReportSizes(c52bInterface2[:i])
+	}
+	inputReportSizes([]byte{0xFE, 0x10})
+	inputReportSizes([]byte{0xA4, 0xB4, 0xB4, 0x07})
+}
+
+func TestParseHIDID(t *testing.T) {
+	bus, vid, pid, err := parseHIDID("0003:0000046D:0000C52B")
+	if err != nil || bus != 3 || vid != 0x046D || pid != 0xC52B {
+		t.Errorf("parseHIDID = %d %04x %04x %v", bus, vid, pid, err)
+	}
+	if _, _, _, err := parseHIDID("junk"); err == nil {
+		t.Error("parseHIDID(junk) did not fail")
+	}
+}
+
+func TestIsChildPhys(t *testing.T) {
+	tests := map[string]bool{
+		"usb-0000:00:14.0-2/input2":   false,
+		"usb-0000:00:14.0-2/input2:1": true,
+		"usb-0000:00:14.0-2/input2:7": true,
+		"":                            false,
+		"usb-0000:00:14.0-2/input2:":  false,
+		"bluetooth:aa:bb:cc:dd:ee:ff": false,
+	}
+	for phys, want := range tests {
+		if got := IsChildPhys(phys); got != want {
+			t.Errorf("IsChildPhys(%q) = %v, want %v", phys, got, want)
+		}
+	}
+}
+
+// fakeSysfs builds /sys/class/hidraw as the rig's VM shows it: the receiver's
+// HID++ interface, a paired device under it, and an unrelated keyboard.
+func fakeSysfs(t *testing.T) {
+	t.Helper()
+	root := t.TempDir()
+	node := func(name, uevent string, desc []byte) {
+		dir := filepath.Join(root, name, "device")
+		os.MkdirAll(dir, 0o755)
+		os.WriteFile(filepath.Join(dir, "uevent"), []byte(uevent), 0o644)
+		os.WriteFile(filepath.Join(dir, "report_descriptor"), desc, 0o644)
+	}
+	node("hidraw0", "DRIVER=logitech-djreceiver\nHID_ID=0003:0000046D:0000C52B\nHID_NAME=Logitech USB Receiver\nHID_PHYS=usb-0000:00:14.0-2/input2\n", c52bInterface2)
+	node("hidraw1", "DRIVER=logitech-hidpp-device\nHID_ID=0003:0000046D:00004002\nHID_NAME=Logitech K750\nHID_PHYS=usb-0000:00:14.0-2/input2:2\n", c52bInterface2)
+	node("hidraw2", "DRIVER=hid-generic\nHID_ID=0003:00001234:00005678\nHID_NAME=Some Keyboard\nHID_PHYS=usb-0000:00:14.0-3/input0\n", bootKeyboard)
+	node("hidraw3", "DRIVER=hid-generic\nHID_ID=0003:0000046D:0000C52B\nHID_NAME=Logitech USB Receiver\nHID_PHYS=usb-0000:00:14.0-2/input0\n", bootKeyboard)
+	old := sysClass
+	sysClass = root
+	t.Cleanup(func() { sysClass = old })
+}
+
+func TestReceivers(t *testing.T) {
+	fakeSysfs(t)
+	got, err := Backend{}.Receivers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 {
+		t.Fatalf("Receivers = %v, want only hidraw0", got)
+	}
+	want := transport.Info{Backend: "hidraw", Path: "/dev/hidraw0", VendorID: 0x046D, ProductID: 0xC52B,
+		Name: "Logitech USB Receiver", Phys: "usb-0000:00:14.0-2/input2"}
+	if got[0] != want {
+		t.Errorf("Receivers()[0] = %+v, want %+v", got[0], want)
+	}
+}
+
+func TestReceivers_NoHidraw(t *testing.T) {
+	old := sysClass
+	sysClass = filepath.Join(t.TempDir(), "nothing")
+	defer func() { sysClass = old }()
+	got, err := Backend{}.Receivers()
+	if err != nil || len(got) != 0 {
+		t.Errorf("Receivers = %v, %v; want none, no error", got, err)
+	}
+}
+
+func TestOpen_Errors(t *testing.T) {
+	_, err := Backend{}.Open(transport.Info{Path: filepath.Join(t.TempDir(), "hidraw9")})
+	if !errors.Is(err, transport.ErrGone) {
+		t.Errorf("Open of a missing node: %v, want ErrGone", err)
+	}
+	// A node that is not a hidraw device fails the HIDIOCGRAWINFO check.
+	f := filepath.Join(t.TempDir(), "file")
+	os.WriteFile(f, nil, 0o600)
+	if _, err := (Backend{}).Open(transport.Info{Path: f}); err == nil || !strings.Contains(err.Error(), "HIDIOCGRAWINFO") {
+		t.Errorf("Open of a plain file: %v", err)
+	}
+}
+
+func TestPermissionError(t *testing.T) {
+	err := error(&PermissionError{Path: "/dev/hidraw0", Err: os.ErrPermission})
+	for _, w := range []string{"/dev/hidraw0", "42-helio.rules", "make install-udev"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("%q does not name %q", err, w)
+		}
+	}
+	if !errors.Is(err, os.ErrPermission) {
+		t.Error("PermissionError does not unwrap")
+	}
+}
+
+func TestReadSysfs(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "uevent")
+	content := strings.Repeat("HID_NAME=x\n", 1000) // more than one read
+	os.WriteFile(f, []byte(content), 0o644)
+	b, err := readSysfs(f)
+	if err != nil || string(b) != content {
+		t.Errorf("readSysfs: %d bytes, %v", len(b), err)
+	}
+	if _, err := readSysfs(f + ".missing"); err == nil {
+		t.Error("readSysfs of a missing file did not fail")
+	}
+}

@@ -1,0 +1,211 @@
+package sensors_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/helio-linux/helio/emulator"
+	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/sensors"
+	"github.com/helio-linux/helio/unifying"
+)
+
+// rig is the built-in emulated receiver (or p) opened as Helio opens a real
+// one, with its devices listed.
+func rig(t testing.TB, p *emulator.Profile) (*emulator.Receiver, *hidpp.Conn, []*unifying.Device) {
+	t.Helper()
+	if p == nil {
+		p, _ = emulator.BuiltinProfile("default")
+	}
+	b := emulator.NewBackend(p, "test", &emulator.Opts{Second: 10 * time.Millisecond})
+	t.Cleanup(b.Receiver.Close)
+	infos, _ := b.Receivers()
+	tc, err := b.Open(infos[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := hidpp.NewConn(tc, &hidpp.Opts{DeviceTimeout: 200 * time.Millisecond, ReceiverTimeout: 200 * time.Millisecond})
+	t.Cleanup(func() { c.Close() })
+	r, err := unifying.Open(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	devs, err := r.Devices(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.Receiver, c, devs
+}
+
+var fast = &sensors.Opts{LightWait: 500 * time.Millisecond}
+
+func TestReadAll_Default(t *testing.T) {
+	_, _, devs := rig(t, nil)
+	rs := sensors.ReadAll(context.Background(), devs, fast)
+	type want struct {
+		percent int
+		status  hidpp.Status
+		lux     int // -1: no light
+	}
+	wants := []want{{80, hidpp.StatusDischarging, -1}, {57, hidpp.StatusDischarging, 12}, {100, hidpp.StatusDischarging, -1}}
+	for i, r := range rs {
+		w := wants[i]
+		if r.Err != nil || !r.Online || r.Battery == nil {
+			t.Fatalf("%s: %+v", r.Device, r)
+		}
+		if !r.Battery.HasPercent || r.Battery.Percent != w.percent || r.Battery.Status != w.status {
+			t.Errorf("%s battery = %+v, want %d %% %s", r.Device, *r.Battery, w.percent, w.status)
+		}
+		switch {
+		case w.lux < 0 && (r.Light != nil || r.Solar):
+			t.Errorf("%s has light %+v", r.Device, r.Light)
+		case w.lux >= 0 && (r.Light == nil || r.Light.Lux != w.lux || !r.Solar):
+			t.Errorf("%s light = %+v, want %d lux", r.Device, r.Light, w.lux)
+		}
+	}
+}
+
+func TestRead_SolarCharging(t *testing.T) {
+	emu, _, devs := rig(t, nil)
+	emu.SetLux(2, 800)
+	r := sensors.Read(context.Background(), devs[1], fast)
+	if r.Light == nil || r.Light.Lux != 800 || !r.Light.Charging() || r.Battery.Status != hidpp.StatusCharging {
+		t.Errorf("K750 in 800 lux: %+v %+v", r.Light, r.Battery)
+	}
+}
+
+// TestRead_Offline: a device that goes out of range between the listing and
+// the reading is offline, not an error, and shows no figures.
+func TestRead_Offline(t *testing.T) {
+	emu, _, devs := rig(t, nil)
+	for _, ix := range []byte{1, 2, 3} {
+		emu.SetOnline(ix, false)
+	}
+	for _, r := range sensors.ReadAll(context.Background(), devs, fast) {
+		if r.Online || r.Battery != nil || r.Light != nil || r.Err != nil {
+			t.Errorf("%s out of range: %+v", r.Device, r)
+		}
+	}
+}
+
+// TestRead_NoLightReport: a keyboard that acknowledges SetLightMeasure but
+// then sends garbage and truncated reports instead of its light report gives
+// no reading, and says why.
+func TestRead_NoLightReport(t *testing.T) {
+	emu, c, devs := rig(t, nil)
+	// Right after the SetLightMeasure echo: two broken light reports, then the
+	// keyboard goes out of range, so its real report never comes.
+	go func() {
+		time.Sleep(2 * time.Millisecond)
+		emu.InjectRaw([]byte{0x11, 0x02, 0x09, 0x10, 0x39}) // truncated light report
+		emu.InjectRaw([]byte{0x11, 0x02, 0x09, 0x10, 0x39, 0x00, 0x0c, 0x06, 0x1d, 'B', 'A', 'D', '!', 0, 0, 0, 0, 0, 0, 0})
+		emu.SetOnline(2, false)
+	}()
+	r := sensors.Read(context.Background(), devs[1], &sensors.Opts{LightWait: 100 * time.Millisecond})
+	if r.Light != nil {
+		t.Errorf("a reading came from malformed reports: %+v", r.Light)
+	}
+	if r.Battery != nil && r.Battery.Percent != 57 {
+		t.Errorf("battery = %+v", r.Battery)
+	}
+	if !errors.Is(r.Err, sensors.ErrNoLightReport) {
+		t.Errorf("Err = %v, want ErrNoLightReport", r.Err)
+	}
+	if c.Stats().Ignored < 1 {
+		t.Errorf("the truncated report was not dropped: %+v", c.Stats())
+	}
+}
+
+// TestRead_ReceiverUnplugged: pulling the receiver in the middle of a light
+// wait ends the wait at once with an error.
+func TestRead_ReceiverUnplugged(t *testing.T) {
+	emu, _, devs := rig(t, nil)
+	go func() {
+		time.Sleep(5 * time.Millisecond)
+		emu.Unplug()
+	}()
+	done := make(chan sensors.Reading)
+	go func() { done <- sensors.Read(context.Background(), devs[1], &sensors.Opts{LightWait: 5 * time.Second}) }()
+	select {
+	case r := <-done:
+		if r.Err == nil || r.Light != nil {
+			t.Errorf("reading after unplug: %+v", r)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("Read hung after the receiver was unplugged")
+	}
+}
+
+func TestRead_OtherBatteries(t *testing.T) {
+	p, err := emulator.ParseProfile([]byte(`{"receiver":{"serial":"0000ABCD"},"devices":[
+		{"index":1,"wpid":"2010","kind":"keyboard","codename":"K800","protocol":"1.0","serial":"00000001","registers":{"07":"052100"}},
+		{"index":2,"wpid":"4090","kind":"mouse","codename":"Volt","protocol":"4.2","serial":"00000002","battery":{"percent":50,"voltage_mv":3815}},
+		{"index":3,"wpid":"4091","kind":"mouse","codename":"Unif","protocol":"4.5","serial":"00000003","features":["0000","0001","0005","1004"],"battery":{"percent":0,"status":"charging"}},
+		{"index":4,"wpid":"4092","kind":"mouse","codename":"Step","protocol":"4.5","serial":"00000004","battery":{"percent":50,"levels":4}},
+		{"index":5,"wpid":"4093","kind":"mouse","codename":"Raw1","protocol":"4.5","serial":"00000005","features":["0000","1000"],"replies":{"1000/0":"502000","1000/1":"0a02"}}]}`), "others")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, devs := rig(t, p)
+	tests := []struct {
+		desc        string
+		percent     int // -1: none
+		level       hidpp.Level
+		status      hidpp.Status
+		approximate bool
+	}{
+		{"register 0x07 level 5, charging", -1, hidpp.LevelGood, hidpp.StatusCharging, false},
+		{"0x1001 3815 mV", 50, hidpp.LevelUnknown, hidpp.StatusDischarging, true},
+		{"0x1004 charging at 0 %", -1, hidpp.LevelCritical, hidpp.StatusCharging, false},
+		{"0x1000 with 4 levels", 50, hidpp.LevelGood, hidpp.StatusDischarging, true},
+		{"raw 0x1000 reply 50 20 00", 80, hidpp.LevelUnknown, hidpp.StatusDischarging, false},
+	}
+	rs := sensors.ReadAll(context.Background(), devs, fast)
+	for i, tt := range tests {
+		b := rs[i].Battery
+		if b == nil {
+			t.Errorf("%s: no battery (%v)", tt.desc, rs[i].Err)
+			continue
+		}
+		pct := -1
+		if b.HasPercent {
+			pct = b.Percent
+		}
+		if pct != tt.percent || b.Level != tt.level || b.Status != tt.status || b.Approximate != tt.approximate {
+			t.Errorf("%s: got %+v", tt.desc, *b)
+		}
+	}
+}
+
+// BenchmarkQuery is a full warm query of the default receiver: list the
+// devices, read every battery and the K750's light (with the emulator's
+// light report period shortened to 10 µs).
+func BenchmarkQuery(b *testing.B) {
+	p, _ := emulator.BuiltinProfile("default")
+	be := emulator.NewBackend(p, "bench", &emulator.Opts{Second: 10 * time.Microsecond})
+	defer be.Receiver.Close()
+	infos, _ := be.Receivers()
+	tc, _ := be.Open(infos[0])
+	c := hidpp.NewConn(tc, nil)
+	defer c.Close()
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		r, err := unifying.Open(ctx, c)
+		if err != nil {
+			b.Fatal(err)
+		}
+		devs, err := r.Devices(ctx, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, rd := range sensors.ReadAll(ctx, devs, nil) {
+			if rd.Battery == nil {
+				b.Fatalf("%s: no battery: %v", rd.Device, rd.Err)
+			}
+		}
+	}
+	b.ReportMetric(float64(be.Receiver.TotalRequests())/float64(b.N), "requests/op")
+}

@@ -1,0 +1,201 @@
+package unifying_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/helio-linux/helio/emulator"
+	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/transport"
+	"github.com/helio-linux/helio/unifying"
+)
+
+func open(t *testing.T, p *emulator.Profile) (*emulator.Receiver, *unifying.Receiver) {
+	t.Helper()
+	if p == nil {
+		p, _ = emulator.BuiltinProfile("default")
+	}
+	b := emulator.NewBackend(p, "test", &emulator.Opts{Second: 10 * time.Millisecond})
+	t.Cleanup(b.Receiver.Close)
+	infos, _ := b.Receivers()
+	tc, err := b.Open(infos[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := hidpp.NewConn(tc, &hidpp.Opts{DeviceTimeout: 300 * time.Millisecond, ReceiverTimeout: 300 * time.Millisecond})
+	t.Cleanup(func() { c.Close() })
+	r, err := unifying.Open(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.Receiver, r
+}
+
+func TestOpen(t *testing.T) {
+	_, r := open(t, nil)
+	if r.Serial != "E0662192" || r.Firmware != "24.11.B0036" || r.Bootloader != "02.09" || r.MaxDevices != 6 || r.Family != unifying.FamilyUnifying {
+		t.Errorf("Open = %+v", r)
+	}
+}
+
+func TestDevices(t *testing.T) {
+	emu, r := open(t, nil)
+	emu.SetOnline(1, false)
+	devs, err := r.Devices(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type dev struct {
+		ix       byte
+		wpid     uint16
+		kind     hidpp.Kind
+		codename string
+		name     string
+		serial   string
+		proto    string
+		online   bool
+	}
+	want := []dev{
+		{1, 0x4082, hidpp.KindMouse, "MX Master 3", "MX Master 3", "1A2B3C4D", "unknown", false},
+		{2, 0x4002, hidpp.KindKeyboard, "K750", "Wireless Solar Keyboard K750", "750C0DE2", "2.0", true},
+		{3, 0x101B, hidpp.KindMouse, "M705", "M705", "705B0A1D", "1.0", true},
+	}
+	if len(devs) != len(want) {
+		t.Fatalf("Devices = %d devices, want %d", len(devs), len(want))
+	}
+	for i, d := range devs {
+		got := dev{d.Index, d.WPID, d.Kind, d.Codename, d.Name(), d.Serial, d.Protocol().String(), d.Online()}
+		if got != want[i] {
+			t.Errorf("device %d = %+v, want %+v", i, got, want[i])
+		}
+	}
+	if id := devs[1].ID(); id != "E0662192-4002-750C0DE2" {
+		t.Errorf("ID() = %q", id)
+	}
+}
+
+// TestDevices_Gaps puts devices in slots 2 and 5: the scan must skip the
+// empty slots and stop once the count is reached.
+func TestDevices_Gaps(t *testing.T) {
+	p, err := emulator.ParseProfile([]byte(`{"receiver":{"serial":"0000ABCD"},"devices":[
+		{"index":2,"wpid":"2010","kind":"keyboard","codename":"K800","protocol":"1.0","serial":"00000001","battery":{"percent":50,"register":"07"}},
+		{"index":5,"wpid":"406D","kind":"mouse","codename":"M705","protocol":"4.5","serial":"00000002","battery":{"percent":50}}]}`), "gaps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	emu, r := open(t, p)
+	devs, err := r.Devices(context.Background(), nil)
+	if err != nil || len(devs) != 2 || devs[0].Index != 2 || devs[1].Index != 5 {
+		t.Fatalf("Devices = %v, %v; want slots 2 and 5", devs, err)
+	}
+	// Open (B5 03, F1 x3), the count, 0x2n for slots 1..5, then 0x3n and 0x4n of the two devices.
+	if n := emu.Requests()[0xFF]; n != 4+1+5+2*2 {
+		t.Errorf("receiver requests = %d, want 14", n)
+	}
+}
+
+func TestEnableNotifications(t *testing.T) {
+	_, r := open(t, nil)
+	if err := r.EnableNotifications(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got, err := r.Notifications(context.Background())
+	if err != nil || got != 0x100900 {
+		t.Errorf("Notifications() = %06X, %v; want 100900", got, err)
+	}
+}
+
+func TestFamilyOf(t *testing.T) {
+	tests := []struct {
+		pid  uint16
+		want unifying.Family
+	}{
+		{0xc52b, unifying.FamilyUnifying}, {0xc532, unifying.FamilyUnifying}, {0xc548, unifying.FamilyBolt},
+		{0xc534, unifying.FamilyNano}, {0xc547, unifying.FamilyLightspeed}, {0x4002, unifying.FamilyUnknown},
+	}
+	for _, tt := range tests {
+		if got := unifying.FamilyOf(tt.pid); got != tt.want {
+			t.Errorf("FamilyOf(%04x) = %s, want %s", tt.pid, got, tt.want)
+		}
+	}
+	if !unifying.IsReceiver(0x046d, 0xc5ff) || unifying.IsReceiver(0x046d, 0x4002) || unifying.IsReceiver(0x1234, 0xc52b) {
+		t.Error("IsReceiver misjudges")
+	}
+}
+
+// TestFileCache_Warm checks that a second run sends fewer requests, and that
+// the cache file survives a reopen.
+func TestFileCache_Warm(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "helio", "devices.json")
+	run := func() int {
+		emu, r := open(t, nil)
+		c := unifying.OpenFileCache(path)
+		if w := c.Warning(); w != nil {
+			t.Fatal(w)
+		}
+		if _, err := r.Devices(context.Background(), c); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		return emu.TotalRequests()
+	}
+	cold, warm := run(), run()
+	if warm >= cold {
+		t.Errorf("warm run sent %d requests, cold %d; want fewer", warm, cold)
+	}
+	// Pings and pairing info are always read; codenames and names come from the cache.
+	if warm != 4+1+3*2+3 {
+		t.Errorf("warm run sent %d requests, want 14", warm)
+	}
+}
+
+func TestFileCache_Corrupt(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "devices.json")
+	for _, content := range []string{"{not json", `{"version":99,"devices":{}}`, "", "null"} {
+		os.WriteFile(path, []byte(content), 0o644)
+		c := unifying.OpenFileCache(path)
+		if content != "" && c.Warning() == nil {
+			t.Errorf("content %q: no warning", content)
+		}
+		if _, ok := c.Load("x"); ok {
+			t.Errorf("content %q: Load found an entry", content)
+		}
+		c.Store("x", unifying.Known{Codename: "K750"})
+		if err := c.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		c2 := unifying.OpenFileCache(path)
+		if k, ok := c2.Load("x"); !ok || k.Codename != "K750" || c2.Warning() != nil {
+			t.Errorf("content %q: after rewrite Load = %+v, %v, warning %v", content, k, ok, c2.Warning())
+		}
+	}
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), ".devices-") {
+			t.Errorf("temporary file %s left behind", e.Name())
+		}
+	}
+}
+
+func TestFileCache_Unwritable(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root can write anywhere")
+	}
+	dir := t.TempDir()
+	os.Chmod(dir, 0o500)
+	defer os.Chmod(dir, 0o700)
+	c := unifying.OpenFileCache(filepath.Join(dir, "sub", "devices.json"))
+	c.Store("x", unifying.Known{})
+	if err := c.Flush(); err == nil {
+		t.Error("Flush into a read-only directory did not fail")
+	}
+}
+
+var _ transport.Conn = (*emulator.Conn)(nil)
