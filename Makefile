@@ -8,23 +8,46 @@ LDFLAGS := -X github.com/helio-linux/helio/cli.Version=$(VERSION)
 FUZZTIME ?= 30s
 PREFIX  ?= /usr/local
 
-.PHONY: all build demo test vet fmt-check fuzz bench install-udev clean
+# Debian packages: cgo libraries, and the VM rig (qemu, a busybox for the
+# initramfs, Solaar as an oracle).
+BUILD_DEPS := pkg-config libudev-dev libusb-1.0-0-dev
+VM_DEPS    := qemu-system-x86 busybox-static cpio python3 xz-utils zstd solaar
+
+.PHONY: all deps build demo test unit vmtest vet fmt-check fuzz bench install-udev clean
 
 all: build
 
-build:
+deps:
+	@scripts/apt-deps.sh $(BUILD_DEPS)
+
+build: deps
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
 
 # Query the real receivers; with none plugged in, the built-in emulated one.
 demo: build
 	@scripts/demo.sh $(BIN)
 
-# The whole suite: vet, formatting, every test with the race detector
-# (fuzz seed corpora included), as CI runs it.
-test: vet fmt-check
+# The whole suite, as CI runs it: vet, formatting, every test with the race
+# detector (fuzz seed corpora included), then the tests against the real
+# kernel in the VM.
+test: unit vmtest
+
+unit: deps vet fmt-check
 	$(GO) test -race -count=1 ./...
 
-vet:
+# Boots Debian's kernel under qemu and runs vmtest/ there: the emulated
+# receiver on /dev/uhid, the kernel's Logitech drivers bound, Helio on the
+# real hidraw nodes, the kernel and Solaar as oracles.
+vmtest: build
+	@scripts/apt-deps.sh $(VM_DEPS)
+	@rig/fetch-kernel.sh
+	@mkdir -p rig/build; start=$$(date +%s); \
+	{ $(GO) test -count=1 -v -exec "$(CURDIR)/rig/vmexec.sh" ./vmtest; echo $$? > rig/build/vmtest.rc; } 2>&1 | tee rig/build/vmtest.log; \
+	rc=$$(cat rig/build/vmtest.rc); echo "vmtest: the VM part took $$(( $$(date +%s) - start )) s"; \
+	grep -h 'METRIC' rig/build/vmtest.log | sed 's/^ *vm_test.go:[0-9]*: //' > rig/build/metrics.txt || true; \
+	exit $$rc
+
+vet: deps
 	$(GO) vet ./...
 
 fmt-check:
@@ -52,4 +75,4 @@ install-udev:
 	-udevadm control --reload-rules && udevadm trigger --subsystem-match=hidraw
 
 clean:
-	rm -rf bin
+	rm -rf bin rig/build

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -96,11 +97,13 @@ type app struct {
 	log *slog.Logger
 
 	// Command options.
-	json     bool       // query --json
-	features featureMap // decode --feature
-	simPrint string     // sim --print
-	simCheck string     // sim --check
-	simList  bool       // sim --list
+	json       bool       // query --json
+	features   featureMap // decode --feature
+	simPrint   string     // sim --print
+	simCheck   string     // sim --check
+	simList    bool       // sim --list
+	simUHID    bool       // sim --uhid
+	simProfile string     // sim --profile
 }
 
 func usage(w io.Writer) {
@@ -201,7 +204,7 @@ func Main(args []string, env Env) int {
 	}
 	a.log = slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := c.run(ctx, a, fs, fs.Args()); err != nil {
 		code := ExitFailure

@@ -192,7 +192,7 @@ func TestDecode(t *testing.T) {
 	}{
 		{[]string{"11", "02", "09", "10", "39", "00", "0c", "06", "1d", "47", "4f", "4f", "44", "00", "00", "00", "00", "00", "00", "00"}, "",
 			[]string{"light report", "charge 57 %", "12 lux"}},
-		{[]string{"10:03:81:0d:64:47:34", "10ff8f8107020"+"0"}, "", []string{"100 %, discharging", "invalid address"}},
+		{[]string{"10:03:81:0d:64:47:34", "10ff8f8107020" + "0"}, "", []string{"100 %, discharging", "invalid address"}},
 		{[]string{"-"}, "# a comment\n10 02 41 04 a1 10 20\n\n11 01 05 00 50 14 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n", []string{"link up", "wpid 2010", "feature index 5"}},
 		{[]string{"--feature", "5=1000", "11 01 05 00 50 14 00 00 00 00 00 00 00 00 00 00 00 00 00 00"}, "", []string{"battery status", "80 %"}},
 	}

@@ -2,22 +2,33 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"os"
 
 	"github.com/helio-linux/helio/emulator"
 )
 
 var simCmd = &command{
-	name: "sim", args: "--list | --print NAME | --check FILE",
-	summary: "work with emulated receiver profiles",
-	help: `The emulated receiver (--backend sim) is described by a JSON profile;
+	name: "sim", args: "--uhid [--profile P] | --list | --print NAME | --check FILE",
+	summary: "run the emulated receiver for the kernel, or work with its profiles",
+	help: `With --uhid, the emulated receiver is plugged into this machine's kernel
+through /dev/uhid, with the real C52B layout (three interfaces, the real
+HID++ descriptor): the kernel's hid-logitech-dj and hid-logitech-hidpp bind
+to it, /dev/hidrawN nodes and power supplies appear, and any program (Helio
+with its default backend, Solaar, upower) sees a K750 until you press
+Ctrl-C. This needs root (or write access to /dev/uhid) and the uhid module.
+
+The emulated receiver (--backend sim) is described by a JSON profile;
 the format is documented in the emulator package (go doc
 github.com/helio-linux/helio/emulator) and in README.md. Start from a
 built-in profile, change it, check it, and use it with
 --backend sim:FILE.json.
 
 Examples:
+  sudo helio sim --uhid
+  sudo helio sim --uhid --profile my.json --debug
   helio sim --list
   helio sim --print default > my.json
   helio sim --check my.json && helio --backend sim:my.json query`,
@@ -25,21 +36,25 @@ Examples:
 		fs.BoolVar(&a.simList, "list", false, "list the built-in profiles")
 		fs.StringVar(&a.simPrint, "print", "", "print built-in profile `NAME` as JSON")
 		fs.StringVar(&a.simCheck, "check", "", "validate profile `FILE`")
+		fs.BoolVar(&a.simUHID, "uhid", false, "plug the emulated receiver into the kernel through /dev/uhid until Ctrl-C")
+		fs.StringVar(&a.simProfile, "profile", "default", "with --uhid: built-in profile `NAME` or a JSON file")
 	},
 	run: runSim,
 }
 
-func runSim(_ context.Context, a *app, _ *flag.FlagSet, args []string) error {
+func runSim(ctx context.Context, a *app, _ *flag.FlagSet, args []string) error {
 	chosen := 0
-	for _, on := range []bool{a.simList, a.simPrint != "", a.simCheck != ""} {
+	for _, on := range []bool{a.simList, a.simPrint != "", a.simCheck != "", a.simUHID} {
 		if on {
 			chosen++
 		}
 	}
 	if chosen != 1 || len(args) > 0 {
-		return exitf(ExitUsage, "choose one of --list, --print NAME, --check FILE")
+		return exitf(ExitUsage, "choose one of --uhid, --list, --print NAME, --check FILE")
 	}
 	switch {
+	case a.simUHID:
+		return runUHID(ctx, a)
 	case a.simList:
 		for _, n := range emulator.Builtin() {
 			fmt.Fprintln(a.env.Stdout, n)
@@ -58,5 +73,25 @@ func runSim(_ context.Context, a *app, _ *flag.FlagSet, args []string) error {
 		}
 		fmt.Fprintf(a.env.Stdout, "%s: a %s receiver with %d devices\n", a.simCheck, p.Receiver.PID, len(p.Devices))
 	}
+	return nil
+}
+
+func runUHID(ctx context.Context, a *app) error {
+	b, err := emulator.OpenBackend("sim:"+a.simProfile, nil)
+	if err != nil {
+		return exitf(ExitUsage, "%v", err)
+	}
+	u := emulator.NewUHID(b.Receiver, emulator.UHIDOpts{Logger: a.log})
+	if err := u.Plug(); err != nil {
+		if errors.Is(err, os.ErrPermission) {
+			return &exitError{code: ExitPermission, err: err}
+		}
+		return err
+	}
+	fmt.Fprintf(a.env.Stdout, "Emulated receiver %04x (serial %s, profile %s) plugged in through /dev/uhid.\n"+
+		"Try \"helio query\" in another terminal. Ctrl-C unplugs it.\n", b.Receiver.PID(), b.Receiver.Serial(), a.simProfile)
+	<-ctx.Done()
+	u.Unplug()
+	b.Receiver.Close()
 	return nil
 }

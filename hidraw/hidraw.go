@@ -63,7 +63,7 @@ func (Backend) Receivers() ([]transport.Info, error) {
 
 func probe(node string) (transport.Info, bool) {
 	dir := filepath.Join(sysClass, node, "device")
-	ue, err := readSysfs(filepath.Join(dir, "uevent"))
+	ue, err := ReadSysfs(filepath.Join(dir, "uevent"))
 	if err != nil {
 		return transport.Info{}, false
 	}
@@ -75,7 +75,7 @@ func probe(node string) (transport.Info, bool) {
 	if err != nil || !unifying.IsReceiver(vid, pid) {
 		return transport.Info{}, false
 	}
-	desc, err := readSysfs(filepath.Join(dir, "report_descriptor"))
+	desc, err := ReadSysfs(filepath.Join(dir, "report_descriptor"))
 	if err != nil || !isHIDPP(desc) {
 		return transport.Info{}, false
 	}

@@ -151,11 +151,34 @@ func TestReadSysfs(t *testing.T) {
 	f := filepath.Join(t.TempDir(), "uevent")
 	content := strings.Repeat("HID_NAME=x\n", 1000) // more than one read
 	os.WriteFile(f, []byte(content), 0o644)
-	b, err := readSysfs(f)
+	b, err := ReadSysfs(f)
 	if err != nil || string(b) != content {
-		t.Errorf("readSysfs: %d bytes, %v", len(b), err)
+		t.Errorf("ReadSysfs: %d bytes, %v", len(b), err)
 	}
-	if _, err := readSysfs(f + ".missing"); err == nil {
-		t.Error("readSysfs of a missing file did not fail")
+	if _, err := ReadSysfs(f + ".missing"); err == nil {
+		t.Error("ReadSysfs of a missing file did not fail")
+	}
+}
+
+func TestParseUeventMessage(t *testing.T) {
+	msg := func(s string) []byte { return []byte(strings.ReplaceAll(s, "|", "\x00")) }
+	tests := []struct {
+		in    []byte
+		ok    bool
+		added bool
+		path  string
+	}{
+		{msg("add@/devices/virtual/misc/uhid/0003:046D:C52B.0003/hidraw/hidraw0|ACTION=add|DEVPATH=/devices/virtual/misc/uhid/0003:046D:C52B.0003/hidraw/hidraw0|SUBSYSTEM=hidraw|MAJOR=240|MINOR=0|DEVNAME=hidraw0|SEQNUM=1"), true, true, "/dev/hidraw0"},
+		{msg("remove@/devices/x/hidraw/hidraw3|ACTION=remove|SUBSYSTEM=hidraw|DEVNAME=hidraw3"), true, false, "/dev/hidraw3"},
+		{msg("add@/devices/x/input/input5|ACTION=add|SUBSYSTEM=input"), false, false, ""},
+		{msg("change@/devices/x/hidraw/hidraw0|ACTION=change|SUBSYSTEM=hidraw|DEVNAME=hidraw0"), false, false, ""},
+		{msg("libudev\x00\x00garbage"), false, false, ""},
+		{nil, false, false, ""},
+	}
+	for _, tt := range tests {
+		c, ok := parseUeventMessage(tt.in)
+		if ok != tt.ok || c.Added != tt.added || c.Info.Path != tt.path {
+			t.Errorf("parseUeventMessage(%q) = %+v, %v", tt.in, c, ok)
+		}
 	}
 }

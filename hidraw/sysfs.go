@@ -9,12 +9,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// readSysfs reads a sysfs attribute with plain system calls. os.ReadFile
+// ReadSysfs reads a sysfs attribute with plain system calls. os.ReadFile
 // registers the descriptor with Go's poller, because kernfs files accept
 // epoll; an attribute that answers EAGAIN while its device is still
 // registering then parks the goroutine forever. Here EAGAIN is retried a
 // bounded number of times instead.
-func readSysfs(path string) ([]byte, error) {
+func ReadSysfs(path string) ([]byte, error) {
 	fd, err := openRetry(path, unix.O_RDONLY|unix.O_CLOEXEC)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)

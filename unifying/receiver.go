@@ -81,7 +81,8 @@ type Receiver struct {
 	Bootloader string // "02.09"
 	MaxDevices int
 
-	mu sync.Mutex
+	mu      sync.Mutex
+	devices []*Device // from the last Devices
 }
 
 // Open identifies the receiver on c: its serial and capacity (register 0xB5
@@ -192,6 +193,9 @@ func (r *Receiver) Devices(ctx context.Context, cache Cache) ([]*Device, error) 
 		}
 		out = append(out, d)
 	}
+	r.mu.Lock()
+	r.devices = out
+	r.mu.Unlock()
 	var wg sync.WaitGroup
 	errs := make([]error, len(out))
 	for i, d := range out {

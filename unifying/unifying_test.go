@@ -199,3 +199,49 @@ func TestFileCache_Unwritable(t *testing.T) {
 }
 
 var _ transport.Conn = (*emulator.Conn)(nil)
+
+// TestTrack follows a device out of range and back through the receiver's
+// 0x41 notifications, after enabling them as Helio does.
+func TestTrack(t *testing.T) {
+	emu, r := open(t, nil)
+	ctx := context.Background()
+	devs, err := r.Devices(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.EnableNotifications(ctx); err != nil {
+		t.Fatal(err)
+	}
+	events, cancel := r.Conn().Subscribe()
+	defer cancel()
+	next := func() unifying.Change {
+		t.Helper()
+		for {
+			select {
+			case rep := <-events:
+				if c, ok := r.Track(&rep); ok {
+					return c
+				}
+			case <-time.After(time.Second):
+				t.Fatal("no connection notification")
+			}
+		}
+	}
+	emu.SetOnline(2, false)
+	if c := next(); c.Kind != unifying.Disconnected || c.Device != devs[1] || devs[1].Online() {
+		t.Errorf("out of range: %+v, online %v", c, devs[1].Online())
+	}
+	emu.SetOnline(2, true)
+	if c := next(); c.Kind != unifying.Connected || !devs[1].Online() {
+		t.Errorf("back: %+v, online %v", c, devs[1].Online())
+	}
+	// A 0x41 for a slot that was empty: a new device.
+	rep, _ := hidpp.ParseHex("10 04 41 04 22 6d 40")
+	if c, ok := r.Track(&rep); !ok || c.Kind != unifying.NewDevice || c.Device != nil {
+		t.Errorf("new slot: %+v %v", c, ok)
+	}
+	rep, _ = hidpp.ParseHex("10 ff 81 02 00 03 00")
+	if _, ok := r.Track(&rep); ok {
+		t.Error("a register reply was taken for a connection change")
+	}
+}

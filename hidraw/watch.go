@@ -1,0 +1,114 @@
+package hidraw
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/helio-linux/helio/transport"
+)
+
+// Change is a receiver plugged in or pulled out.
+type Change struct {
+	Added bool
+	// Info describes the receiver. For a removal only Path is set: the
+	// node's attributes are gone by then.
+	Info transport.Info
+}
+
+// Watch reports receivers as they are plugged in and pulled out, from the
+// kernel's uevents (a NETLINK_KOBJECT_UEVENT socket): no polling, no udev
+// needed. Removals are reported for every hidraw node; the caller knows
+// which ones it had open. The channel is closed when ctx ends or the socket
+// fails.
+func (Backend) Watch(ctx context.Context) (<-chan Change, error) {
+	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, unix.NETLINK_KOBJECT_UEVENT)
+	if err != nil {
+		return nil, fmt.Errorf("hidraw: uevent socket: %w", err)
+	}
+	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Groups: 1}); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("hidraw: bind uevent socket: %w", err)
+	}
+	f := os.NewFile(uintptr(fd), "uevent")
+	out := make(chan Change, 8)
+	go func() {
+		<-ctx.Done()
+		f.Close()
+	}()
+	go func() {
+		defer close(out)
+		buf := make([]byte, 16<<10)
+		for {
+			n, err := f.Read(buf)
+			if err != nil {
+				return
+			}
+			c, ok := parseUeventMessage(buf[:n])
+			if !ok {
+				continue
+			}
+			if c.Added {
+				info, found := probeSettled(filepath.Base(c.Info.Path))
+				if !found {
+					continue
+				}
+				c.Info = info
+			}
+			select {
+			case out <- c:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
+}
+
+// parseUeventMessage reads a kernel uevent, "ACTION@DEVPATH" then
+// NUL-separated KEY=VALUE pairs, and keeps hidraw additions and removals.
+func parseUeventMessage(b []byte) (Change, bool) {
+	fields := bytes.Split(b, []byte{0})
+	if len(fields) < 2 || !bytes.Contains(fields[0], []byte{'@'}) {
+		return Change{}, false // udev's own messages start with "libudev"
+	}
+	kv := map[string]string{}
+	for _, f := range fields[1:] {
+		if k, v, ok := bytes.Cut(f, []byte{'='}); ok {
+			kv[string(k)] = string(v)
+		}
+	}
+	if kv["SUBSYSTEM"] != "hidraw" || !strings.HasPrefix(kv["DEVNAME"], "hidraw") {
+		return Change{}, false
+	}
+	path := filepath.Join(devDir, filepath.Base(kv["DEVNAME"]))
+	switch kv["ACTION"] {
+	case "add":
+		return Change{Added: true, Info: transport.Info{Backend: "hidraw", Path: path}}, true
+	case "remove":
+		return Change{Info: transport.Info{Backend: "hidraw", Path: path}}, true
+	}
+	return Change{}, false
+}
+
+// probeSettled probes a node that was just added: its sysfs attributes may
+// lag the uevent by a moment.
+func probeSettled(node string) (transport.Info, bool) {
+	for i := 0; i < 20; i++ {
+		if info, ok := probe(node); ok {
+			return info, true
+		}
+		if _, err := os.Stat(filepath.Join(sysClass, node)); errors.Is(err, os.ErrNotExist) && i > 0 {
+			return transport.Info{}, false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return transport.Info{}, false
+}
