@@ -1,0 +1,26 @@
+package notify_test
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/notify"
+	"github.com/helio-linux/helio/sensors"
+)
+
+func ExampleWatcher_Observe() {
+	w := notify.NewWatcher(notify.DefaultThresholds)
+	start := time.Date(2025, 11, 21, 9, 0, 0, 0, time.UTC)
+	// A mouse seen at start-up at 23 %, then running down.
+	for i, p := range []int{23, 21, 20, 19, 21, 19, 4, 3} {
+		r := sensors.Reading{Online: true,
+			Battery: &hidpp.Battery{Percent: p, HasPercent: true, Status: hidpp.StatusDischarging}}
+		for _, a := range w.Observe("1A2B3C4D-101b-0000B705", "M705", r, start.Add(time.Duration(i)*time.Hour)) {
+			fmt.Printf("%d %%: [%s] %s: %s\n", p, a.Urgency, a.Summary, a.Body)
+		}
+	}
+	// Output:
+	// 20 %: [normal] M705 battery low: 20 % left. Charge it or replace its batteries soon.
+	// 4 %: [critical] M705 battery critical: 4 % left. Charge it or replace its batteries now.
+}

@@ -1,0 +1,417 @@
+// Package notify decides when Helio warns the user about a device, and what
+// the warning says. It sends nothing itself: the desktop front end feeds
+// every new [sensors.Reading] of every device to one [Watcher] and shows
+// each [Alert] it returns as a freedesktop notification over D-Bus.
+//
+// The rules answer the complaints about other tools: one alert per
+// crossing, never a flood, nothing on start-up or reconnect.
+//
+//   - The first battery figure seen from a device, at start-up or after it
+//     went offline and came back, only sets its baseline: it never alerts,
+//     however low it is.
+//   - A battery that falls to [Thresholds.Low] or below alerts once; one
+//     that falls to [Thresholds.Critical] or below alerts once more. A drop
+//     past both at once gives only the critical alert.
+//   - An alert re-arms only once the battery rises above its threshold
+//     plus [Thresholds.Hysteresis], so a figure wobbling around the
+//     threshold (19, 21, 19, 21 %) alerts once.
+//   - A device that reports only levels alerts on the words: "low" for the
+//     low alert, "critical" for the critical one. Its alerts re-arm when it
+//     reports "good" or "full" again.
+//   - A charging device (or one full or on external power) never gets a
+//     low or critical alert.
+//   - A solar keyboard that has seen no more than 200 lux for
+//     [Thresholds.DarkAfter] and whose charge fell over that time gets one
+//     dark alert, re-armed when it sees more than 200 lux.
+//   - Each kind can be switched off.
+package notify
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/sensors"
+)
+
+// Kind is what an alert is about.
+type Kind int
+
+// Alert kinds.
+const (
+	KindLow      Kind = iota + 1 // the battery fell to the low threshold
+	KindCritical                 // the battery fell to the critical threshold
+	KindDark                     // a solar keyboard has been in the dark too long
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindLow:
+		return "low"
+	case KindCritical:
+		return "critical"
+	case KindDark:
+		return "dark"
+	}
+	return fmt.Sprintf("kind %d", int(k))
+}
+
+// Urgency is a notification's urgency, numbered as the freedesktop
+// Desktop Notifications Specification numbers its "urgency" hint (a byte),
+// so the sender can pass it on as it is.
+type Urgency byte
+
+// Urgencies of the freedesktop notification specification.
+const (
+	UrgencyLow      Urgency = 0
+	UrgencyNormal   Urgency = 1
+	UrgencyCritical Urgency = 2 // notification servers keep these until dismissed
+)
+
+func (u Urgency) String() string {
+	switch u {
+	case UrgencyLow:
+		return "low"
+	case UrgencyNormal:
+		return "normal"
+	case UrgencyCritical:
+		return "critical"
+	}
+	return fmt.Sprintf("urgency %d", byte(u))
+}
+
+// Alert is one notification to show.
+type Alert struct {
+	DeviceID string // the device's stable ID, as given to [Watcher.Observe]
+	Device   string // the device's name, as given to [Watcher.Observe], or "Logitech device"
+	Kind     Kind
+	// Percent is the battery's charge when the alert fired, or -1 when the
+	// device reports only a level.
+	Percent  int
+	Summary  string // the notification's one-line summary
+	Body     string // the notification's body, plain text
+	Urgency  Urgency
+	IconName string // a freedesktop icon name
+}
+
+// Thresholds says when to alert. Build it from [DefaultThresholds] and
+// change what the user configured; check user input with
+// [Thresholds.Validate].
+type Thresholds struct {
+	Low      int // percent; alert when the charge falls to this or below
+	Critical int // percent; alert when the charge falls to this or below
+	// Hysteresis is how many points above a threshold the charge must rise
+	// before that threshold's alert can fire again.
+	Hysteresis int
+	// DarkAfter is how long a solar keyboard must see no more than
+	// 200 lux, losing charge, before the dark alert.
+	DarkAfter time.Duration
+
+	LowOn, CriticalOn, DarkOn bool // each kind of alert is enabled
+}
+
+// DefaultThresholds alerts at 20 % and 5 %, re-arms 3 points above each, and
+// warns about a solar keyboard in the dark after 2 hours.
+var DefaultThresholds = Thresholds{
+	Low: 20, Critical: 5, Hysteresis: 3, DarkAfter: 2 * time.Hour,
+	LowOn: true, CriticalOn: true, DarkOn: true,
+}
+
+// Validate reports whether t makes sense: thresholds between 0 and 100 %,
+// the critical one not above the low one when both are on, a hysteresis
+// between 0 and 100 points, and a dark delay that is not negative.
+func (t Thresholds) Validate() error {
+	if err := t.validate(); err != nil {
+		return fmt.Errorf("notify: invalid thresholds: %w", err)
+	}
+	return nil
+}
+
+func (t Thresholds) validate() error {
+	switch {
+	case t.Low < 0 || t.Low > 100:
+		return fmt.Errorf("low threshold %d %% is not between 0 and 100 %%", t.Low)
+	case t.Critical < 0 || t.Critical > 100:
+		return fmt.Errorf("critical threshold %d %% is not between 0 and 100 %%", t.Critical)
+	case t.LowOn && t.CriticalOn && t.Critical > t.Low:
+		return fmt.Errorf("critical threshold %d %% is above the low threshold %d %%", t.Critical, t.Low)
+	case t.Hysteresis < 0 || t.Hysteresis > 100:
+		return fmt.Errorf("hysteresis of %d points is not between 0 and 100", t.Hysteresis)
+	case t.DarkAfter < 0:
+		return fmt.Errorf("dark delay %v is negative", t.DarkAfter)
+	}
+	return nil
+}
+
+// Watcher follows every device's readings and decides which alerts to
+// show. It remembers, per device ID, which alerts are armed and how long a
+// solar keyboard has been in the dark.
+//
+// A Watcher is safe for concurrent use: each reader goroutine of the front
+// end may call [Watcher.Observe] for its devices.
+type Watcher struct {
+	t Thresholds
+
+	mu      sync.Mutex
+	devices map[string]*deviceState
+}
+
+// deviceState is what a Watcher remembers of one device.
+type deviceState struct {
+	connected bool // a reading with Online set came since the last offline one
+
+	// Battery alerts. hasBaseline is false until the first battery figure
+	// since the device came online; that figure sets the arms without
+	// alerting.
+	hasBaseline   bool
+	lowArmed      bool
+	criticalArmed bool
+
+	// Dark alert. The dark stretch survives the device going offline: a
+	// sleeping keyboard gives no light reading, which is no evidence of
+	// light. Only a reading above 200 lux ends it.
+	darkArmed     bool
+	inDark        bool
+	darkSince     time.Time
+	darkCharge    int // the first charge seen in the dark stretch
+	hasDarkCharge bool
+}
+
+// NewWatcher returns a Watcher that alerts by t. It does not check t: call
+// [Thresholds.Validate] on thresholds from the user first. A negative
+// Hysteresis counts as 0.
+func NewWatcher(t Thresholds) *Watcher {
+	t.Hysteresis = max(t.Hysteresis, 0)
+	return &Watcher{t: t, devices: make(map[string]*deviceState)}
+}
+
+// Observe takes a new reading of the device with stable ID id and display
+// name name, made at now, and returns the alerts to show now: none, or one
+// or two (a battery alert and a dark alert). The caller passes the ID and
+// Name of the reading's unifying.Device, so readings without a Device work
+// too; an empty name reads "Logitech device" in the texts. Readings of one
+// device must come in order of now.
+//
+// A reading with Online false forgets the device's battery baseline, so
+// its first figure after it comes back only sets a new one, and the first
+// reading after it comes back never alerts. A reading without a battery
+// figure changes no battery alert.
+func (w *Watcher) Observe(id, name string, r sensors.Reading, now time.Time) []Alert {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	s := w.devices[id]
+	if s == nil {
+		s = &deviceState{darkArmed: true}
+		w.devices[id] = s
+	}
+	if !r.Online {
+		s.connected, s.hasBaseline = false, false
+		return nil
+	}
+	first := !s.connected
+	s.connected = true
+	if name == "" {
+		name = "Logitech device"
+	}
+	var alerts []Alert
+	if a, ok := w.battery(s, r); ok {
+		alerts = append(alerts, w.alert(a, id, name, r, now, s))
+	}
+	if w.dark(s, first, r, now) {
+		alerts = append(alerts, w.alert(KindDark, id, name, r, now, s))
+	}
+	return alerts
+}
+
+// Forget drops what the Watcher remembers of a device, such as one
+// unpaired for good. Its next reading is a first one.
+func (w *Watcher) Forget(id string) {
+	w.mu.Lock()
+	delete(w.devices, id)
+	w.mu.Unlock()
+}
+
+// position is where a battery stands against the thresholds.
+type position struct {
+	belowLow, belowCritical bool // at or below the threshold
+	clearLow, clearCritical bool // above the threshold plus hysteresis
+}
+
+// place puts b against t, or returns false when b gives no figure (no
+// battery, or a status without percent or level).
+func (t Thresholds) place(b *hidpp.Battery) (position, bool) {
+	switch {
+	case b == nil:
+		return position{}, false
+	case b.HasPercent:
+		p := b.Percent
+		return position{
+			belowLow:      p <= t.Low,
+			belowCritical: p <= t.Critical,
+			clearLow:      p > t.Low+t.Hysteresis,
+			clearCritical: p > t.Critical+t.Hysteresis,
+		}, true
+	case b.Level == hidpp.LevelCritical:
+		return position{belowLow: true, belowCritical: true}, true
+	case b.Level == hidpp.LevelLow:
+		return position{belowLow: true}, true
+	case b.Level == hidpp.LevelGood, b.Level == hidpp.LevelFull, b.Status == hidpp.StatusFull:
+		// Level words are coarse and have no points to add: only a word
+		// above "low" re-arms.
+		return position{clearLow: true, clearCritical: true}, true
+	}
+	return position{}, false
+}
+
+// onPower reports whether a battery charges or is held by external power,
+// so it cannot be running down.
+func onPower(b *hidpp.Battery) bool {
+	switch b.Status {
+	case hidpp.StatusCharging, hidpp.StatusFull, hidpp.StatusNotCharging:
+		return true
+	}
+	return false
+}
+
+// battery updates s with r's battery and returns the battery alert to
+// show, if any.
+func (w *Watcher) battery(s *deviceState, r sensors.Reading) (Kind, bool) {
+	pos, ok := w.t.place(r.Battery)
+	if !ok {
+		return 0, false
+	}
+	if !s.hasBaseline {
+		s.hasBaseline = true
+		s.lowArmed, s.criticalArmed = !pos.belowLow, !pos.belowCritical
+		return 0, false
+	}
+	if pos.clearLow {
+		s.lowArmed = true
+	}
+	if pos.clearCritical {
+		s.criticalArmed = true
+	}
+	if onPower(r.Battery) {
+		return 0, false
+	}
+	if pos.belowCritical && s.criticalArmed {
+		s.criticalArmed = false
+		if w.t.CriticalOn {
+			s.lowArmed = false // the critical alert says it all
+			return KindCritical, true
+		}
+	}
+	if pos.belowLow && s.lowArmed {
+		s.lowArmed = false
+		if w.t.LowOn {
+			return KindLow, true
+		}
+	}
+	return 0, false
+}
+
+// dark updates s with r's light and reports whether to show the dark
+// alert.
+func (w *Watcher) dark(s *deviceState, first bool, r sensors.Reading, now time.Time) bool {
+	if r.Light == nil {
+		return false // no light figure: the stretch neither starts nor ends
+	}
+	if r.Light.Charging() {
+		s.inDark, s.darkArmed = false, true
+		return false
+	}
+	if !s.inDark {
+		s.inDark, s.darkSince, s.hasDarkCharge = true, now, false
+	}
+	p, hasPercent := percentOf(r.Battery)
+	if hasPercent && !s.hasDarkCharge {
+		s.darkCharge, s.hasDarkCharge = p, true
+	}
+	if first || !s.darkArmed || !w.t.DarkOn || now.Sub(s.darkSince) < w.t.DarkAfter {
+		return false
+	}
+	if !hasPercent || !s.hasDarkCharge || p >= s.darkCharge {
+		return false // not losing charge: the dark does no harm yet
+	}
+	s.darkArmed = false
+	return true
+}
+
+func percentOf(b *hidpp.Battery) (int, bool) {
+	if b == nil || !b.HasPercent {
+		return 0, false
+	}
+	return b.Percent, true
+}
+
+// alert words the alert of kind k. Called with w.mu held.
+func (w *Watcher) alert(k Kind, id, name string, r sensors.Reading, now time.Time, s *deviceState) Alert {
+	a := Alert{DeviceID: id, Device: name, Kind: k, Percent: -1}
+	p, hasPercent := percentOf(r.Battery)
+	if hasPercent {
+		a.Percent = p
+	}
+	switch k {
+	case KindLow, KindCritical:
+		a.Summary = fmt.Sprintf("%s battery %s", name, k)
+		a.Urgency, a.IconName = UrgencyNormal, "battery-low-symbolic"
+		if k == KindCritical {
+			a.Urgency, a.IconName = UrgencyCritical, "battery-caution-symbolic"
+		}
+		a.Body = charge(r.Battery, k) + " " + advice(r, k)
+	case KindDark:
+		a.Summary = name + " is in the dark"
+		a.Urgency, a.IconName = UrgencyNormal, "weather-clear-night-symbolic"
+		a.Body = fmt.Sprintf("It has had %d lux or less for %s and its charge fell from %d %% to %d %%. "+
+			"Put it where it gets more than %d lux.",
+			hidpp.SolarChargingLux, duration(now.Sub(s.darkSince)), s.darkCharge, p, hidpp.SolarChargingLux)
+	}
+	return a
+}
+
+// charge is the first sentence of a battery alert's body, as precise as
+// the device is.
+func charge(b *hidpp.Battery, k Kind) string {
+	switch {
+	case b.HasPercent && b.Approximate:
+		return fmt.Sprintf("About %d %% left.", b.Percent)
+	case b.HasPercent:
+		return fmt.Sprintf("%d %% left.", b.Percent)
+	}
+	return fmt.Sprintf("The battery level is %s.", k)
+}
+
+// advice is what to do about a low battery.
+func advice(r sensors.Reading, k Kind) string {
+	switch {
+	case r.Solar:
+		return fmt.Sprintf("The keyboard charges from light: put it where it gets more than %d lux.", hidpp.SolarChargingLux)
+	case k == KindCritical:
+		return "Charge it or replace its batteries now."
+	}
+	return "Charge it or replace its batteries soon."
+}
+
+// duration words a span in whole hours and minutes: "2 hours",
+// "1 hour 30 minutes", "45 minutes".
+func duration(d time.Duration) string {
+	d = d.Truncate(time.Minute)
+	h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+	var parts []string
+	if h > 0 {
+		parts = append(parts, plural(h, "hour"))
+	}
+	if m > 0 || h == 0 {
+		parts = append(parts, plural(m, "minute"))
+	}
+	return strings.Join(parts, " ")
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
+}
