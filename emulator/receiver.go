@@ -244,8 +244,14 @@ func (r *Receiver) receiverRequest(req *hidpp.Report) {
 		ok()
 	case sub == hidpp.SubGetRegister && reg == 0xF1:
 		r.firmwareInfo(req)
+	case sub == hidpp.SubGetLongRegister && reg == 0xB5 && r.bolt():
+		r.boltPairingInfo(req)
 	case sub == hidpp.SubGetLongRegister && reg == 0xB5:
 		r.pairingInfo(req)
+	case sub == hidpp.SubGetLongRegister && reg == 0xFB && r.bolt():
+		// Bolt's unique id: 16 bytes, here the serial's hex digits twice.
+		id := []byte(fmt.Sprintf("%08X%08X", r.serial, r.serial))
+		r.answer(hidpp.Long(hidpp.ReceiverIndex, sub, reg, id...))
 	default:
 		r.answer(err10(hidpp.ReceiverIndex, sub, reg, hidpp.Err10InvalidAddress))
 	}
@@ -306,6 +312,29 @@ func (r *Receiver) pairingInfo(req *hidpp.Report) {
 	case 0x40:
 		long(append([]byte{byte(len(d.prof.Codename))}, d.prof.Codename...)...)
 	}
+}
+
+// bolt reports whether the receiver is a Bolt (c548), whose pairing
+// registers differ from Unifying's.
+func (r *Receiver) bolt() bool { return r.prof.PID == "c548" }
+
+// boltPairingInfo answers Bolt's 0xB5 0x5n (n = slot: kind, wpid LSB first,
+// serial) and 0x6n with parameter 1 (codename).
+func (r *Receiver) boltPairingInfo(req *hidpp.Report) {
+	s := req.Param(0)
+	d := r.devices[s&0x0F]
+	if d == nil || (s&0xF0 != 0x50 && s&0xF0 != 0x60) {
+		r.answer(err10(hidpp.ReceiverIndex, req.SubID(), req.Address(), hidpp.Err10InvalidValue))
+		return
+	}
+	var v []byte
+	if s&0xF0 == 0x50 {
+		v = []byte{s, byte(d.kind), byte(d.wpid), byte(d.wpid >> 8), 0, 0, 0, 0}
+		binary.BigEndian.PutUint32(v[4:], d.serial)
+	} else {
+		v = append([]byte{s, 0x01, byte(len(d.prof.Codename))}, d.prof.Codename...)
+	}
+	r.answer(hidpp.Long(hidpp.ReceiverIndex, hidpp.SubGetLongRegister, 0xB5, v...))
 }
 
 // reportTypes is the DJ report bitmap: keyboards send keyboard, consumer and

@@ -92,13 +92,23 @@ func Open(ctx context.Context, c *hidpp.Conn) (*Receiver, error) {
 	info := c.Info()
 	r := &Receiver{conn: c, dev: hidpp.NewDevice(c, hidpp.ReceiverIndex, nil),
 		PID: info.ProductID, Family: FamilyOf(info.ProductID), MaxDevices: 6}
-	v, err := r.dev.ReadLongRegister(ctx, 0xB5, 0x03)
-	if err != nil {
-		return nil, fmt.Errorf("open receiver %s: %w", info.Path, err)
-	}
-	r.Serial = fmt.Sprintf("%08X", binary.BigEndian.Uint32(v[1:5]))
-	if v[6] >= 1 && v[6] <= hidpp.MaxDeviceSlot {
-		r.MaxDevices = int(v[6])
+	if r.Family == FamilyBolt {
+		// Bolt keeps a 16-byte unique id in long register 0xFB instead of
+		// 0xB5 0x03, and always pairs up to 6 devices.
+		v, err := r.dev.ReadLongRegister(ctx, 0xFB)
+		if err != nil {
+			return nil, fmt.Errorf("open receiver %s: %w", info.Path, err)
+		}
+		r.Serial = fmt.Sprintf("%X", v[:16])
+	} else {
+		v, err := r.dev.ReadLongRegister(ctx, 0xB5, 0x03)
+		if err != nil {
+			return nil, fmt.Errorf("open receiver %s: %w", info.Path, err)
+		}
+		r.Serial = fmt.Sprintf("%08X", binary.BigEndian.Uint32(v[1:5]))
+		if v[6] >= 1 && v[6] <= hidpp.MaxDeviceSlot {
+			r.MaxDevices = int(v[6])
+		}
 	}
 	fw, err := r.firmware(ctx)
 	if err != nil {
@@ -221,19 +231,16 @@ func (r *Receiver) pairingInfo(ctx context.Context, sub byte) ([]byte, error) {
 }
 
 func (r *Receiver) pairedDevice(ctx context.Context, ix byte, cache Cache) (*Device, error) {
-	n := ix - 1
-	v, err := r.pairingInfo(ctx, 0x20+n)
+	d := &Device{Receiver: r, Index: ix, cache: cache}
+	var err error
+	if r.Family == FamilyBolt {
+		err = r.boltPairing(ctx, d)
+	} else {
+		err = r.unifyingPairing(ctx, d)
+	}
 	if err != nil {
 		return nil, err
 	}
-	d := &Device{Receiver: r, Index: ix, WPID: binary.BigEndian.Uint16(v[3:5]),
-		Kind: hidpp.Kind(v[7] & 0x0F), ReportInterval: int(v[2])}
-	if v, err = r.pairingInfo(ctx, 0x30+n); err != nil {
-		return nil, err
-	}
-	d.Serial = fmt.Sprintf("%08X", binary.BigEndian.Uint32(v[1:5]))
-	d.PowerSwitch = int(v[9] & 0x0F)
-	d.cache = cache
 	var known *Known
 	if cache != nil {
 		if k, ok := cache.Load(d.ID()); ok {
@@ -242,11 +249,9 @@ func (r *Receiver) pairedDevice(ctx context.Context, ix byte, cache Cache) (*Dev
 		}
 	}
 	if d.Codename == "" {
-		if v, err = r.pairingInfo(ctx, 0x40+n); err != nil {
+		if d.Codename, err = r.codename(ctx, ix); err != nil {
 			return nil, err
 		}
-		l := min(int(v[1]), len(v)-2)
-		d.Codename = strings.TrimRight(string(v[2:2+l]), "\x00")
 	}
 	var hk *hidpp.Known
 	if known != nil {
@@ -254,4 +259,54 @@ func (r *Receiver) pairedDevice(ctx context.Context, ix byte, cache Cache) (*Dev
 	}
 	d.Device = hidpp.NewDevice(r.conn, ix, hk)
 	return d, nil
+}
+
+// unifyingPairing reads 0xB5 0x2n (wpid, kind, report interval) and 0x3n
+// (serial, power switch), n = slot - 1.
+func (r *Receiver) unifyingPairing(ctx context.Context, d *Device) error {
+	n := d.Index - 1
+	v, err := r.pairingInfo(ctx, 0x20+n)
+	if err != nil {
+		return err
+	}
+	d.WPID, d.Kind, d.ReportInterval = binary.BigEndian.Uint16(v[3:5]), hidpp.Kind(v[7]&0x0F), int(v[2])
+	if v, err = r.pairingInfo(ctx, 0x30+n); err != nil {
+		return err
+	}
+	d.Serial = fmt.Sprintf("%08X", binary.BigEndian.Uint32(v[1:5]))
+	d.PowerSwitch = int(v[9] & 0x0F)
+	return nil
+}
+
+// boltPairing reads Bolt's 0xB5 0x5n, n = the slot itself: kind, wpid
+// (least significant byte first) and serial in one register.
+func (r *Receiver) boltPairing(ctx context.Context, d *Device) error {
+	v, err := r.pairingInfo(ctx, 0x50+d.Index)
+	if err != nil {
+		return err
+	}
+	d.Kind = hidpp.Kind(v[1] & 0x0F)
+	d.WPID = binary.LittleEndian.Uint16(v[2:4])
+	d.Serial = fmt.Sprintf("%08X", binary.BigEndian.Uint32(v[4:8]))
+	return nil
+}
+
+// codename reads the name the receiver keeps for a slot: Unifying's
+// 0xB5 0x4n ([1] length, [2..] name), Bolt's 0xB5 0x6n with parameter 1
+// ([2] length, [3..] name).
+func (r *Receiver) codename(ctx context.Context, ix byte) (string, error) {
+	var v []byte
+	var err error
+	start := 2
+	if r.Family == FamilyBolt {
+		v, err = r.dev.ReadLongRegister(ctx, 0xB5, 0x60+ix, 0x01)
+		start = 3
+	} else {
+		v, err = r.pairingInfo(ctx, 0x40+ix-1)
+	}
+	if err != nil {
+		return "", err
+	}
+	l := min(int(v[start-1]), len(v)-start)
+	return strings.TrimRight(string(v[start:start+l]), "\x00"), nil
 }

@@ -245,3 +245,33 @@ func TestTrack(t *testing.T) {
 		t.Error("a register reply was taken for a connection change")
 	}
 }
+
+// TestBolt reads a Bolt receiver, whose unique id and pairing registers
+// differ from Unifying's.
+func TestBolt(t *testing.T) {
+	p, err := emulator.ParseProfile([]byte(`{"receiver":{"pid":"c548","serial":"38423638"},"devices":[
+		{"index":1,"wpid":"B023","kind":"mouse","codename":"MX Master 3S","protocol":"4.5","serial":"DEADBEEF","battery":{"percent":65}},
+		{"index":3,"wpid":"B35B","kind":"keyboard","codename":"MX Keys","protocol":"4.5","serial":"0BADF00D","battery":{"percent":40}}]}`), "bolt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, r := open(t, p)
+	if r.Family != unifying.FamilyBolt || r.Serial != "3338343233363338"+"3338343233363338" {
+		t.Errorf("Bolt receiver = %s serial %s", r.Family, r.Serial)
+	}
+	devs, err := r.Devices(context.Background(), nil)
+	if err != nil || len(devs) != 2 {
+		t.Fatalf("Devices = %v, %v", devs, err)
+	}
+	for i, w := range []struct {
+		ix             byte
+		wpid           uint16
+		kind           hidpp.Kind
+		serial, cdname string
+	}{{1, 0xB023, hidpp.KindMouse, "DEADBEEF", "MX Master 3S"}, {3, 0xB35B, hidpp.KindKeyboard, "0BADF00D", "MX Keys"}} {
+		d := devs[i]
+		if d.Index != w.ix || d.WPID != w.wpid || d.Kind != w.kind || d.Serial != w.serial || d.Codename != w.cdname {
+			t.Errorf("device %d = slot %d wpid %04x %s %s %q", i, d.Index, d.WPID, d.Kind, d.Serial, d.Codename)
+		}
+	}
+}
