@@ -277,7 +277,7 @@ func DecodeUnifiedBattery(p []byte, capability *UnifiedCapability) (Battery, err
 // event such as `10 ix 0D v0 v1 v2 00`: the event puts the register's value
 // where a reply has the address, in bytes 3..5.
 func RegisterEventPayload(r *Report) []byte {
-	return r.b[3:6]
+	return r.b[3:6:6]
 }
 
 // DecodeRegister07 decodes HID++ 1.0 register 0x07 (battery status), read or

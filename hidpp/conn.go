@@ -230,7 +230,7 @@ func Matches(req, rep *Report) bool {
 	if rep.Device() != req.Device() {
 		return false
 	}
-	if e := errorFromReport(rep); e != nil {
+	if e, ok := decodeError(rep); ok {
 		return e.SubID == req.SubID() && e.Address == req.Address()
 	}
 	if rep.SubID() != req.SubID() || rep.Address() != req.Address() {

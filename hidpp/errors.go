@@ -117,17 +117,25 @@ func (e *Error) Is(target error) bool {
 }
 
 // errorFromReport decodes an error report, or returns nil when r is not one.
-// Both versions echo the failed request's byte 2 and byte 3 in bytes 3 and
-// 4, and put the code in byte 5:
+func errorFromReport(r *Report) *Error {
+	if e, ok := decodeError(r); ok {
+		return &e
+	}
+	return nil
+}
+
+// decodeError decodes an error report without allocating, for the reader's
+// hot path. Both versions echo the failed request's byte 2 and byte 3 in
+// bytes 3 and 4, and put the code in byte 5:
 //
 //	10 ix 8F <sub-ID> <address> <code> 00           (HID++ 1.0)
 //	11 ix FF <feature index> <function|swid> <code> ... (HID++ 2.0)
-func errorFromReport(r *Report) *Error {
+func decodeError(r *Report) (Error, bool) {
 	switch {
 	case r.SubID() == SubError10 && r.ID() == ShortID:
-		return &Error{Version: 1, Device: r.Device(), SubID: r.Address(), Address: r.Param(0), Code: r.Param(1)}
+		return Error{Version: 1, Device: r.Device(), SubID: r.Address(), Address: r.Param(0), Code: r.Param(1)}, true
 	case r.SubID() == SubError20 && r.ID() != ShortID:
-		return &Error{Version: 2, Device: r.Device(), SubID: r.Address(), Address: r.Param(0), Code: r.Param(1)}
+		return Error{Version: 2, Device: r.Device(), SubID: r.Address(), Address: r.Param(0), Code: r.Param(1)}, true
 	}
-	return nil
+	return Error{}, false
 }

@@ -171,16 +171,18 @@ func ParseHex(s string) (Report, error) {
 	return Parse(b)
 }
 
-// DecodeHex turns "10 ff 81 00", "10:ff:81:00" or "10ff8100" into bytes.
+// DecodeHex turns "10 ff 81 00", "10:ff:81:00", "10ff8100" or
+// "0x10, 0xff, 0x81, 0x00" into bytes.
 func DecodeHex(s string) ([]byte, error) {
 	clean := strings.Map(func(r rune) rune {
 		switch r {
-		case ' ', '\t', '\n', ':', '-', ',':
+		case ' ', '\t', '\n', '\r', ':', '-', ',':
 			return -1
 		}
 		return r
 	}, s)
-	clean = strings.TrimPrefix(strings.TrimPrefix(clean, "0x"), "0X")
+	// "x" is no hex digit, so every "0x" is a prefix.
+	clean = strings.NewReplacer("0x", "", "0X", "").Replace(clean)
 	if len(clean)%2 != 0 {
 		return nil, fmt.Errorf("hidpp: odd number of hex digits in %q", s)
 	}
