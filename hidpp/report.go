@@ -181,8 +181,7 @@ func DecodeHex(s string) ([]byte, error) {
 		}
 		return r
 	}, s)
-	// "x" is no hex digit, so every "0x" is a prefix.
-	clean = strings.NewReplacer("0x", "", "0X", "").Replace(clean)
+	clean = stripHexPrefixes(clean)
 	if len(clean)%2 != 0 {
 		return nil, fmt.Errorf("hidpp: odd number of hex digits in %q", s)
 	}
@@ -191,4 +190,22 @@ func DecodeHex(s string) ([]byte, error) {
 		return nil, fmt.Errorf("hidpp: bad hex in %q: %w", s, err)
 	}
 	return b, nil
+}
+
+// stripHexPrefixes removes each "0x" that introduces hex digits; a "0x"
+// with nothing after it is left to fail as bad hex.
+func stripHexPrefixes(s string) string {
+	var sb strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '0' && i+2 < len(s) && (s[i+1] == 'x' || s[i+1] == 'X') && isHexDigit(s[i+2]) {
+			i++
+			continue
+		}
+		sb.WriteByte(s[i])
+	}
+	return sb.String()
+}
+
+func isHexDigit(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }

@@ -3,6 +3,7 @@ package sensors_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -179,33 +180,65 @@ func TestRead_OtherBatteries(t *testing.T) {
 	}
 }
 
-// BenchmarkQuery is a full warm query of the default receiver: list the
+// memCache is a unifying.Cache in memory.
+type memCache struct {
+	mu sync.Mutex
+	m  map[string]unifying.Known
+}
+
+func (c *memCache) Load(id string) (unifying.Known, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k, ok := c.m[id]
+	return k, ok
+}
+
+func (c *memCache) Store(id string, k unifying.Known) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m[id] = k
+}
+
+// BenchmarkQuery is a full query of the default receiver: open it, list the
 // devices, read every battery and the K750's light (with the emulator's
-// light report period shortened to 10 µs).
+// light report period shortened to 10 µs). "cold" learns every device anew;
+// "warm" has a device cache, as a second helio query does.
 func BenchmarkQuery(b *testing.B) {
-	p, _ := emulator.BuiltinProfile("default")
-	be := emulator.NewBackend(p, "bench", &emulator.Opts{Second: 10 * time.Microsecond})
-	defer be.Receiver.Close()
-	infos, _ := be.Receivers()
-	tc, _ := be.Open(infos[0])
-	c := hidpp.NewConn(tc, nil)
-	defer c.Close()
-	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		r, err := unifying.Open(ctx, c)
-		if err != nil {
-			b.Fatal(err)
-		}
-		devs, err := r.Devices(ctx, nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		for _, rd := range sensors.ReadAll(ctx, devs, nil) {
-			if rd.Battery == nil {
-				b.Fatalf("%s: no battery: %v", rd.Device, rd.Err)
+	for _, name := range []string{"cold", "warm"} {
+		b.Run(name, func(b *testing.B) {
+			p, _ := emulator.BuiltinProfile("default")
+			be := emulator.NewBackend(p, "bench", &emulator.Opts{Second: 10 * time.Microsecond})
+			defer be.Receiver.Close()
+			infos, _ := be.Receivers()
+			tc, _ := be.Open(infos[0])
+			c := hidpp.NewConn(tc, nil)
+			defer c.Close()
+			ctx := context.Background()
+			var cache unifying.Cache
+			if name == "warm" {
+				cache = &memCache{m: map[string]unifying.Known{}}
+				r, _ := unifying.Open(ctx, c)
+				devs, _ := r.Devices(ctx, cache)
+				sensors.ReadAll(ctx, devs, nil)
+				be.Receiver.ResetRequests()
 			}
-		}
+			b.ReportAllocs()
+			for b.Loop() {
+				r, err := unifying.Open(ctx, c)
+				if err != nil {
+					b.Fatal(err)
+				}
+				devs, err := r.Devices(ctx, cache)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, rd := range sensors.ReadAll(ctx, devs, nil) {
+					if rd.Battery == nil {
+						b.Fatalf("%s: no battery: %v", rd.Device, rd.Err)
+					}
+				}
+			}
+			b.ReportMetric(float64(be.Receiver.TotalRequests())/float64(b.N), "requests/op")
+		})
 	}
-	b.ReportMetric(float64(be.Receiver.TotalRequests())/float64(b.N), "requests/op")
 }
