@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/helio-linux/helio/emulator"
+	"github.com/helio-linux/helio/hidapi"
 	"github.com/helio-linux/helio/hidpp"
 	"github.com/helio-linux/helio/hidraw"
+	"github.com/helio-linux/helio/libusb"
 	"github.com/helio-linux/helio/sensors"
 	"github.com/helio-linux/helio/transport"
 	"github.com/helio-linux/helio/unifying"
@@ -19,6 +22,10 @@ var newBackend = func(spec string) (transport.Backend, error) {
 	switch {
 	case spec == "hidraw":
 		return hidraw.Backend{}, nil
+	case spec == "hidapi":
+		return hidapi.Backend{}, nil
+	case spec == "libusb":
+		return libusb.Backend{}, nil
 	case spec == "sim" || strings.HasPrefix(spec, "sim:"):
 		b, err := emulator.OpenBackend(spec, nil)
 		if err != nil {
@@ -26,7 +33,7 @@ var newBackend = func(spec string) (transport.Backend, error) {
 		}
 		return b, nil
 	}
-	return nil, exitf(ExitUsage, "unknown backend %q (have hidraw, sim, sim:NAME, sim:FILE.json)", spec)
+	return nil, exitf(ExitUsage, "unknown backend %q (have hidraw, hidapi, libusb, sim, sim:NAME, sim:FILE.json)", spec)
 }
 
 // openedReceiver is a receiver opened for a command, with its devices.
@@ -76,12 +83,15 @@ func (a *app) open(ctx context.Context) (*session, error) {
 	if s.cache != nil {
 		cache = s.cache
 	}
+	if b.Name() == "libusb" {
+		fmt.Fprintln(a.env.Stderr, "helio: warning:", libusb.Warning)
+	}
 	for _, info := range infos {
 		t, err := b.Open(info)
 		if err != nil {
 			s.Close()
 			var pe *hidraw.PermissionError
-			if errors.As(err, &pe) {
+			if errors.As(err, &pe) || errors.Is(err, os.ErrPermission) {
 				return nil, &exitError{code: ExitPermission, err: err}
 			}
 			return nil, fmt.Errorf("open %s: %w", info, err)

@@ -57,7 +57,7 @@ type globals struct {
 }
 
 func (g *globals) register(fs *flag.FlagSet) {
-	fs.StringVar(&g.backend, "backend", g.backend, "how to reach receivers: hidraw, sim, sim:NAME or sim:FILE.json (env HELIO_BACKEND)")
+	fs.StringVar(&g.backend, "backend", g.backend, "how to reach receivers: hidraw, hidapi, libusb, sim, sim:NAME or sim:FILE.json (env HELIO_BACKEND)")
 	fs.BoolVar(&g.debug, "debug", g.debug, "log every HID++ report sent and received, in hex and decoded")
 	fs.BoolVar(&g.noCache, "no-cache", g.noCache, "ignore and do not update the device cache")
 	fs.DurationVar(&g.deviceTimeout, "device-timeout", g.deviceTimeout, "how long to wait for a device's reply")
@@ -122,6 +122,10 @@ Commands:
 Options (before or after the command):
   --backend B        how to reach receivers (env HELIO_BACKEND):
                        hidraw        the receivers on this machine (default)
+                       hidapi        the same through hidapi
+                       libusb        through libusb: takes the receiver from the
+                                     kernel, so its keyboard and mouse stop
+                                     working while Helio runs
                        sim           the built-in emulated receiver: an MX Master 3,
                                      a K750 solar keyboard and an M705
                        sim:FILE.json an emulated receiver from a profile file

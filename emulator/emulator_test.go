@@ -253,8 +253,8 @@ func TestReceiver_OnlineNotifications(t *testing.T) {
 	r.SetOnline(2, false)
 	r.SetOnline(2, true)
 	want := []string{
-		"10 02 41 04 61 02 40",                                        // link down
-		"10 02 41 04 21 02 40",                                        // link up
+		"10 02 41 04 61 02 40", // link down
+		"10 02 41 04 21 02 40", // link up
 		"11 02 09 00 39 00 0c 06 1d 47 4f 4f 44 00 00 00 00 00 00 00", // battery broadcast
 	}
 	for _, w := range want {

@@ -215,6 +215,13 @@ func TestQuery_Hidraw(t *testing.T) {
 	checkQuery(t, pl, "hidraw")
 }
 
+// TestQuery_HIDAPI is the same through the hidapi backend (go-hid, cgo).
+func TestQuery_HIDAPI(t *testing.T) {
+	pl := plug(t)
+	waitFor(t, 5*time.Second, "the kernel's K750 reading", func() bool { return powerSupplies(t)[0x4002].capacity == 57 })
+	checkQuery(t, pl, "hidapi")
+}
+
 func checkQuery(t *testing.T, pl *plugged, backend string) {
 	cache := t.TempDir()
 	pl.emu.ResetRequests()
@@ -429,7 +436,9 @@ func TestUnplug(t *testing.T) {
 	}
 	c, _, devs := open(t, pl.info)
 	done := make(chan sensors.Reading)
-	go func() { done <- sensors.Read(context.Background(), devs[1], &sensors.Opts{LightWait: 10 * time.Second}) }()
+	go func() {
+		done <- sensors.Read(context.Background(), devs[1], &sensors.Opts{LightWait: 10 * time.Second})
+	}()
 	time.Sleep(200 * time.Millisecond) // the SetLightMeasure is out; its report is a second away
 	t0 := time.Now()
 	pl.uhid.Unplug()
@@ -481,37 +490,43 @@ func TestUnplug(t *testing.T) {
 // counted.
 func TestInputFlood(t *testing.T) {
 	pl := plug(t)
-	const seconds = 10
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), "HELIO_VMTEST_READER="+pl.info.Path, "HELIO_VMTEST_SECONDS="+strconv.Itoa(seconds))
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(500 * time.Millisecond) // let the reader open the node
-	tick := time.NewTicker(10 * time.Millisecond)
-	end := time.Now().Add((seconds - 1) * time.Second)
-	sent := 0
-	for now := range tick.C {
-		if now.After(end) {
-			break
+	const seconds = 8
+	// read runs a reader process for the given seconds while flood is
+	// called every 10 ms, and returns what it said.
+	read := func(flood func()) (cpuMS, ignored, events int) {
+		t.Helper()
+		cmd := exec.Command(os.Args[0])
+		cmd.Env = append(os.Environ(), "HELIO_VMTEST_READER="+pl.info.Path, "HELIO_VMTEST_SECONDS="+strconv.Itoa(seconds))
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
 		}
-		pl.emu.FloodInput(10)
-		sent += 10
+		time.Sleep(500 * time.Millisecond) // let the reader open the node
+		tick := time.NewTicker(10 * time.Millisecond)
+		for end := time.Now().Add((seconds - 1) * time.Second); time.Now().Before(end); <-tick.C {
+			flood()
+		}
+		tick.Stop()
+		if err := cmd.Wait(); err != nil {
+			t.Fatalf("reader: %v\n%s", err, out.String())
+		}
+		if _, err := fmt.Sscanf(out.String(), "cpu_ms %d ignored %d events %d", &cpuMS, &ignored, &events); err != nil {
+			t.Fatalf("reader said %q", out.String())
+		}
+		return cpuMS, ignored, events
 	}
-	tick.Stop()
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("reader: %v\n%s", err, out.String())
-	}
-	var cpuMS, ignored, events int
-	if _, err := fmt.Sscanf(out.String(), "cpu_ms %d ignored %d events %d", &cpuMS, &ignored, &events); err != nil {
-		t.Fatalf("reader said %q", out.String())
-	}
+	idleMS, _, _ := read(func() {})
+	sent := 0
+	cpuMS, ignored, events := read(func() { pl.emu.FloodInput(10); sent += 10 })
 	metric(t, "flood_reports_sent", sent)
 	metric(t, "flood_reports_read_and_dropped", ignored)
+	metric(t, "idle_reader_cpu_ms", idleMS)
 	metric(t, "flood_reader_cpu_ms", cpuMS)
-	metric(t, "flood_reader_cpu_percent", fmt.Sprintf("%.2f", float64(cpuMS)/float64(seconds*10)))
+	metric(t, "flood_reader_cpu_percent_above_idle", fmt.Sprintf("%.2f", float64(cpuMS-idleMS)/float64(seconds*10)))
+	if ignored > 0 {
+		metric(t, "flood_reader_us_per_report", (cpuMS-idleMS)*1000/ignored)
+	}
 	// hidraw keeps 64 reports per reader and drops the rest when the reader
 	// falls behind, which happens on the VM's one emulated CPU; most must
 	// still arrive, and every one that arrives must be dropped unread.

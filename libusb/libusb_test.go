@@ -1,0 +1,488 @@
+package libusb
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/gousb"
+
+	"github.com/helio-linux/helio/transport"
+	"github.com/helio-linux/helio/unifying"
+)
+
+// c52bInterface2 is interface 2 of a real C52B (hidpp.md §11): HID, one
+// interrupt IN endpoint 0x83 with 32-byte packets.
+var c52bInterface2 = gousb.InterfaceSetting{Number: 2, Alternate: 0, Class: gousb.ClassHID,
+	Endpoints: map[gousb.EndpointAddress]gousb.EndpointDesc{
+		0x83: {Address: 0x83, Number: 3, Direction: gousb.EndpointDirectionIn, MaxPacketSize: 32,
+			TransferType: gousb.TransferTypeInterrupt, PollInterval: 2 * time.Millisecond},
+	}}
+
+type control struct {
+	rType, request uint8
+	val, idx       uint16
+	data           []byte
+}
+
+// fakeUSB records the calls a Conn makes.
+type fakeUSB struct {
+	t       *testing.T
+	setting gousb.InterfaceSetting
+	reports chan []byte
+
+	// Failures to inject.
+	configErr, claimErr, controlErr, readErr error
+
+	mu       sync.Mutex
+	calls    []string
+	controls []control
+	reads    []string // "ep=3 len=32" per ReadInterrupt
+	closed   bool
+}
+
+func newFake(t *testing.T) *fakeUSB {
+	return &fakeUSB{t: t, setting: c52bInterface2, reports: make(chan []byte, 8)}
+}
+
+func (f *fakeUSB) record(call string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		f.t.Errorf("%s after Close", call)
+	}
+	f.calls = append(f.calls, call)
+}
+
+func (f *fakeUSB) Calls() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.calls)
+}
+
+func (f *fakeUSB) ActiveConfig() error {
+	f.record("ActiveConfig")
+	return f.configErr
+}
+
+func (f *fakeUSB) SetAutoDetach(on bool) error {
+	f.record(fmt.Sprintf("SetAutoDetach(%v)", on))
+	return nil
+}
+
+func (f *fakeUSB) ClaimInterface(num int) (gousb.InterfaceSetting, error) {
+	f.record(fmt.Sprintf("ClaimInterface(%d)", num))
+	if f.claimErr != nil {
+		return gousb.InterfaceSetting{}, f.claimErr
+	}
+	return f.setting, nil
+}
+
+func (f *fakeUSB) ReadInterrupt(ctx context.Context, ep int, buf []byte) (int, error) {
+	f.mu.Lock()
+	if f.closed {
+		f.t.Error("ReadInterrupt after Close")
+	}
+	f.reads = append(f.reads, fmt.Sprintf("ep=%d len=%d", ep, len(buf)))
+	f.mu.Unlock()
+	if f.readErr != nil {
+		return 0, f.readErr
+	}
+	select {
+	case r := <-f.reports:
+		return copy(buf, r), nil
+	case <-ctx.Done():
+		return 0, gousb.TransferCancelled // what gousb returns
+	}
+}
+
+func (f *fakeUSB) Control(rType, request uint8, val, idx uint16, data []byte) (int, error) {
+	f.record("Control")
+	f.mu.Lock()
+	f.controls = append(f.controls, control{rType, request, val, idx, bytes.Clone(data)})
+	f.mu.Unlock()
+	if f.controlErr != nil {
+		return 0, f.controlErr
+	}
+	return len(data), nil
+}
+
+func (f *fakeUSB) ReleaseInterface(num int) {
+	f.record(fmt.Sprintf("ReleaseInterface(%d)", num))
+}
+
+func (f *fakeUSB) Close() error {
+	f.record("Close")
+	f.mu.Lock()
+	f.closed = true
+	f.mu.Unlock()
+	return nil
+}
+
+var receiver = transport.Info{Backend: "libusb", Path: "/dev/bus/usb/001/004", VendorID: 0x046D, ProductID: 0xC52B}
+
+func openFake(t *testing.T) (*Conn, *fakeUSB) {
+	t.Helper()
+	f := newFake(t)
+	c, err := open(f, receiver)
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	return c, f
+}
+
+var (
+	openCalls  = []string{"ActiveConfig", "SetAutoDetach(true)", "ClaimInterface(2)"}
+	closeCalls = []string{"ReleaseInterface(2)", "Close"}
+)
+
+// (a) Each report is one SET_REPORT to interface 2, report ID in wValue.
+func TestConn_WriteFraming(t *testing.T) {
+	long := make([]byte, 20)
+	copy(long, []byte{0x11, 0xFF, 0x83, 0xB5, 0x03})
+	tests := []struct {
+		name   string
+		report []byte
+		wValue uint16
+	}{
+		{"short", []byte{0x10, 0xFF, 0x81, 0x00, 0x00, 0x00, 0x00}, 0x0210},
+		{"long", long, 0x0211},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, f := openFake(t)
+			defer c.Close()
+			n, err := c.Write(tt.report)
+			if n != len(tt.report) || err != nil {
+				t.Fatalf("Write = %d, %v; want %d, nil", n, err, len(tt.report))
+			}
+			want := control{rType: 0x21, request: 0x09, val: tt.wValue, idx: 2, data: tt.report}
+			if len(f.controls) != 1 {
+				t.Fatalf("Write made %d control transfers, want 1", len(f.controls))
+			}
+			got := f.controls[0]
+			if got.rType != want.rType || got.request != want.request || got.val != want.val ||
+				got.idx != want.idx || !bytes.Equal(got.data, want.data) {
+				t.Errorf("Control(%#02x, %#02x, %#04x, %d, % x), want Control(%#02x, %#02x, %#04x, %d, % x)",
+					got.rType, got.request, got.val, got.idx, got.data,
+					want.rType, want.request, want.val, want.idx, want.data)
+			}
+		})
+	}
+}
+
+func TestConn_WriteEmpty(t *testing.T) {
+	c, f := openFake(t)
+	defer c.Close()
+	if _, err := c.Write(nil); err == nil {
+		t.Error("Write(nil) succeeded")
+	}
+	if len(f.controls) != 0 {
+		t.Errorf("Write(nil) made %d control transfers", len(f.controls))
+	}
+}
+
+// (b) The configuration comes before auto-detach (else gousb detaches
+// every interface), the claim after; Close releases (libusb re-attaches
+// the driver) before closing.
+func TestConn_OpenCloseOrder(t *testing.T) {
+	c, f := openFake(t)
+	if got := f.Calls(); !slices.Equal(got, openCalls) {
+		t.Errorf("open calls %v, want %v", got, openCalls)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	want := append(slices.Clone(openCalls), closeCalls...)
+	if got := f.Calls(); !slices.Equal(got, want) {
+		t.Errorf("calls %v, want %v", got, want)
+	}
+}
+
+// (c) Every failure after the claim releases (re-attaches) the interface
+// and closes the device; a failed claim leaves nothing to release (libusb
+// detaches and claims in one ioctl), and still closes the device.
+func TestOpen_FailureCleansUp(t *testing.T) {
+	noEndpoint := c52bInterface2
+	noEndpoint.Endpoints = nil
+	tests := []struct {
+		name  string
+		setup func(*fakeUSB)
+		calls []string
+	}{
+		{"config fails", func(f *fakeUSB) { f.configErr = errors.New("config") },
+			[]string{"ActiveConfig", "Close"}},
+		{"claim fails", func(f *fakeUSB) { f.claimErr = gousb.ErrorBusy },
+			[]string{"ActiveConfig", "SetAutoDetach(true)", "ClaimInterface(2)", "Close"}},
+		{"no interrupt endpoint", func(f *fakeUSB) { f.setting = noEndpoint },
+			[]string{"ActiveConfig", "SetAutoDetach(true)", "ClaimInterface(2)", "ReleaseInterface(2)", "Close"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(t)
+			tt.setup(f)
+			c, err := open(f, receiver)
+			if err == nil {
+				c.Close()
+				t.Fatal("open succeeded")
+			}
+			t.Log(err)
+			if !strings.HasPrefix(err.Error(), "libusb: open /dev/bus/usb/001/004: ") {
+				t.Errorf("open error %q does not name the node", err)
+			}
+			if got := f.Calls(); !slices.Equal(got, tt.calls) {
+				t.Errorf("calls %v, want %v", got, tt.calls)
+			}
+		})
+	}
+}
+
+func TestOpen_ClaimErrorWrapped(t *testing.T) {
+	f := newFake(t)
+	f.claimErr = gousb.ErrorBusy
+	_, err := open(f, receiver)
+	if !errors.Is(err, gousb.ErrorBusy) {
+		t.Errorf("open = %v, want it to wrap gousb.ErrorBusy", err)
+	}
+}
+
+// (c) Close twice releases and closes once.
+func TestConn_CloseTwice(t *testing.T) {
+	c, f := openFake(t)
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Errorf("second Close = %v", err)
+	}
+	want := append(slices.Clone(openCalls), closeCalls...)
+	if got := f.Calls(); !slices.Equal(got, want) {
+		t.Errorf("calls %v, want %v", got, want)
+	}
+}
+
+// (d) Read returns reports from the interrupt endpoint, one packet per
+// transfer.
+func TestConn_Read(t *testing.T) {
+	c, f := openFake(t)
+	defer c.Close()
+	reports := [][]byte{
+		{0x10, 0xFF, 0x81, 0x00, 0x00, 0x09, 0x00},
+		append([]byte{0x21, 0x01, 0x42}, make([]byte, 29)...), // a full 32-byte packet
+	}
+	for _, r := range reports {
+		f.reports <- r
+	}
+	for _, want := range reports {
+		p := make([]byte, 64)
+		n, err := c.Read(p)
+		if err != nil || !bytes.Equal(p[:n], want) {
+			t.Errorf("Read = % x, %v; want % x", p[:n], err, want)
+		}
+	}
+	// A short buffer gets the start of the report.
+	f.reports <- []byte{0x11, 0xFF, 0x83, 0xB5, 0x03, 0x01}
+	p := make([]byte, 4)
+	if n, err := c.Read(p); n != 4 || err != nil || !bytes.Equal(p, []byte{0x11, 0xFF, 0x83, 0xB5}) {
+		t.Errorf("Read(4 bytes) = %d % x, %v", n, p, err)
+	}
+	for _, r := range f.reads {
+		if r != "ep=3 len=32" {
+			t.Errorf("ReadInterrupt(%s), want ep=3 len=32", r)
+		}
+	}
+}
+
+// (d) Close ends a waiting Read with transport.ErrClosed.
+func TestConn_CloseUnblocksRead(t *testing.T) {
+	c, f := openFake(t)
+	errc := make(chan error, 1)
+	go func() {
+		_, err := c.Read(make([]byte, 64))
+		errc <- err
+	}()
+	time.Sleep(20 * time.Millisecond)
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-errc:
+		if !errors.Is(err, transport.ErrClosed) {
+			t.Errorf("Read after Close = %v, want transport.ErrClosed", err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("Read still blocked 2 s after Close")
+	}
+	if _, err := c.Read(make([]byte, 64)); !errors.Is(err, transport.ErrClosed) {
+		t.Errorf("Read on a closed Conn = %v, want transport.ErrClosed", err)
+	}
+	if _, err := c.Write([]byte{0x10, 0xFF, 0x81, 0, 0, 0, 0}); !errors.Is(err, transport.ErrClosed) {
+		t.Errorf("Write on a closed Conn = %v, want transport.ErrClosed", err)
+	}
+	want := append(slices.Clone(openCalls), closeCalls...)
+	if got := f.Calls(); !slices.Equal(got, want) {
+		t.Errorf("calls %v, want %v", got, want)
+	}
+}
+
+// (e) Transfer failures come back wrapped, with the node named.
+func TestConn_TransferErrors(t *testing.T) {
+	t.Run("control", func(t *testing.T) {
+		c, f := openFake(t)
+		defer c.Close()
+		f.controlErr = gousb.ErrorPipe
+		_, err := c.Write([]byte{0x10, 0xFF, 0x81, 0, 0, 0, 0})
+		if !errors.Is(err, gousb.ErrorPipe) || !strings.HasPrefix(err.Error(), "libusb: write /dev/bus/usb/001/004: ") {
+			t.Errorf("Write = %v, want a wrapped gousb.ErrorPipe naming the node", err)
+		}
+		if errors.Is(err, transport.ErrGone) {
+			t.Errorf("Write = %v: a stall is not an unplug", err)
+		}
+	})
+	t.Run("control, unplugged", func(t *testing.T) {
+		c, f := openFake(t)
+		defer c.Close()
+		f.controlErr = gousb.ErrorNoDevice
+		_, err := c.Write([]byte{0x10, 0xFF, 0x81, 0, 0, 0, 0})
+		if !errors.Is(err, transport.ErrGone) {
+			t.Errorf("Write = %v, want transport.ErrGone", err)
+		}
+	})
+	t.Run("read, unplugged", func(t *testing.T) {
+		c, f := openFake(t)
+		defer c.Close()
+		f.readErr = gousb.TransferNoDevice
+		_, err := c.Read(make([]byte, 64))
+		if !errors.Is(err, transport.ErrGone) {
+			t.Errorf("Read = %v, want transport.ErrGone", err)
+		}
+	})
+}
+
+func TestConn_Info(t *testing.T) {
+	c, _ := openFake(t)
+	defer c.Close()
+	if got := c.Info(); got != receiver {
+		t.Errorf("Info() = %v, want %v", got, receiver)
+	}
+}
+
+func desc(pid gousb.ID, intfs ...gousb.InterfaceSetting) *gousb.DeviceDesc {
+	cfg := gousb.ConfigDesc{Number: 1}
+	for _, s := range intfs {
+		cfg.Interfaces = append(cfg.Interfaces, gousb.InterfaceDesc{Number: s.Number, AltSettings: []gousb.InterfaceSetting{s}})
+	}
+	return &gousb.DeviceDesc{Bus: 1, Address: 4, Vendor: 0x046D, Product: pid, Configs: map[int]gousb.ConfigDesc{1: cfg}}
+}
+
+func TestReceiverInfo(t *testing.T) {
+	keyboard := gousb.InterfaceSetting{Number: 0, Class: gousb.ClassHID, Endpoints: map[gousb.EndpointAddress]gousb.EndpointDesc{
+		0x81: {Address: 0x81, Number: 1, Direction: gousb.EndpointDirectionIn, MaxPacketSize: 8, TransferType: gousb.TransferTypeInterrupt}}}
+	mouse := keyboard
+	mouse.Number = 1
+	tests := []struct {
+		name string
+		d    *gousb.DeviceDesc
+		ok   bool
+	}{
+		{"C52B", desc(0xC52B, keyboard, mouse, c52bInterface2), true},
+		{"Bolt", desc(0xC548, keyboard, mouse, c52bInterface2), true},
+		{"Nano keeps HID++ on interface 1", desc(0xC534, keyboard, mouse), false},
+		{"Nano with an interface 2", desc(0xC534, keyboard, mouse, c52bInterface2), false},
+		{"receiver without interface 2", desc(0xC5FF, keyboard, mouse), false},
+		{"not a receiver", desc(0xC31C, keyboard, mouse, c52bInterface2), false},
+	}
+	for _, tt := range tests {
+		info, ok := receiverInfo(tt.d)
+		if ok != tt.ok {
+			t.Errorf("%s: receiverInfo ok = %v, want %v", tt.name, ok, tt.ok)
+			continue
+		}
+		if ok {
+			want := transport.Info{Backend: "libusb", Path: "/dev/bus/usb/001/004", VendorID: 0x046D, ProductID: uint16(tt.d.Product)}
+			if info != want {
+				t.Errorf("%s: receiverInfo = %+v, want %+v", tt.name, info, want)
+			}
+		}
+	}
+	other := desc(0xC52B, keyboard, mouse, c52bInterface2)
+	other.Vendor = 0x1234
+	if _, ok := receiverInfo(other); ok {
+		t.Error("receiverInfo accepted another vendor")
+	}
+}
+
+// Receivers and Open go through the real libusb. This machine (and CI)
+// has no USB devices: Receivers finds nothing, Open finds no device.
+func TestBackend_Receivers(t *testing.T) {
+	got, err := Backend{}.Receivers()
+	if err != nil {
+		t.Fatalf("Receivers() error: %v", err)
+	}
+	t.Logf("Receivers() = %v", got)
+	if _, serr := os.Stat(usbfs); serr != nil && len(got) != 0 {
+		t.Errorf("Receivers() = %v on a machine without %s", got, usbfs)
+	}
+	for _, info := range got {
+		if info.Backend != "libusb" || !unifying.IsReceiver(info.VendorID, info.ProductID) {
+			t.Errorf("Receivers() listed %+v", info)
+		}
+	}
+}
+
+func TestBackend_OpenNotFound(t *testing.T) {
+	if _, err := os.Stat(usbfs); err == nil {
+		t.Skipf("%s exists; bus 255 address 255 might too", usbfs)
+	}
+	_, err := Backend{}.Open(transport.Info{Path: "/dev/bus/usb/255/255", VendorID: 0x046D, ProductID: 0xC52B})
+	t.Log(err)
+	if !errors.Is(err, transport.ErrGone) {
+		t.Errorf("Open(absent device) = %v, want transport.ErrGone", err)
+	}
+}
+
+func TestBackend_OpenBadPath(t *testing.T) {
+	_, err := Backend{}.Open(transport.Info{Path: "/dev/hidraw0", VendorID: 0x046D, ProductID: 0xC52B})
+	if err == nil || !strings.Contains(err.Error(), "/dev/hidraw0") {
+		t.Errorf("Open(/dev/hidraw0) = %v, want an error naming it", err)
+	}
+}
+
+func TestParseNode(t *testing.T) {
+	tests := []struct {
+		path      string
+		bus, addr int
+		ok        bool
+	}{
+		{"/dev/bus/usb/001/004", 1, 4, true},
+		{"/dev/bus/usb/003/127", 3, 127, true},
+		{"/dev/bus/usb/1/4", 0, 0, false},
+		{"/dev/bus/usb/001/004x", 0, 0, false},
+		{"/dev/hidraw0", 0, 0, false},
+	}
+	for _, tt := range tests {
+		bus, addr, ok := parseNode(tt.path)
+		if bus != tt.bus || addr != tt.addr || ok != tt.ok {
+			t.Errorf("parseNode(%q) = %d, %d, %v; want %d, %d, %v", tt.path, bus, addr, ok, tt.bus, tt.addr, tt.ok)
+		}
+	}
+}
+
+func TestBackend_Name(t *testing.T) {
+	if got := (Backend{}).Name(); got != "libusb" {
+		t.Errorf("Name() = %q, want libusb", got)
+	}
+}
+
+func TestWarning(t *testing.T) {
+	if !strings.HasSuffix(Warning, ".") || strings.Count(Warning, ". ") != 0 || !strings.Contains(Warning, "libusb") {
+		t.Errorf("Warning = %q, want one sentence that names libusb", Warning)
+	}
+}
