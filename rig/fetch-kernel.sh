@@ -8,8 +8,13 @@
 set -eu
 cd "$(dirname "$0")"
 [ -f kernel/complete ] && exit 0
-pkg=${1:-$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')}
-[ -n "$pkg" ] || { echo "fetch-kernel: no linux-image package found (apt-get update?)" >&2; exit 1; }
+find_pkg() { apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}'; }
+pkg=${1:-$(find_pkg)}
+if [ -z "$pkg" ]; then
+	apt-get update -qq >&2   # a fresh machine may have no package lists yet
+	pkg=$(find_pkg)
+fi
+[ -n "$pkg" ] || { echo "fetch-kernel: no linux-image package found" >&2; exit 1; }
 rm -rf kernel dl/x
 mkdir -p dl kernel/modules kernel/modules-9p
 (cd dl && ls "$pkg"_*.deb >/dev/null 2>&1 || apt-get download "$pkg")
