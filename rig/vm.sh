@@ -3,8 +3,9 @@
 # software emulation, with uhid and the Logitech HID drivers loaded and this
 # machine's root shared read-only over virtio-9p, and runs COMMAND there as
 # root, chrooted into that root (so dynamically linked programs, Solaar and
-# cgo test binaries run as they do here) with the guest's own /dev, /sys,
-# /proc and an empty /tmp. COMMAND's output comes back on standard output;
+# cgo test binaries run as they do here) with the guest's own /dev, /sys and
+# /proc. The shared root is read-only; HOME and TMPDIR point into an empty
+# tmpfs on /run. COMMAND's output comes back on standard output;
 # the exit status is COMMAND's.
 #   rig/vm.sh [-C DIR] COMMAND [ARG]...
 # Environment: VM_TIMEOUT (seconds, default 600), VM_MEM (MB, default 768),
@@ -33,8 +34,9 @@ for m in $(cat /lib/modules-9p/order); do insmod /lib/modules-9p/$m.ko; done
 for m in $(cat /lib/modules/order); do insmod /lib/modules/$m.ko; done
 mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=loose hostroot /host
 for d in proc sys dev; do mount --bind /$d /host/$d; done
-mount -t tmpfs tmp /host/tmp; mount -t tmpfs run /host/run
-chroot /host /bin/sh -c "cd '$(cat /dir)' && HELIO_VM=1 HOME=/tmp PATH=/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin $(cat /cmd)" > /dev/ttyS1 2>&1
+mount -t tmpfs run /host/run
+mkdir -p /host/run/home /host/run/tmp
+chroot /host /bin/sh -c "cd '$(cat /dir)' && HELIO_VM=1 HOME=/run/home TMPDIR=/run/tmp PATH=/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin $(cat /cmd)" > /dev/ttyS1 2>&1
 echo "VM-EXIT=$?"
 poweroff -f
 INIT
