@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"context"
 	"strings"
 
 	"github.com/helio-linux/helio/transport"
@@ -15,7 +16,10 @@ type Backend struct {
 	path     string
 }
 
-var _ transport.Backend = (*Backend)(nil)
+var (
+	_ transport.Backend = (*Backend)(nil)
+	_ transport.Watcher = (*Backend)(nil)
+)
 
 // NewBackend emulates the receiver of profile p. source names the profile in
 // paths and messages ("default", or a file name).
@@ -64,4 +68,36 @@ func (b *Backend) Receivers() ([]transport.Info, error) {
 // Open opens a handle on the emulated receiver.
 func (b *Backend) Open(info transport.Info) (transport.Conn, error) {
 	return b.Receiver.Open(info)
+}
+
+// Watch reports the emulated receiver's Unplug and Replug as transport
+// changes, as the hidraw backend reports a real receiver's.
+func (b *Backend) Watch(ctx context.Context) (<-chan transport.Change, error) {
+	plug, stop := b.Receiver.watchPlug()
+	out := make(chan transport.Change, 16)
+	go func() {
+		defer close(out)
+		defer stop()
+		for {
+			select {
+			case in := <-plug:
+				c := transport.Change{Added: in, Info: transport.Info{Backend: "sim", Path: b.path}}
+				if in {
+					infos, _ := b.Receivers()
+					if len(infos) == 0 {
+						continue
+					}
+					c.Info = infos[0]
+				}
+				select {
+				case out <- c:
+				case <-ctx.Done():
+					return
+				}
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
 }

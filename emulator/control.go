@@ -168,6 +168,7 @@ func (r *Receiver) PressLightButton(ix byte) error {
 // transport.ErrGone and no new one can be opened until Replug.
 func (r *Receiver) Unplug() {
 	r.mu.Lock()
+	was := r.plugged
 	r.plugged = false
 	conns := r.conns
 	r.conns = map[*Conn]struct{}{}
@@ -175,13 +176,44 @@ func (r *Receiver) Unplug() {
 	for c := range conns {
 		c.end(transport.ErrGone)
 	}
+	if was {
+		r.tellPlug(false)
+	}
 }
 
 // Replug puts the receiver back, with its devices as they were.
 func (r *Receiver) Replug() {
 	r.mu.Lock()
+	was := r.plugged
 	r.plugged = true
 	r.mu.Unlock()
+	if !was {
+		r.tellPlug(true)
+	}
+}
+
+func (r *Receiver) tellPlug(in bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for ch := range r.plugWatch {
+		select {
+		case ch <- in:
+		default: // a watcher that does not read loses the change, not the receiver
+		}
+	}
+}
+
+// watchPlug returns a channel told of every Unplug and Replug until stop.
+func (r *Receiver) watchPlug() (ch <-chan bool, stop func()) {
+	c := make(chan bool, 16)
+	r.mu.Lock()
+	r.plugWatch[c] = struct{}{}
+	r.mu.Unlock()
+	return c, func() {
+		r.mu.Lock()
+		delete(r.plugWatch, c)
+		r.mu.Unlock()
+	}
 }
 
 // Plugged reports whether the receiver is plugged in.

@@ -60,7 +60,8 @@
 //	    "hidden_features": ["1DF3"],
 //	    "firmware": ["RQK 33.00.B0015", "DFU 00.02.B0003"], // 0x0003 entities
 //	    "replies": {"1000/0": "502000"},       // payload of a feature function, any parameters
-//	    "registers": {"0d": "644734"}          // HID++ 1.0 short register, 3 bytes
+//	    "registers": {"0d": "644734"}          // HID++ 1.0 short register, 3 bytes; a raw
+//	                                           // "00" is read-only: no battery events
 //	  }]
 //	}
 //

@@ -39,12 +39,14 @@ type Receiver struct {
 	delay        time.Duration
 	requests     map[byte]int
 	timers       map[*time.Timer]struct{}
+	plugWatch    map[chan bool]struct{} // told of Unplug (false) and Replug (true)
 }
 
 // New builds a receiver from a validated profile. opts may be nil.
 func New(p *Profile, opts *Opts) *Receiver {
 	r := &Receiver{prof: p.Receiver, devices: map[byte]*device{}, conns: map[*Conn]struct{}{},
-		plugged: true, requests: map[byte]int{}, timers: map[*time.Timer]struct{}{}}
+		plugged: true, requests: map[byte]int{}, timers: map[*time.Timer]struct{}{},
+		plugWatch: map[chan bool]struct{}{}}
 	if opts != nil {
 		r.opts = *opts
 	}
@@ -373,9 +375,9 @@ func (r *Receiver) registerRequest(d *device, req *hidpp.Report) {
 	switch {
 	case sub < 0x80: // HID++ 2.0 request (the ping): "invalid sub-ID" says 1.0
 		r.answer(err10(ix, sub, reg, hidpp.Err10InvalidSubID))
-	case sub == hidpp.SubGetRegister && reg == 0x00:
+	case sub == hidpp.SubGetRegister && reg == 0x00 && !d.rawFlags():
 		r.answer(hidpp.Short(ix, sub, reg, d.flags[:]...))
-	case sub == hidpp.SubSetRegister && reg == 0x00:
+	case sub == hidpp.SubSetRegister && reg == 0x00 && !d.rawFlags():
 		copy(d.flags[:], p)
 		r.answer(hidpp.Short(ix, sub, reg))
 	case sub == hidpp.SubGetRegister:
@@ -394,6 +396,13 @@ func (r *Receiver) registerRequest(d *device, req *hidpp.Report) {
 	default:
 		r.answer(err10(ix, sub, reg, hidpp.Err10InvalidAddress))
 	}
+}
+
+// rawFlags reports whether the profile fixes register 0x00: the device then
+// cannot be told to send battery events, and hosts must poll it.
+func (d *device) rawFlags() bool {
+	_, ok := d.registers[0x00]
+	return ok
 }
 
 func (d *device) registerValue(reg byte) ([3]byte, bool) {

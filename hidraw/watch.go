@@ -15,20 +15,12 @@ import (
 	"github.com/helio-linux/helio/transport"
 )
 
-// Change is a receiver plugged in or pulled out.
-type Change struct {
-	Added bool
-	// Info describes the receiver. For a removal only Path is set: the
-	// node's attributes are gone by then.
-	Info transport.Info
-}
-
 // Watch reports receivers as they are plugged in and pulled out, from the
 // kernel's uevents (a NETLINK_KOBJECT_UEVENT socket): no polling, no udev
-// needed. Removals are reported for every hidraw node; the caller knows
+// needed. It implements [transport.Watcher]. Removals are reported for every hidraw node; the caller knows
 // which ones it had open. The channel is closed when ctx ends or the socket
 // fails.
-func (Backend) Watch(ctx context.Context) (<-chan Change, error) {
+func (Backend) Watch(ctx context.Context) (<-chan transport.Change, error) {
 	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, unix.NETLINK_KOBJECT_UEVENT)
 	if err != nil {
 		return nil, fmt.Errorf("hidraw: uevent socket: %w", err)
@@ -38,7 +30,7 @@ func (Backend) Watch(ctx context.Context) (<-chan Change, error) {
 		return nil, fmt.Errorf("hidraw: bind uevent socket: %w", err)
 	}
 	f := os.NewFile(uintptr(fd), "uevent")
-	out := make(chan Change, 8)
+	out := make(chan transport.Change, 8)
 	go func() {
 		<-ctx.Done()
 		f.Close()
@@ -74,10 +66,10 @@ func (Backend) Watch(ctx context.Context) (<-chan Change, error) {
 
 // parseUeventMessage reads a kernel uevent, "ACTION@DEVPATH" then
 // NUL-separated KEY=VALUE pairs, and keeps hidraw additions and removals.
-func parseUeventMessage(b []byte) (Change, bool) {
+func parseUeventMessage(b []byte) (transport.Change, bool) {
 	fields := bytes.Split(b, []byte{0})
 	if len(fields) < 2 || !bytes.Contains(fields[0], []byte{'@'}) {
-		return Change{}, false // udev's own messages start with "libudev"
+		return transport.Change{}, false // udev's own messages start with "libudev"
 	}
 	kv := map[string]string{}
 	for _, f := range fields[1:] {
@@ -86,16 +78,16 @@ func parseUeventMessage(b []byte) (Change, bool) {
 		}
 	}
 	if kv["SUBSYSTEM"] != "hidraw" || !strings.HasPrefix(kv["DEVNAME"], "hidraw") {
-		return Change{}, false
+		return transport.Change{}, false
 	}
 	path := filepath.Join(devDir, filepath.Base(kv["DEVNAME"]))
 	switch kv["ACTION"] {
 	case "add":
-		return Change{Added: true, Info: transport.Info{Backend: "hidraw", Path: path}}, true
+		return transport.Change{Added: true, Info: transport.Info{Backend: "hidraw", Path: path}}, true
 	case "remove":
-		return Change{Info: transport.Info{Backend: "hidraw", Path: path}}, true
+		return transport.Change{Info: transport.Info{Backend: "hidraw", Path: path}}, true
 	}
-	return Change{}, false
+	return transport.Change{}, false
 }
 
 // probeSettled probes a node that was just added: its sysfs attributes may
@@ -112,3 +104,4 @@ func probeSettled(node string) (transport.Info, bool) {
 	}
 	return transport.Info{}, false
 }
+var _ transport.Watcher = Backend{}

@@ -6,6 +6,7 @@
 package transport
 
 import (
+	"context"
 	"errors"
 	"fmt"
 )
@@ -58,3 +59,19 @@ var ErrClosed = errors.New("transport: closed")
 
 // ErrGone is returned when the device was unplugged.
 var ErrGone = errors.New("transport: device gone")
+
+// Change is a receiver plugged in or pulled out.
+type Change struct {
+	Added bool
+	// Info describes the receiver. For a removal only Backend and Path are
+	// set: the device's attributes are gone by then.
+	Info Info
+}
+
+// Watcher is a Backend that reports receivers as they come and go, so a
+// long-running program needs no polling to notice them.
+type Watcher interface {
+	// Watch sends a Change for each receiver plugged in or pulled out until
+	// ctx ends, then closes the channel.
+	Watch(ctx context.Context) (<-chan Change, error)
+}

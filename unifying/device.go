@@ -94,6 +94,24 @@ func (d *Device) Refresh(ctx context.Context) error {
 	return nil
 }
 
+// EnableBatteryEvents makes a HID++ 1.0 device report battery changes by
+// itself (register 0x07 or 0x0D events): it sets the battery bit (0x10) of
+// the device's own register 0x00, keeping the other flags, as the kernel
+// does. HID++ 2.0 devices send battery events without being asked.
+func (d *Device) EnableBatteryEvents(ctx context.Context) error {
+	v, err := d.ReadRegister(ctx, 0x00)
+	if err != nil {
+		return fmt.Errorf("enable battery events on %s: %w", d, err)
+	}
+	if v[0]&0x10 != 0 {
+		return nil
+	}
+	if err := d.WriteRegister(ctx, 0x00, v[0]|0x10, v[1], v[2]); err != nil {
+		return fmt.Errorf("enable battery events on %s: %w", d, err)
+	}
+	return nil
+}
+
 // Save stores what is known about the device in the cache, if there is one.
 func (d *Device) Save() {
 	if d.cache != nil {
