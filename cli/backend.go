@@ -109,10 +109,12 @@ func (a *app) open(ctx context.Context) (*session, error) {
 }
 
 // read takes a reading of every device of every receiver.
-func (s *session) read(ctx context.Context) [][]sensors.Reading {
-	out := make([][]sensors.Reading, len(s.receivers))
+func (s *session) read(ctx context.Context) [][]sensors.State {
+	out := make([][]sensors.State, len(s.receivers))
 	for i, r := range s.receivers {
-		out[i] = sensors.ReadAll(ctx, r.devices, nil)
+		for _, rd := range sensors.ReadAll(ctx, r.devices, nil) {
+			out[i] = append(out[i], sensors.StateOf(rd))
+		}
 	}
 	return out
 }
@@ -130,4 +132,39 @@ func (s *session) Close() {
 			s.a.log.Warn("device cache not saved", "err", err)
 		}
 	}
+}
+
+// monitor builds a Monitor on the chosen backend, with the device cache.
+// The returned func saves the cache.
+func (a *app) monitor(record bool) (*sensors.Monitor, func(), error) {
+	b, err := newBackend(a.g.backend)
+	if err != nil {
+		return nil, nil, err
+	}
+	opts := sensors.MonitorOpts{Backend: b, DeviceTimeout: a.g.deviceTimeout, Logger: a.log}
+	var fc *unifying.FileCache
+	if !a.g.noCache {
+		if path, err := unifying.DefaultCachePath(); err == nil {
+			fc = unifying.OpenFileCache(path)
+			opts.Cache = fc
+		}
+	}
+	infos, err := b.Receivers()
+	if err != nil {
+		return nil, nil, fmt.Errorf("find receivers: %w", err)
+	}
+	if _, watches := b.(transport.Watcher); len(infos) == 0 && !watches {
+		return nil, nil, exitf(ExitNoReceiver, "no Logitech receiver found")
+	}
+	if len(infos) == 0 {
+		fmt.Fprintln(a.env.Stderr, "helio: no Logitech receiver yet; waiting for one to be plugged in")
+	}
+	m := sensors.NewMonitor(opts)
+	return m, func() {
+		if fc != nil {
+			if err := fc.Flush(); err != nil {
+				a.log.Warn("device cache not saved", "err", err)
+			}
+		}
+	}, nil
 }

@@ -33,6 +33,9 @@ type Env struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
+	// Context, when set, ends long commands (watch) when it is done, as
+	// Ctrl-C does; tests use it.
+	Context context.Context
 }
 
 // exitError carries an exit status with a message for stderr.
@@ -72,7 +75,7 @@ type command struct {
 var commands []*command
 
 func init() {
-	commands = []*command{queryCmd, decodeCmd, simCmd, versionCmd}
+	commands = []*command{queryCmd, listCmd, watchCmd, lightCmd, decodeCmd, simCmd, versionCmd}
 }
 
 // Version is set at build time with -ldflags "-X github.com/helio-linux/helio/cli.Version=...".
@@ -95,6 +98,10 @@ type app struct {
 	env Env
 	g   globals
 	log *slog.Logger
+
+	// opts holds the options of commands that keep them in a struct of
+	// their own: the command's flags func sets it, its run func reads it.
+	opts any
 
 	// Command options.
 	json       bool       // query --json
@@ -208,7 +215,11 @@ func Main(args []string, env Env) int {
 	}
 	a.log = slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	parent := env.Context
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := c.run(ctx, a, fs, fs.Args()); err != nil {
 		code := ExitFailure

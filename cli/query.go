@@ -67,20 +67,20 @@ func runQuery(ctx context.Context, a *app, fs *flag.FlagSet, args []string) erro
 			}
 		}
 	}
-	readings := s.read(ctx)
+	states := s.read(ctx)
 	if a.json {
-		err = writeJSON(a.env.Stdout, s, readings)
+		err = writeJSON(a.env.Stdout, s, states)
 	} else {
-		err = writeText(a.env.Stdout, s, readings)
+		err = writeText(a.env.Stdout, s, states)
 	}
 	if err != nil {
 		return err
 	}
 	if len(args) == 1 {
-		for _, rs := range readings {
-			for _, r := range rs {
-				if !r.Online {
-					return exitf(ExitOffline, "%s is asleep or out of range", r.Device.Name())
+		for _, ss := range states {
+			for _, st := range ss {
+				if !st.Online {
+					return exitf(ExitOffline, "%s is asleep or out of range", st.Name)
 				}
 			}
 		}
@@ -184,32 +184,36 @@ func batteryJSON(b *hidpp.Battery) *jsonBattery {
 	return j
 }
 
-func writeJSON(w io.Writer, s *session, readings [][]sensors.Reading) error {
+// deviceJSON is a device's state in the layout query, list and watch print.
+func deviceJSON(st sensors.State) jsonDevice {
+	jd := jsonDevice{Index: int(st.Index), WPID: fmt.Sprintf("%04x", st.WPID), Kind: st.Kind.String(),
+		Name: st.Name, Codename: st.Codename, Online: st.Online, Battery: batteryJSON(st.Battery)}
+	if st.Protocol != "" {
+		p := st.Protocol
+		jd.Protocol = &p
+	}
+	if st.Solar {
+		var l *jsonLight
+		if st.Light != nil {
+			l = &jsonLight{Lux: st.Light.Lux}
+		}
+		jd.Light = &l
+	}
+	if st.Err != nil {
+		jd.Error = st.Err.Error()
+	}
+	return jd
+}
+
+func writeJSON(w io.Writer, s *session, states [][]sensors.State) error {
 	out := struct {
 		Receivers []jsonReceiver `json:"receivers"`
 	}{Receivers: []jsonReceiver{}}
 	for i, r := range s.receivers {
 		jr := jsonReceiver{PID: fmt.Sprintf("%04x", r.receiver.PID), Serial: r.receiver.Serial,
 			Family: string(r.receiver.Family), Firmware: r.receiver.Firmware, Path: r.info.Path, Devices: []jsonDevice{}}
-		for _, rd := range readings[i] {
-			d := rd.Device
-			jd := jsonDevice{Index: int(d.Index), WPID: fmt.Sprintf("%04x", d.WPID), Kind: d.Kind.String(),
-				Name: d.Name(), Codename: d.Codename, Online: rd.Online, Battery: batteryJSON(rd.Battery)}
-			if p := d.Protocol(); p.Major != 0 {
-				ps := p.String()
-				jd.Protocol = &ps
-			}
-			if rd.Solar {
-				var l *jsonLight
-				if rd.Light != nil {
-					l = &jsonLight{Lux: rd.Light.Lux}
-				}
-				jd.Light = &l
-			}
-			if rd.Err != nil {
-				jd.Error = rd.Err.Error()
-			}
-			jr.Devices = append(jr.Devices, jd)
+		for _, st := range states[i] {
+			jr.Devices = append(jr.Devices, deviceJSON(st))
 		}
 		out.Receivers = append(out.Receivers, jr)
 	}
@@ -241,7 +245,30 @@ func describeBattery(b *hidpp.Battery) string {
 	return strings.Join(parts, ", ")
 }
 
-func writeText(w io.Writer, s *session, readings [][]sensors.Reading) error {
+// stateText puts a device's figures in words: its battery with the
+// precision the device gave, and a solar keyboard's light.
+func stateText(st sensors.State) string {
+	if !st.Online {
+		return "offline (asleep or out of range)"
+	}
+	if st.Solar && st.Battery == nil && st.Err == nil {
+		return "waiting for its first light report"
+	}
+	text := describeBattery(st.Battery)
+	if st.Light != nil {
+		verdict := "too dark to charge"
+		if st.Light.Charging() {
+			verdict = "charging from light"
+		}
+		text += fmt.Sprintf("; light %d lux (%s)", st.Light.Lux, verdict)
+	}
+	if st.Err != nil {
+		text += "; " + st.Err.Error()
+	}
+	return text
+}
+
+func writeText(w io.Writer, s *session, states [][]sensors.State) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for i, r := range s.receivers {
 		if i > 0 {
@@ -249,29 +276,15 @@ func writeText(w io.Writer, s *session, readings [][]sensors.Reading) error {
 		}
 		fmt.Fprintf(tw, "%s receiver %04x, serial %s, firmware %s (%s)\n", r.receiver.Family, r.receiver.PID,
 			r.receiver.Serial, r.receiver.Firmware, r.info.Path)
-		if len(readings[i]) == 0 {
+		if len(states[i]) == 0 {
 			fmt.Fprintln(tw, "  no paired devices")
 		}
-		for _, rd := range readings[i] {
-			d := rd.Device
-			var state string
-			switch {
-			case !rd.Online:
-				state = "offline (asleep or out of range)"
-			default:
-				state = describeBattery(rd.Battery)
-				if rd.Light != nil {
-					verdict := "too dark to charge"
-					if rd.Light.Charging() {
-						verdict = "charging from light"
-					}
-					state += fmt.Sprintf("; light %d lux (%s)", rd.Light.Lux, verdict)
-				}
-				if rd.Err != nil {
-					state += "; " + rd.Err.Error()
-				}
+		for _, st := range states[i] {
+			protocol := st.Protocol
+			if protocol == "" {
+				protocol = "unknown"
 			}
-			fmt.Fprintf(tw, "  %d\t%s\t%s\tHID++ %s\t%s\n", d.Index, d.Name(), d.Kind, d.Protocol(), state)
+			fmt.Fprintf(tw, "  %d\t%s\t%s\tHID++ %s\t%s\n", st.Index, st.Name, st.Kind, protocol, stateText(st))
 		}
 	}
 	return tw.Flush()

@@ -125,7 +125,8 @@ func (d *Device) Protocol() Protocol {
 }
 
 // FeatureIndex finds the index of feature id with IRoot.GetFeature, once:
-// the answer, present or absent, is remembered. Index 0 means absent.
+// the answer, present or absent, is remembered. Index 0 means absent, as it
+// does for every feature of a device found to speak HID++ 1.0.
 func (d *Device) FeatureIndex(ctx context.Context, id FeatureID) (byte, error) {
 	if id == FeatureRoot {
 		return 0, nil
@@ -133,11 +134,12 @@ func (d *Device) FeatureIndex(ctx context.Context, id FeatureID) (byte, error) {
 	d.mu.Lock()
 	ix, ok := d.known.Features[id]
 	complete := d.known.Complete
+	registers := d.known.Protocol.Major == 1
 	d.mu.Unlock()
 	if ok {
 		return ix, nil
 	}
-	if complete {
+	if complete || registers { // a HID++ 1.0 device has no features to ask for
 		return 0, nil
 	}
 	rep, err := d.conn.Request(ctx, Short(d.index, 0x00, 0x00|d.conn.SoftwareID(), byte(id>>8), byte(id)))
