@@ -2,6 +2,7 @@ package sensors_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -238,5 +239,44 @@ func TestMonitor_CheckLight(t *testing.T) {
 	mx := await(t, m, "MX Master 3", "80 %", percent(80))
 	if err := m.CheckLight(context.Background(), mx.ID, 1); err == nil {
 		t.Error("CheckLight on a mouse did not fail")
+	}
+}
+
+// TestMonitor_Trend runs a K750 on a clock 60000 times faster than real
+// time: in the dark its charge falls and the monitor estimates how long it
+// lasts; in bright light it rises.
+func TestMonitor_Trend(t *testing.T) {
+	for _, tc := range []struct {
+		lux   int
+		trend sensors.Trend
+	}{{0, sensors.TrendFalling}, {900, sensors.TrendRising}} {
+		p, err := emulator.ParseProfile([]byte(fmt.Sprintf(`{"receiver":{"serial":"0000ABCD"},"devices":[
+			{"index":1,"wpid":"4002","kind":"keyboard","codename":"K750","protocol":"2.0","serial":"00000001",
+			 "solar":{"charge":60,"lux":%d,"drain_per_hour":2,"gain_per_hour_per_klux":2}}]}`, tc.lux)), "trend")
+		if err != nil {
+			t.Fatal(err)
+		}
+		start, base := time.Now(), time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
+		clock := func() time.Time { return base.Add(time.Since(start) * 60000) }
+		b := emulator.NewBackend(p, "trend", &emulator.Opts{Second: time.Millisecond, Now: clock})
+		// Timers run on real time: a 10 ms interval is 10 minutes on the clock.
+		m := sensors.NewMonitor(sensors.MonitorOpts{Backend: b, Now: clock, LightInterval: 10 * time.Millisecond})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error)
+		go func() { done <- m.Run(ctx) }()
+		s := await(t, m, "K750", "a trend", func(s sensors.State) bool { return s.Trend == tc.trend })
+		cancel()
+		<-done
+		b.Receiver.Close()
+		t.Logf("%d lux: %s at %d %%, %v left", tc.lux, s.Trend, s.Battery.Percent, s.Remaining)
+		if tc.trend == sensors.TrendFalling {
+			// 2 % an hour: the estimate must be near percent / 2 hours.
+			want := time.Duration(s.Battery.Percent) * time.Hour / 2
+			if s.Remaining < want*2/3 || s.Remaining > want*3/2 {
+				t.Errorf("remaining %v at %d %%, want about %v", s.Remaining, s.Battery.Percent, want)
+			}
+		} else if s.Remaining != 0 {
+			t.Errorf("a rising charge has an estimate: %v", s.Remaining)
+		}
 	}
 }
