@@ -11,6 +11,9 @@ PREFIX  ?= /usr/local
 # Debian packages: cgo libraries, and the VM rig (qemu, a busybox for the
 # initramfs, Solaar as an oracle).
 BUILD_DEPS := pkg-config libudev-dev libusb-1.0-0-dev
+# Real programs the unit tests check Helio against: upower (its -i layout),
+# a D-Bus daemon, and the shells the completions are for.
+TEST_DEPS  := upower dbus-daemon zsh fish
 VM_DEPS    := qemu-system-x86 busybox-static cpio python3 xz-utils zstd solaar
 
 .PHONY: all deps build demo test unit vmtest vet fmt-check fuzz bench install-udev clean
@@ -33,6 +36,7 @@ demo: build
 test: unit vmtest
 
 unit: deps vet fmt-check
+	@scripts/apt-deps.sh $(TEST_DEPS)
 	$(GO) test -race -count=1 ./...
 
 # Boots Debian's kernel under qemu and runs vmtest/ there: the emulated

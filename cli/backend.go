@@ -7,10 +7,12 @@ import (
 	"os"
 	"strings"
 
+	"github.com/helio-linux/helio/config"
 	"github.com/helio-linux/helio/emulator"
 	"github.com/helio-linux/helio/hidapi"
 	"github.com/helio-linux/helio/hidpp"
 	"github.com/helio-linux/helio/hidraw"
+	"github.com/helio-linux/helio/history"
 	"github.com/helio-linux/helio/libusb"
 	"github.com/helio-linux/helio/sensors"
 	"github.com/helio-linux/helio/transport"
@@ -134,14 +136,22 @@ func (s *session) Close() {
 	}
 }
 
-// monitor builds a Monitor on the chosen backend, with the device cache.
-// The returned func saves the cache.
+// monitor builds a Monitor on the chosen backend, configured by the config
+// file, with the device cache and, when record is set and the config does
+// not turn it off, the history database as its recorder. The returned func
+// closes the history and saves the cache.
 func (a *app) monitor(record bool) (*sensors.Monitor, func(), error) {
+	cfg, err := a.config()
+	if err != nil {
+		return nil, nil, err
+	}
 	b, err := newBackend(a.g.backend)
 	if err != nil {
 		return nil, nil, err
 	}
-	opts := sensors.MonitorOpts{Backend: b, DeviceTimeout: a.g.deviceTimeout, Logger: a.log}
+	opts := sensors.MonitorOpts{Backend: b, DeviceTimeout: a.g.deviceTimeout, Logger: a.log,
+		LightInterval: cfg.Light.Interval.Duration, LightReports: cfg.Light.Reports, NoLightOnButton: !cfg.Light.OnButton,
+		Poll: cfg.Monitor.Poll.Duration, PollMax: cfg.Monitor.PollMax.Duration}
 	var fc *unifying.FileCache
 	if !a.g.noCache {
 		if path, err := unifying.DefaultCachePath(); err == nil {
@@ -156,15 +166,49 @@ func (a *app) monitor(record bool) (*sensors.Monitor, func(), error) {
 	if _, watches := b.(transport.Watcher); len(infos) == 0 && !watches {
 		return nil, nil, exitf(ExitNoReceiver, "no Logitech receiver found")
 	}
+	var store *history.Store
+	if record && cfg.History.Enabled {
+		if store, err = a.history(cfg); err != nil {
+			return nil, nil, err
+		}
+		opts.Recorder = store
+	}
 	if len(infos) == 0 {
 		fmt.Fprintln(a.env.Stderr, "helio: no Logitech receiver yet; waiting for one to be plugged in")
 	}
 	m := sensors.NewMonitor(opts)
 	return m, func() {
+		if store != nil {
+			if err := store.Close(); err != nil {
+				a.log.Warn("history not closed cleanly", "err", err)
+			}
+		}
 		if fc != nil {
 			if err := fc.Flush(); err != nil {
 				a.log.Warn("device cache not saved", "err", err)
 			}
 		}
 	}, nil
+}
+
+// history opens the history database named by the config, with its
+// retention. A database that had to be set aside is said on stderr.
+func (a *app) history(cfg config.Config) (*history.Store, error) {
+	path := cfg.History.Path
+	if path == "" {
+		p, err := history.DefaultPath()
+		if err != nil {
+			return nil, err
+		}
+		path = p
+	}
+	st, err := history.Open(path, history.Opts{Retention: history.Retention{
+		Full: cfg.History.Full.Duration, Hourly: cfg.History.Keep.Duration}})
+	if err != nil {
+		return nil, fmt.Errorf("history: %w", err)
+	}
+	if w := st.Warning(); w != "" {
+		fmt.Fprintln(a.env.Stderr, "helio: warning:", w)
+	}
+	return st, nil
 }

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/helio-linux/helio/config"
 )
 
 // Exit statuses. Scripts may rely on them.
@@ -53,6 +55,7 @@ func exitf(code int, format string, args ...any) error {
 
 // globals are the options every command takes, before or after its name.
 type globals struct {
+	config        string
 	backend       string
 	debug         bool
 	noCache       bool
@@ -60,6 +63,7 @@ type globals struct {
 }
 
 func (g *globals) register(fs *flag.FlagSet) {
+	fs.StringVar(&g.config, "config", g.config, "the config `FILE` (default $XDG_CONFIG_HOME/helio/config.toml)")
 	fs.StringVar(&g.backend, "backend", g.backend, "how to reach receivers: hidraw, hidapi, libusb, sim, sim:NAME or sim:FILE.json (env HELIO_BACKEND)")
 	fs.BoolVar(&g.debug, "debug", g.debug, "log every HID++ report sent and received, in hex and decoded")
 	fs.BoolVar(&g.noCache, "no-cache", g.noCache, "ignore and do not update the device cache")
@@ -75,7 +79,7 @@ type command struct {
 var commands []*command
 
 func init() {
-	commands = []*command{queryCmd, listCmd, watchCmd, lightCmd, decodeCmd, simCmd, versionCmd}
+	commands = []*command{queryCmd, listCmd, watchCmd, lightCmd, historyCmd, decodeCmd, simCmd, completionCmd, versionCmd}
 }
 
 // Version is set at build time with -ldflags "-X github.com/helio-linux/helio/cli.Version=...".
@@ -105,6 +109,7 @@ type app struct {
 
 	// Command options.
 	json       bool       // query --json
+	format     string     // query --format
 	features   featureMap // decode --feature
 	simPrint   string     // sim --print
 	simCheck   string     // sim --check
@@ -140,6 +145,9 @@ Options (before or after the command):
   --no-cache         do not use or update the device cache
                      ($XDG_CACHE_HOME/helio/devices.json)
   --device-timeout D how long to wait for a device's reply (default 4s)
+  --config FILE      the config file (default $XDG_CONFIG_HOME/helio/config.toml):
+                     the K750's light schedule, alert thresholds, history
+                     retention; see README.md
 
 Examples:
   helio query                    every device on every receiver
@@ -290,4 +298,24 @@ func commandUsage(w io.Writer, c *command, a *app) {
 	fs := newFlagSet(c, a)
 	fs.SetOutput(w)
 	fs.PrintDefaults()
+}
+
+// config loads the config file: the --config one, or the default one if it
+// exists. A broken file is a usage error that names the file and line.
+func (a *app) config() (config.Config, error) {
+	path := a.g.config
+	if path == "" {
+		p, err := config.DefaultPath()
+		if err != nil {
+			return config.Default(), nil
+		}
+		path = p
+	} else if _, err := os.Stat(path); err != nil {
+		return config.Config{}, exitf(ExitUsage, "config file: %v", err)
+	}
+	c, err := config.Load(path)
+	if err != nil {
+		return config.Config{}, &exitError{code: ExitUsage, err: err}
+	}
+	return c, nil
 }

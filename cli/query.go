@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/helio-linux/helio/hidpp"
 	"github.com/helio-linux/helio/sensors"
@@ -30,12 +31,20 @@ reports coarse steps or Helio estimates from a voltage, a level word
 (critical, low, good, full) when the device reports only levels, and
 "charging" without a number when a charging device does not say.
 
+The upower format prints what "upower -i" would print if UPower still read
+these devices itself, the K750's luminosity included. The waybar format is
+one JSON object for a waybar custom module ("return-type": "json"):
+  "custom/helio": {"exec": "helio query --format waybar", "return-type": "json", "interval": 300}
+
 Examples:
   helio query
   helio query K750
-  helio --backend sim query --json`,
+  helio --backend sim query --json
+  helio query --format upower
+  helio query --format waybar`,
 	flags: func(fs *flag.FlagSet, a *app) {
-		fs.BoolVar(&a.json, "json", false, "print JSON: {\"receivers\":[{\"pid\",\"serial\",\"devices\":[...]}]}")
+		fs.BoolVar(&a.json, "json", false, "print JSON: {\"receivers\":[{\"pid\",\"serial\",\"devices\":[...]}]} (same as --format json)")
+		fs.StringVar(&a.format, "format", "text", "text, json, upower (the layout of upower -i, luminosity included) or waybar (a custom module's JSON)")
 	},
 	run: runQuery,
 }
@@ -43,6 +52,14 @@ Examples:
 func runQuery(ctx context.Context, a *app, fs *flag.FlagSet, args []string) error {
 	if len(args) > 1 {
 		return exitf(ExitUsage, "query takes at most one DEVICE, got %d arguments", len(args))
+	}
+	if a.json {
+		a.format = "json"
+	}
+	switch a.format {
+	case "text", "json", "upower", "waybar":
+	default:
+		return exitf(ExitUsage, "--format %q is not text, json, upower or waybar", a.format)
 	}
 	s, err := a.open(ctx)
 	if err != nil {
@@ -68,9 +85,18 @@ func runQuery(ctx context.Context, a *app, fs *flag.FlagSet, args []string) erro
 		}
 	}
 	states := s.read(ctx)
-	if a.json {
+	var all []sensors.State
+	for _, ss := range states {
+		all = append(all, ss...)
+	}
+	switch a.format {
+	case "json":
 		err = writeJSON(a.env.Stdout, s, states)
-	} else {
+	case "upower":
+		err = formatUPower(a.env.Stdout, all, time.Now())
+	case "waybar":
+		err = formatWaybar(a.env.Stdout, all)
+	default:
 		err = writeText(a.env.Stdout, s, states)
 	}
 	if err != nil {

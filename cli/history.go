@@ -1,0 +1,571 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"flag"
+	"fmt"
+	"image/color"
+	"io"
+	"io/fs"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+
+	"github.com/helio-linux/helio/config"
+	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/history"
+)
+
+var historyCmd = &command{
+	name: "history", args: "[DEVICE]",
+	summary: "print or export the recorded battery and light of each device",
+	help: `Helio records a row each time a device's figures change (charge, level,
+status, voltage, light, online) while "helio watch" runs, in
+$XDG_STATE_HOME/helio/history.db (~/.local/state/helio/history.db). This
+command reads that history; it needs no receiver.
+
+DEVICE picks one device by name, codename, wpid, serial or id
+(case-insensitive; a unique prefix is enough). Without it, every device with
+changes in the range is shown.
+
+--since and --until take a duration back from now (90m, 24h, 7d, 30d, 1d12h)
+or a date (2026-11-20, or RFC 3339: 2026-11-20T10:00:00+01:00).
+
+--csv prints device,name,time,online,percent,level,status,voltage_mv,lux with
+RFC 3339 times; unknown figures are empty. --png draws the charge (%) and, for
+solar keyboards, the light (lux) over the range, 1000x600 pixels; devices that
+report only levels (good, low) are left out of the chart.
+
+Examples:
+  helio history
+  helio history K750 --since 7d
+  helio history --since 2026-11-01 --until 2026-11-08 --csv > batteries.csv
+  helio history k750 --since 30d --png k750.png`,
+	flags: func(fs *flag.FlagSet, _ *app) {
+		fs.String("since", "24h", "start of the range: a duration back from now (24h, 7d) or a date")
+		fs.String("until", "", "end of the range, like --since (default now)")
+		fs.Bool("csv", false, "print CSV: device,name,time,online,percent,level,status,voltage_mv,lux")
+		fs.String("png", "", "draw charge and light into this PNG `FILE`")
+		fs.String("db", "", "read this history database `PATH` (default $XDG_STATE_HOME/helio/history.db)")
+	},
+	run: runHistory,
+}
+
+// historyNow and historyLoc are the clock and the time zone of the output;
+// tests fix them.
+var (
+	historyNow = time.Now
+	historyLoc = time.Local
+)
+
+// historyOpts are history's options, read back from its flag set.
+type historyOpts struct {
+	since, until time.Time
+	csv          bool
+	png, db      string
+}
+
+func historyFlags(fs *flag.FlagSet) (historyOpts, error) {
+	get := func(name string) string { return fs.Lookup(name).Value.String() }
+	o := historyOpts{csv: get("csv") == "true", png: get("png"), db: get("db")}
+	now := historyNow()
+	var err error
+	if o.since, err = parseHistoryTime("--since", get("since"), now); err != nil {
+		return o, err
+	}
+	o.until = now
+	if u := get("until"); u != "" {
+		if o.until, err = parseHistoryTime("--until", u, now); err != nil {
+			return o, err
+		}
+	}
+	if !o.since.Before(o.until) {
+		return o, exitf(ExitUsage, "--since %s is not before --until %s", o.since.In(historyLoc).Format(time.RFC3339),
+			o.until.In(historyLoc).Format(time.RFC3339))
+	}
+	if o.csv && o.png != "" {
+		return o, exitf(ExitUsage, "choose one of --csv and --png")
+	}
+	return o, nil
+}
+
+// parseHistoryTime reads a time for --since or --until: a duration back
+// from now, with "d" for days (7d, 1d12h), or a date, RFC 3339 or
+// YYYY-MM-DD (local midnight).
+func parseHistoryTime(flagName, s string, now time.Time) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.ParseInLocation("2006-01-02", s, historyLoc); err == nil {
+		return t, nil
+	}
+	d, err := config.ParseDuration(s)
+	if err != nil || d < 0 || d > 100*366*24*time.Hour {
+		return time.Time{}, exitf(ExitUsage, "%s %q: want a duration back from now (24h, 7d, 30d) or a date (2026-11-20, 2026-11-20T10:00:00Z)", flagName, s)
+	}
+	return now.Add(-d), nil
+}
+
+func runHistory(_ context.Context, a *app, flags *flag.FlagSet, args []string) error {
+	if len(args) > 1 {
+		return exitf(ExitUsage, "history takes at most one DEVICE, got %d arguments", len(args))
+	}
+	o, err := historyFlags(flags)
+	if err != nil {
+		return err
+	}
+	cfg, err := a.config()
+	if err != nil {
+		return err
+	}
+	path := o.db
+	if path == "" {
+		path = cfg.History.Path
+	}
+	if path == "" {
+		if path, err = history.DefaultPath(); err != nil {
+			return err
+		}
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return exitf(ExitFailure, "no history has been recorded yet (no %s); \"helio watch\" records it", path)
+	}
+	st, err := history.Open(path, history.Opts{Now: historyNow,
+		Retention: history.Retention{Full: cfg.History.Full.Duration, Hourly: cfg.History.Keep.Duration}})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if w := st.Warning(); w != "" {
+		fmt.Fprintln(a.env.Stderr, "helio history: warning:", w)
+	}
+	all, err := st.Devices()
+	if err != nil {
+		return err
+	}
+	if len(all) == 0 {
+		return exitf(ExitFailure, "no history has been recorded yet (%s is empty); \"helio watch\" records it", path)
+	}
+	devs := all
+	if len(args) == 1 {
+		d, err := matchHistory(all, args[0])
+		if err != nil {
+			return err
+		}
+		devs = []history.Device{d}
+	}
+
+	series := make([]deviceHistory, 0, len(devs))
+	total := 0
+	for _, d := range devs {
+		rows, err := st.Query(d.ID, o.since, o.until)
+		if err != nil {
+			return err
+		}
+		if len(rows) > 0 || len(devs) == 1 {
+			series = append(series, deviceHistory{Device: d, rows: rows})
+			total += len(rows)
+		}
+	}
+	switch {
+	case o.csv:
+		prog := newHistoryProgress(a.env.Stderr, total)
+		defer prog.finish()
+		return writeHistoryCSV(a.env.Stdout, series, prog)
+	case o.png != "":
+		prog := newHistoryProgress(a.env.Stderr, total)
+		defer prog.finish()
+		return writeHistoryPNG(o.png, series, o.since, o.until, prog)
+	}
+	return writeHistoryText(a.env.Stdout, all, series, o.since, o.until)
+}
+
+// deviceHistory is one device's rows in the range.
+type deviceHistory struct {
+	history.Device
+	rows []history.Sample
+}
+
+// matchHistory finds the device a user named among those of the history,
+// as query does among those plugged in: an exact name, codename, wpid,
+// serial or id first, then a unique prefix. An unknown or ambiguous name
+// lists the candidates.
+func matchHistory(all []history.Device, q string) (history.Device, error) {
+	var exact, prefix []history.Device
+	lq := strings.ToLower(q)
+	for _, d := range all {
+		keys := []string{strings.ToLower(d.ID), strings.ToLower(d.Name), strings.ToLower(d.Codename),
+			fmt.Sprintf("%04x", d.WPID), strings.ToLower(d.Serial)}
+		hit, pre := false, false
+		for _, k := range keys {
+			hit = hit || k == lq
+			pre = pre || (k != "" && strings.HasPrefix(k, lq))
+		}
+		if hit {
+			exact = append(exact, d)
+		} else if pre {
+			prefix = append(prefix, d)
+		}
+	}
+	switch {
+	case len(exact) == 1:
+		return exact[0], nil
+	case len(exact) == 0 && len(prefix) == 1:
+		return prefix[0], nil
+	}
+	cands, what := exact, "matches several devices"
+	if len(exact) == 0 {
+		cands = prefix
+	}
+	if len(cands) == 0 {
+		cands, what = all, "matches no device"
+	}
+	var sb strings.Builder
+	for _, d := range cands {
+		fmt.Fprintf(&sb, "\n  %s  (%s, wpid %04x, serial %s, id %s)", d.Name, d.Codename, d.WPID, d.Serial, d.ID)
+	}
+	return history.Device{}, exitf(ExitUsage, "%q %s in the history; the devices are:%s", q, what, sb.String())
+}
+
+const historyTimeLayout = "2006-01-02 15:04:05"
+
+// historyCharge puts a sample's charge in words with the precision it was stored
+// with: "57 %", "about 50 %", a level word, or nothing.
+func historyCharge(s history.Sample) string {
+	switch {
+	case s.Percent >= 0 && s.Approximate:
+		return fmt.Sprintf("about %d %%", s.Percent)
+	case s.Percent >= 0:
+		return fmt.Sprintf("%d %%", s.Percent)
+	}
+	return s.Level
+}
+
+func writeHistoryText(w io.Writer, all []history.Device, series []deviceHistory, since, until time.Time) error {
+	var buf bytes.Buffer
+	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
+	writeHistoryTable(tw, all, series, since, until)
+	tw.Flush()
+	// tabwriter pads a cell before an empty last column: trim that.
+	var out strings.Builder
+	for line := range strings.Lines(buf.String()) {
+		out.WriteString(strings.TrimRight(line, " \n") + "\n")
+	}
+	_, err := io.WriteString(w, out.String())
+	return err
+}
+
+func writeHistoryTable(tw io.Writer, all []history.Device, series []deviceHistory, since, until time.Time) {
+	span := fmt.Sprintf("%s to %s", since.In(historyLoc).Format(historyTimeLayout), until.In(historyLoc).Format(historyTimeLayout))
+	if len(series) == 0 {
+		first, last := all[0].First, all[0].Last
+		for _, d := range all[1:] {
+			if d.First.Before(first) {
+				first = d.First
+			}
+			if d.Last.After(last) {
+				last = d.Last
+			}
+		}
+		fmt.Fprintf(tw, "No change recorded from %s.\nThe history of %d devices goes from %s to %s; try a longer --since.\n",
+			span, len(all), first.In(historyLoc).Format(historyTimeLayout), last.In(historyLoc).Format(historyTimeLayout))
+		return
+	}
+	for i, d := range series {
+		if i > 0 {
+			fmt.Fprintln(tw)
+		}
+		changes := "changes"
+		if len(d.rows) == 1 {
+			changes = "change"
+		}
+		fmt.Fprintf(tw, "%s (%s, %s, wpid %04x, serial %s): %d %s from %s\n", d.Name, d.Codename, d.Kind, d.WPID, d.Serial,
+			len(d.rows), changes, span)
+		if len(d.rows) == 0 {
+			fmt.Fprintf(tw, "  nothing changed in this range; last change %s\n", d.Last.In(historyLoc).Format(historyTimeLayout))
+			continue
+		}
+		fmt.Fprintln(tw, "  TIME\tSTATUS\tCHARGE\tLIGHT")
+		for _, s := range d.rows {
+			status := s.Status
+			if !s.Online {
+				status = "offline"
+			}
+			lux := ""
+			if s.Lux >= 0 {
+				lux = fmt.Sprintf("%d lux", s.Lux)
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", s.Time.In(historyLoc).Format(historyTimeLayout), status, historyCharge(s), lux)
+		}
+	}
+}
+
+func writeHistoryCSV(w io.Writer, series []deviceHistory, prog *historyProgress) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"device", "name", "time", "online", "percent", "level", "status", "voltage_mv", "lux"})
+	num := func(v, unknown int) string {
+		if v == unknown {
+			return ""
+		}
+		return strconv.Itoa(v)
+	}
+	for _, d := range series {
+		for i, s := range d.rows {
+			cw.Write([]string{d.ID, d.Name, s.Time.In(historyLoc).Format(time.RFC3339), strconv.FormatBool(s.Online),
+				num(s.Percent, -1), s.Level, s.Status, num(s.VoltageMV, 0), num(s.Lux, -1)})
+			if i%1024 == 1023 {
+				prog.add(1024)
+			}
+		}
+		prog.add(len(d.rows) % 1024)
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// Chart size: 1000x600 pixels at 96 dpi, readable pasted in a bug report.
+const (
+	historyChartDPI              = 96
+	historyChartW, historyChartH = 1000, 600
+	historyChartPoint            = vg.Inch / historyChartDPI
+	historyLuxThreshold          = hidpp.SolarChargingLux
+)
+
+func writeHistoryPNG(path string, series []deviceHistory, since, until time.Time, prog *historyProgress) error {
+	title := "Helio history"
+	if len(series) == 1 {
+		title = series[0].Name
+	}
+	title += ", " + since.In(historyLoc).Format("2006-01-02 15:04") + " to " + until.In(historyLoc).Format("2006-01-02 15:04")
+	chargeP := plot.New()
+	chargeP.Title.Text = title
+	chargeP.Y.Label.Text = "charge (%)"
+	chargeP.Y.Min, chargeP.Y.Max = 0, 100
+	luxP := plot.New()
+	luxP.Y.Label.Text = "light (lux)"
+	luxP.Y.Min, luxP.Y.Max = 0, 2*historyLuxThreshold
+	for _, p := range []*plot.Plot{chargeP, luxP} {
+		p.X.Min, p.X.Max = float64(since.Unix()), float64(until.Unix())
+		p.X.Tick.Marker = historyTimeTicks{}
+		p.Add(plotter.NewGrid())
+		p.Legend.Top, p.Legend.Left = true, true
+	}
+	hasLux, drawn := false, 0
+	for i, d := range series {
+		c := plotutil.Color(i)
+		var percent, lux []plotter.XYs
+		for _, s := range d.rows {
+			x := float64(s.Time.Unix())
+			percent = extendSegment(percent, x, s.Percent, s.Online && s.Percent >= 0)
+			lux = extendSegment(lux, x, s.Lux, s.Online && s.Lux >= 0)
+			if s.Lux >= 0 {
+				luxP.Y.Max = max(luxP.Y.Max, float64(s.Lux)*1.1)
+			}
+		}
+		if len(percent) > 0 {
+			if err := addChartSegments(chargeP, percent, c, d.Name, len(series) > 1); err != nil {
+				return err
+			}
+			drawn++
+		}
+		if len(lux) > 0 {
+			if err := addChartSegments(luxP, lux, c, d.Name, len(series) > 1 && len(percent) == 0); err != nil {
+				return err
+			}
+			hasLux = true
+			drawn++
+		}
+		prog.add(len(d.rows))
+	}
+	if drawn == 0 {
+		return exitf(ExitFailure, "nothing to draw: no percentage or light was recorded from %s to %s",
+			since.In(historyLoc).Format(time.RFC3339), until.In(historyLoc).Format(time.RFC3339))
+	}
+	plots := [][]*plot.Plot{{chargeP}}
+	if hasLux {
+		threshold := plotter.NewFunction(func(float64) float64 { return historyLuxThreshold })
+		threshold.Color = color.Gray{Y: 128}
+		threshold.Dashes = []vg.Length{4 * historyChartPoint, 4 * historyChartPoint}
+		luxP.Add(threshold)
+		luxP.Legend.Add(fmt.Sprintf("charges above %d lux", historyLuxThreshold), threshold)
+		luxP.X.Label.Text = "time (" + until.In(historyLoc).Format("MST") + ")"
+		plots = append(plots, []*plot.Plot{luxP})
+	} else {
+		chargeP.X.Label.Text = "time (" + until.In(historyLoc).Format("MST") + ")"
+	}
+
+	prog.say(fmt.Sprintf("drawing %d rows", prog.total))
+	img := vgimg.NewWith(vgimg.UseWH(historyChartW*historyChartPoint, historyChartH*historyChartPoint), vgimg.UseDPI(historyChartDPI))
+	dc := draw.New(img)
+	tiles := draw.Tiles{Rows: len(plots), Cols: 1, PadTop: 8 * historyChartPoint, PadBottom: 8 * historyChartPoint,
+		PadLeft: 8 * historyChartPoint, PadRight: 16 * historyChartPoint, PadY: 16 * historyChartPoint}
+	canvases := plot.Align(plots, tiles, dc)
+	for j := range plots {
+		plots[j][0].Draw(canvases[j][0])
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("write the chart: %w", err)
+	}
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
+		f.Close()
+		return fmt.Errorf("write the chart to %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write the chart to %s: %w", path, err)
+	}
+	return nil
+}
+
+// extendSegment adds a point to the last segment of a step line, or ends the
+// segment at x when the value is unknown (offline, not reported): the line
+// shows a gap there rather than a value nobody measured.
+func extendSegment(segs []plotter.XYs, x float64, v int, known bool) []plotter.XYs {
+	n := len(segs)
+	open := n > 0 && segs[n-1] != nil
+	switch {
+	case known && open:
+		segs[n-1] = append(segs[n-1], plotter.XY{X: x, Y: float64(v)})
+	case known:
+		if n > 0 && segs[n-1] == nil {
+			segs = segs[:n-1]
+		}
+		segs = append(segs, plotter.XYs{{X: x, Y: float64(v)}})
+	case open:
+		last := segs[n-1][len(segs[n-1])-1]
+		segs[n-1] = append(segs[n-1], plotter.XY{X: x, Y: last.Y})
+		segs = append(segs, nil) // closed
+	}
+	return segs
+}
+
+// addChartSegments draws segments as step lines (a figure holds until the next
+// change), a lone point as a dot.
+func addChartSegments(p *plot.Plot, segs []plotter.XYs, c color.Color, name string, legend bool) error {
+	var first plot.Thumbnailer
+	for _, s := range segs {
+		if len(s) == 0 {
+			continue
+		}
+		if len(s) == 1 {
+			sc, err := plotter.NewScatter(s)
+			if err != nil {
+				return err
+			}
+			sc.Color, sc.Radius, sc.Shape = c, 2*historyChartPoint, draw.CircleGlyph{}
+			p.Add(sc)
+			if first == nil {
+				first = sc
+			}
+			continue
+		}
+		l, err := plotter.NewLine(s)
+		if err != nil {
+			return err
+		}
+		l.StepStyle, l.Color, l.Width = plotter.PostStep, c, 2*historyChartPoint
+		p.Add(l)
+		if first == nil {
+			first = l
+		}
+	}
+	if legend && first != nil {
+		p.Legend.Add(name, first)
+	}
+	return nil
+}
+
+// historyTimeTicks puts time ticks on round local hours or days.
+type historyTimeTicks struct{}
+
+var historyTickSteps = []time.Duration{10 * time.Minute, 30 * time.Minute, time.Hour, 2 * time.Hour, 3 * time.Hour,
+	6 * time.Hour, 12 * time.Hour, 24 * time.Hour, 48 * time.Hour, 7 * 24 * time.Hour, 14 * 24 * time.Hour, 28 * 24 * time.Hour}
+
+// Ticks implements plot.Ticker.
+func (historyTimeTicks) Ticks(lo, hi float64) []plot.Tick {
+	span := time.Duration(hi-lo) * time.Second
+	step := historyTickSteps[len(historyTickSteps)-1]
+	for _, s := range historyTickSteps {
+		if span/s <= 8 {
+			step = s
+			break
+		}
+	}
+	from := time.Unix(int64(lo), 0).In(historyLoc)
+	t := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, historyLoc)
+	layout := "Jan 2"
+	if step < 24*time.Hour {
+		layout = "Jan 2 15:04"
+	}
+	var ticks []plot.Tick
+	for i := 0; i < 1000 && float64(t.Unix()) <= hi; i++ {
+		if x := float64(t.Unix()); x >= lo {
+			ticks = append(ticks, plot.Tick{Value: x, Label: t.Format(layout)})
+		}
+		if step >= 24*time.Hour {
+			t = t.AddDate(0, 0, int(step/(24*time.Hour)))
+		} else {
+			t = t.Add(step)
+		}
+	}
+	return ticks
+}
+
+// An export is long, and shows its progress on a terminal, after
+// historyProgressAfter or from historyProgressRows rows; tests lower them.
+var (
+	historyProgressAfter = 500 * time.Millisecond
+	historyProgressRows  = 10000
+)
+
+// historyProgress shows how far a long export is, on stderr, only when
+// stderr is a terminal.
+type historyProgress struct {
+	w           io.Writer
+	on, shown   bool
+	total, done int
+	start, last time.Time
+}
+
+func newHistoryProgress(w io.Writer, total int) *historyProgress {
+	return &historyProgress{w: w, on: isTerminal(w), total: total, start: time.Now()}
+}
+
+func (p *historyProgress) add(n int) {
+	if !p.on {
+		return
+	}
+	p.done += n
+	now := time.Now()
+	if (now.Sub(p.start) < historyProgressAfter && p.total < historyProgressRows) || now.Sub(p.last) < 100*time.Millisecond {
+		return
+	}
+	p.last, p.shown = now, true
+	fmt.Fprintf(p.w, "\rhelio history: %d of %d rows", min(p.done, p.total), p.total)
+}
+
+// say shows what a long export is doing now.
+func (p *historyProgress) say(what string) {
+	if p.on && (p.total >= historyProgressRows || time.Since(p.start) >= historyProgressAfter) {
+		p.shown = true
+		fmt.Fprintf(p.w, "\r\033[Khelio history: %s", what)
+	}
+}
+
+func (p *historyProgress) finish() {
+	if p.shown {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}

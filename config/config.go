@@ -1,0 +1,206 @@
+// Package config reads Helio's configuration file,
+// $XDG_CONFIG_HOME/helio/config.toml (~/.config/helio/config.toml by
+// default). The file is TOML, read strictly: a key Helio does not know, a
+// value of the wrong type or out of range is an [*Error] that names the file,
+// the line and column, and the key. A missing file is not an error: every
+// setting has a default, and a file need only hold what it changes.
+//
+// The whole file with its defaults:
+//
+//	[light]              # the K750 solar keyboard's light reports
+//	interval = "10m"     # how often to ask for one (at least 1m)
+//	reports = 1          # reports per request, one second apart (1-255)
+//	on_button = true     # also ask when the keyboard's light button is pressed
+//
+//	[thresholds]         # when to alert, in percent of charge
+//	low = 20
+//	critical = 5         # below low
+//	hysteresis = 3       # points above a threshold before it can alert again
+//	dark_after = "2h"    # a solar keyboard this long without light alerts
+//
+//	[notifications]      # each kind of alert on or off
+//	low = true
+//	critical = true
+//	dark = true
+//
+//	[history]
+//	enabled = true
+//	full = "7d"          # (168h) how long every reading is kept
+//	keep = "365d"        # (8760h) how long a thinned history is kept, at least full
+//	path = ""            # the database; empty: $XDG_STATE_HOME/helio/history.db
+//
+//	[monitor]
+//	poll = "5m"          # reading period of devices that cannot notify (at least 1m)
+//	poll_max = "1h"      # the most that period grows to while a device sleeps
+//
+// Durations are Go duration strings ("90s", "10m", "1h30m"), and "d" counts
+// days of 24 hours ("7d"); see [Duration].
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/pelletier/go-toml/v2"
+)
+
+// Config is the whole configuration. Start from [Default]; [Load] returns
+// the defaults overlaid with what the file sets.
+type Config struct {
+	Light         Light         `toml:"light"`
+	Thresholds    Thresholds    `toml:"thresholds"`
+	Notifications Notifications `toml:"notifications"`
+	History       History       `toml:"history"`
+	Monitor       Monitor       `toml:"monitor"`
+}
+
+// Light schedules a solar keyboard's light reports: the K750 says its charge
+// and its lux only when asked (or when its light button is pressed).
+type Light struct {
+	// Interval is how often a solar keyboard is asked for a light report.
+	Interval Duration `toml:"interval"`
+	// Reports is how many reports each request asks for, one second apart.
+	Reports int `toml:"reports"`
+	// OnButton asks for a report when the keyboard's light button is
+	// pressed, as Logitech's Solar App did.
+	OnButton bool `toml:"on_button"`
+}
+
+// Thresholds say when a battery alert fires.
+type Thresholds struct {
+	// Low and Critical are percentages: an alert fires when a battery falls
+	// to one of them or below. Critical is below Low.
+	Low      int `toml:"low"`
+	Critical int `toml:"critical"`
+	// Hysteresis is how many points above a threshold a battery must rise
+	// before that threshold alerts again.
+	Hysteresis int `toml:"hysteresis"`
+	// DarkAfter is how long a solar keyboard may see too little light to
+	// charge before the dark alert.
+	DarkAfter Duration `toml:"dark_after"`
+}
+
+// Notifications switches each kind of desktop notification on or off.
+type Notifications struct {
+	Low      bool `toml:"low"`
+	Critical bool `toml:"critical"`
+	Dark     bool `toml:"dark"`
+}
+
+// History says whether and how long readings are kept on disk.
+type History struct {
+	Enabled bool `toml:"enabled"`
+	// Full is how long every reading is kept; older ones are thinned.
+	Full Duration `toml:"full"`
+	// Keep is how long the thinned history is kept; older is deleted.
+	Keep Duration `toml:"keep"`
+	// Path is the history database file. Empty means the history
+	// package's default, $XDG_STATE_HOME/helio/history.db
+	// (~/.local/state/helio/history.db). When set it is an absolute path.
+	Path string `toml:"path"`
+}
+
+// Monitor tunes the background reading of devices.
+type Monitor struct {
+	// Poll is the period at which devices that cannot report battery
+	// changes themselves are read.
+	Poll Duration `toml:"poll"`
+	// PollMax is the most Poll grows to, doubling, while such a device
+	// sleeps.
+	PollMax Duration `toml:"poll_max"`
+}
+
+// Default returns the configuration used when the file sets nothing.
+func Default() Config {
+	return Config{
+		Light:         Light{Interval: Dur(10 * time.Minute), Reports: 1, OnButton: true},
+		Thresholds:    Thresholds{Low: 20, Critical: 5, Hysteresis: 3, DarkAfter: Dur(2 * time.Hour)},
+		Notifications: Notifications{Low: true, Critical: true, Dark: true},
+		History:       History{Enabled: true, Full: Dur(7 * day), Keep: Dur(365 * day)},
+		Monitor:       Monitor{Poll: Dur(5 * time.Minute), PollMax: Dur(time.Hour)},
+	}
+}
+
+// DefaultPath is where Helio looks for its config file:
+// $XDG_CONFIG_HOME/helio/config.toml, or ~/.config/helio/config.toml when
+// XDG_CONFIG_HOME is unset. It fails only when neither XDG_CONFIG_HOME nor
+// HOME gives an absolute directory.
+func DefaultPath() (string, error) {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("config: no config directory: %w", err)
+	}
+	return filepath.Join(dir, "helio", "config.toml"), nil
+}
+
+// Load reads the config file at path over [Default]. A missing file gives
+// the defaults and no error. Anything else wrong with the file (it cannot be
+// read, it is not TOML, it has a key Helio does not know, a value of the
+// wrong type or out of range) is an [*Error] naming the file, and the line,
+// column and key where the file says so.
+func Load(path string) (Config, error) {
+	c := Default()
+	doc, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return c, nil
+	}
+	if err != nil {
+		return Default(), &Error{File: path, Msg: "cannot read: " + unwrapPath(err).Error(), Err: err}
+	}
+	if err := decode(doc, &c); err != nil {
+		err.File = path
+		return Default(), err
+	}
+	if p := c.problems(); len(p) > 0 {
+		err := p[0].locate(doc)
+		err.File = path
+		return Default(), err
+	}
+	return c, nil
+}
+
+// Validate checks c as [Load] checks a file, for a Config built in code. The
+// error is an [*Error] without a file or position.
+func (c Config) Validate() error {
+	if p := c.problems(); len(p) > 0 {
+		return &Error{Key: p[0].key, Msg: p[0].msg}
+	}
+	return nil
+}
+
+// unwrapPath drops the *fs.PathError around err: [Error] names the file
+// already.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// decode reads doc into c strictly.
+func decode(doc []byte, c *Config) *Error {
+	if err := checkDurationTypes(doc); err != nil {
+		return err
+	}
+	d := toml.NewDecoder(bytes.NewReader(doc))
+	d.DisallowUnknownFields()
+	err := d.Decode(c)
+	if err == nil {
+		return nil
+	}
+	var strict *toml.StrictMissingError
+	if errors.As(err, &strict) && len(strict.Errors) > 0 {
+		return fromDecodeError(&strict.Errors[0], true, err)
+	}
+	var de *toml.DecodeError
+	if errors.As(err, &de) {
+		return fromDecodeError(de, false, err)
+	}
+	return &Error{Msg: err.Error(), Err: err}
+}

@@ -1,0 +1,245 @@
+package config
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pelletier/go-toml/v2"
+)
+
+// write puts doc in a config.toml under a fresh directory and returns its path.
+func write(t *testing.T, doc string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "config.toml")
+	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestDefault(t *testing.T) {
+	c := Default()
+	want := Config{
+		Light:         Light{Interval: Dur(10 * time.Minute), Reports: 1, OnButton: true},
+		Thresholds:    Thresholds{Low: 20, Critical: 5, Hysteresis: 3, DarkAfter: Dur(2 * time.Hour)},
+		Notifications: Notifications{Low: true, Critical: true, Dark: true},
+		History:       History{Enabled: true, Full: Dur(168 * time.Hour), Keep: Dur(8760 * time.Hour), Path: ""},
+		Monitor:       Monitor{Poll: Dur(5 * time.Minute), PollMax: Dur(time.Hour)},
+	}
+	if c != want {
+		t.Errorf("Default() = %+v, want %+v", c, want)
+	}
+	if err := c.Validate(); err != nil {
+		t.Errorf("Default().Validate() = %v", err)
+	}
+}
+
+func TestLoad_Valid(t *testing.T) {
+	full := Config{
+		Light:         Light{Interval: Dur(30 * time.Minute), Reports: 3, OnButton: false},
+		Thresholds:    Thresholds{Low: 30, Critical: 10, Hysteresis: 5, DarkAfter: Dur(36 * time.Hour)},
+		Notifications: Notifications{Low: false, Critical: true, Dark: false},
+		History:       History{Enabled: false, Full: Dur(14 * 24 * time.Hour), Keep: Dur(90 * 24 * time.Hour), Path: "/var/tmp/helio.db"},
+		Monitor:       Monitor{Poll: Dur(90 * time.Second), PollMax: Dur(3 * time.Hour)},
+	}
+	partial := Default()
+	partial.Thresholds.Low, partial.Notifications.Dark, partial.Monitor.Poll = 25, false, Dur(2*time.Minute)
+	for _, tt := range []struct {
+		name, doc string
+		want      Config
+	}{
+		{"empty file", "", Default()},
+		{"comments only", "# nothing set\n\n# still nothing\n", Default()},
+		{"full", `# every key
+[light]
+interval = "30m"
+reports = 3
+on_button = false
+
+[thresholds]
+low = 30
+critical = 10
+hysteresis = 5
+dark_after = "1d12h"
+
+[notifications]
+low = false
+critical = true
+dark = false
+
+[history]
+enabled = false
+full = "14d"
+keep = "2160h"
+path = "/var/tmp/helio.db"
+
+[monitor]
+poll = "90s"
+poll_max = "3h"
+`, full},
+		{"partial, dotted and inline", `thresholds.low = 25
+notifications = { dark = false }
+[monitor]
+poll = "2m"
+`, partial},
+	} {
+		got, err := Load(write(t, tt.doc))
+		if err != nil {
+			t.Errorf("%s: Load = %v", tt.name, err)
+			continue
+		}
+		if got != tt.want {
+			t.Errorf("%s: Load = %+v, want %+v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestLoad_Missing(t *testing.T) {
+	c, err := Load(filepath.Join(t.TempDir(), "helio", "config.toml"))
+	if err != nil || c != Default() {
+		t.Errorf("Load(missing) = %+v, %v; want Default(), nil", c, err)
+	}
+}
+
+// TestLoad_Errors: every kind of error, with the exact file:line:col, key and
+// message.
+func TestLoad_Errors(t *testing.T) {
+	for _, tt := range []struct {
+		name, doc string
+		want      string // Error() after "config FILE"
+		line      int
+		key       string
+	}{
+		{"syntax", "[light]\ninterval = \"10m\"\n[thresholds\nlow = 3\n", ":3:12: expected ']' to close table name", 3, ""},
+		{"binary garbage", "\x00\x01\xff\xfe\x7fELF\x02\x01", ":1:1: invalid character at start of key: U+0000", 1, ""},
+		{"unknown key", "[light]\ninterval = \"10m\"\n\n[thresholds]\nlow = 20\nlowest = 3\n", ":6:1: thresholds.lowest: unknown key", 6, "thresholds.lowest"},
+		{"unknown table", "[light]\nreports = 2\n\n[colors]\nbg = \"red\"\n", ":4:2: colors: unknown table", 4, "colors"},
+		{"unknown top-level key", "verbose = true\n", ":1:1: verbose: unknown key", 1, "verbose"},
+		{"string for int", "[thresholds]\nlow = \"20\"\n", ":2:7: thresholds.low: want an integer, got a TOML string", 2, "thresholds.low"},
+		{"int for bool", "[notifications]\n\ndark = 1\n", ":3:8: notifications.dark: want true or false, got a TOML integer", 3, "notifications.dark"},
+		{"float for int", "light.reports = 1.5\n", ":1:17: light.reports: want an integer, got a TOML float", 1, "light.reports"},
+		{"int for duration", "[light]\ninterval = 600\n", ":2:12: light.interval: want a duration string such as \"10m\" or \"7d\", got a TOML integer", 2, "light.interval"},
+		{"table for duration", "[light.interval]\nminutes = 10\n", ":1:2: light.interval: want a duration string such as \"10m\" or \"7d\", got a TOML table", 1, "light.interval"},
+		{"array for duration", "[light]\ninterval = [\"1m\"]\n", ":2:1: light.interval: want a duration string such as \"10m\" or \"7d\", got a TOML array", 2, "light.interval"},
+		{"int for table", "\nlight = 3\n", ":2:9: light: want a table, got a TOML integer", 2, "light"},
+		{"invalid UTF-8", "[history]\npath = \"/tmp/\xff\"\n", ":2:14: invalid UTF-8 character in basic string", 2, ""},
+		{"int for path", "[history]\npath = 3\n", ":2:8: history.path: want a string, got a TOML integer", 2, "history.path"},
+		{"bad duration", "[monitor]\npoll = \"5 minutes\"\n", ":2:8: monitor.poll: \"5 minutes\" is not a duration (unknown unit \" minutes\" in duration \"5 minutes\"); write it like \"90s\", \"10m\", \"2h\" or \"7d\"", 2, "monitor.poll"},
+		{"duration without unit", "[history]\nkeep = \"30\"\n", ":2:8: history.keep: \"30\" is not a duration (missing unit after 30); write it like \"90s\", \"10m\", \"2h\" or \"7d\"", 2, "history.keep"},
+		{"critical not below low", "[light]\nreports = 1\n\n[thresholds]\nlow = 20\n\ncritical = 20\n", ":7:1: thresholds.critical: must be below thresholds.low (20)", 7, "thresholds.critical"},
+		{"low below default critical", "[thresholds]\n  low = 4\n", ":2:3: thresholds.low: must be above thresholds.critical (5)", 2, "thresholds.low"},
+		{"critical in inline table", "thresholds = { low = 10, critical = 50 }\n", ":1:26: thresholds.critical: must be below thresholds.low (10)", 1, "thresholds.critical"},
+		{"low over 100", "[thresholds]\nlow = 120\n", ":2:1: thresholds.low: must be between 0 and 100, got 120", 2, "thresholds.low"},
+		{"negative hysteresis", "thresholds.hysteresis = -1\n", ":1:1: thresholds.hysteresis: must be between 0 and 100, got -1", 1, "thresholds.hysteresis"},
+		{"interval under a minute", "[light]\ninterval = \"30s\"\n", ":2:1: light.interval: must be at least 1m, got 30s", 2, "light.interval"},
+		{"no reports", "[light]\nreports = 0\n", ":2:1: light.reports: must be between 1 and 255, got 0", 2, "light.reports"},
+		{"negative dark_after", "[thresholds]\ndark_after = \"-2h\"\n", ":2:1: thresholds.dark_after: must not be negative, got -2h", 2, "thresholds.dark_after"},
+		{"negative keep", "[history]\nfull = \"0\"\nkeep = \"-1d\"\n", ":3:1: history.keep: must not be negative, got -1d", 3, "history.keep"},
+		{"full longer than default keep", "[history]\nfull = \"400d\"\n", ":2:1: history.full: must not be longer than history.keep (365d)", 2, "history.full"},
+		{"keep shorter than default full", "[history]\nkeep = \"1d\"\n", ":2:1: history.keep: must not be shorter than history.full (7d)", 2, "history.keep"},
+		{"relative history path", "[history]\npath = \"helio/history\"\n", ":2:1: history.path: must be an absolute path, got \"helio/history\"", 2, "history.path"},
+		{"negative poll", "[monitor]\npoll = \"-5m\"\n", ":2:1: monitor.poll: must be at least 1m, got -5m", 2, "monitor.poll"},
+		{"poll_max below poll", "[monitor]\npoll = \"2h\"\n", ":2:1: monitor.poll: must not be longer than monitor.poll_max (1h)", 2, "monitor.poll"},
+		{"first problem in file order", "[light]\ninterval = \"1s\"\n[monitor]\npoll = \"1s\"\n", ":2:1: light.interval: must be at least 1m, got 1s", 2, "light.interval"},
+		{"duplicate key", "[light]\nreports = 1\nreports = 2\n", ":3:1: reports: key reports is already defined", 3, "reports"},
+	} {
+		path := write(t, tt.doc)
+		c, err := Load(path)
+		var ce *Error
+		if !errors.As(err, &ce) {
+			t.Errorf("%s: Load = %v (%T), want *Error", tt.name, err, err)
+			continue
+		}
+		if got, want := err.Error(), "config "+path+tt.want; got != want {
+			t.Errorf("%s: Load error\n got %s\nwant %s", tt.name, got, want)
+		}
+		if ce.File != path || ce.Line != tt.line || ce.Key != tt.key {
+			t.Errorf("%s: Error{File %q, Line %d, Key %q}, want {%q, %d, %q}", tt.name, ce.File, ce.Line, ce.Key, path, tt.line, tt.key)
+		}
+		if c != Default() {
+			t.Errorf("%s: Load returned %+v with its error, want Default()", tt.name, c)
+		}
+	}
+}
+
+func TestLoad_Unreadable(t *testing.T) {
+	dir := t.TempDir() // a directory where a file is expected
+	_, err := Load(dir)
+	var ce *Error
+	if !errors.As(err, &ce) || ce.Line != 0 || !errors.Is(err, fs.ErrInvalid) && !strings.Contains(err.Error(), "is a directory") {
+		t.Fatalf("Load(dir) = %v", err)
+	}
+	if want := "config " + dir + ": cannot read: is a directory"; err.Error() != want {
+		t.Errorf("Load(dir) = %q, want %q", err, want)
+	}
+}
+
+func TestConfig_Validate(t *testing.T) {
+	c := Default()
+	c.Thresholds.Critical = 30
+	err := c.Validate()
+	if want := "config: thresholds.critical: must be below thresholds.low (20)"; err == nil || err.Error() != want {
+		t.Errorf("Validate() = %v, want %s", err, want)
+	}
+}
+
+// TestMarshal_RoundTrip: a config written with go-toml reads back the same,
+// durations included.
+func TestMarshal_RoundTrip(t *testing.T) {
+	c := Default()
+	c.Light.Interval, c.History.Path, c.Thresholds.DarkAfter = Dur(90*time.Second), "/tmp/h", Dur(36*time.Hour)
+	b, err := toml.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Load(write(t, string(b)))
+	if err != nil || got != c {
+		t.Errorf("round trip of\n%s= %+v, %v; want %+v", b, got, err, c)
+	}
+	for _, s := range []string{`interval = '1m30s'`, `full = '7d'`, `dark_after = '36h'`} {
+		if !strings.Contains(string(b), s) {
+			t.Errorf("marshalled config lacks %s:\n%s", s, b)
+		}
+	}
+}
+
+func TestDefaultPath(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", "/home/u/.cfg")
+	if p, err := DefaultPath(); err != nil || p != "/home/u/.cfg/helio/config.toml" {
+		t.Errorf("DefaultPath() = %q, %v", p, err)
+	}
+	t.Setenv("XDG_CONFIG_HOME", "")
+	t.Setenv("HOME", "/home/u")
+	if p, err := DefaultPath(); err != nil || p != "/home/u/.config/helio/config.toml" {
+		t.Errorf("DefaultPath() without XDG_CONFIG_HOME = %q, %v", p, err)
+	}
+	t.Setenv("HOME", "")
+	if p, err := DefaultPath(); err == nil {
+		t.Errorf("DefaultPath() without HOME = %q, want an error", p)
+	}
+}
+
+// TestConfig_Tags: every field has a toml tag in snake_case, so the file's
+// names are the documented ones.
+func TestConfig_Tags(t *testing.T) {
+	var walk func(reflect.Type, string)
+	walk = func(rt reflect.Type, prefix string) {
+		for i := range rt.NumField() {
+			f := rt.Field(i)
+			tag := f.Tag.Get("toml")
+			if tag == "" || tag != strings.ToLower(tag) {
+				t.Errorf("%s%s has toml tag %q", prefix, f.Name, tag)
+			}
+			if f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeFor[Duration]() {
+				walk(f.Type, prefix+f.Name+".")
+			}
+		}
+	}
+	walk(reflect.TypeFor[Config](), "")
+}

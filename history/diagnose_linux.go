@@ -1,0 +1,57 @@
+package history
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// checkWritable reports whether this process may write path (a file or a
+// directory). Root may write anything but a read-only file system.
+func checkWritable(path string) error {
+	if err := unix.Access(path, unix.W_OK); err != nil {
+		return &os.PathError{Op: "access", Path: path, Err: err}
+	}
+	return nil
+}
+
+// diagnose says why a write to the database at path failed, when the
+// system can tell: SQLite reports a full disk, a file size limit (EFBIG)
+// and most other write failures alike, as an I/O error.
+func diagnose(path string, err error) string {
+	dir := filepath.Dir(path)
+	var st unix.Statfs_t
+	if unix.Statfs(dir, &st) == nil {
+		if free := st.Bavail * uint64(st.Bsize); free < 1<<20 {
+			return fmt.Sprintf("the file system of %s is full: %d KiB free", dir, free>>10)
+		}
+	}
+	var rl unix.Rlimit
+	if unix.Getrlimit(unix.RLIMIT_FSIZE, &rl) == nil && rl.Cur != unix.RLIM_INFINITY {
+		for _, p := range []string{path + "-wal", path + "-journal", path} {
+			if fi, err := os.Stat(p); err == nil && uint64(fi.Size())+16<<10 >= rl.Cur {
+				return fmt.Sprintf("%s reached this process's file size limit (ulimit -f) of %d KiB", filepath.Base(p), rl.Cur>>10)
+			}
+		}
+	}
+	for _, p := range []string{dir, path} {
+		if err := unix.Access(p, unix.W_OK); err != nil && !errors.Is(err, unix.ENOENT) {
+			return fmt.Sprintf("%s is not writable: %v", p, err)
+		}
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xFF {
+		case sqlite3.SQLITE_FULL:
+			return "the disk is full"
+		case sqlite3.SQLITE_READONLY:
+			return "the database is read-only"
+		}
+	}
+	return ""
+}

@@ -1,0 +1,9 @@
+//go:build !linux
+
+package history
+
+// checkWritable is done by opening the database elsewhere than Linux.
+func checkWritable(path string) error { return nil }
+
+// diagnose has nothing to add to SQLite's message elsewhere than Linux.
+func diagnose(path string, err error) string { return "" }

@@ -1,0 +1,390 @@
+package history
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/sensors"
+)
+
+// ApplicationID is PRAGMA application_id of a Helio history: "Heli" in
+// ASCII. A SQLite file with another one belongs to another program.
+const ApplicationID = 0x48656C69
+
+// SchemaVersion is PRAGMA user_version of the schema this code writes. A
+// file with a higher one was written by a newer Helio and is left alone.
+const SchemaVersion = 1
+
+// BusyTimeout is how long a connection waits for another one's lock (the
+// monitor writing while `helio history` reads) before giving up.
+const BusyTimeout = 5 * time.Second
+
+// Retention says how long rows are kept.
+type Retention struct {
+	// Full is how long every change is kept. Zero means DefaultRetention.Full.
+	Full time.Duration
+	// Hourly is how long rows are kept at all. Rows older than Full are
+	// thinned to at most one per device per hour (the last of each hour);
+	// rows older than Hourly are deleted. Zero means
+	// DefaultRetention.Hourly. When Hourly is shorter than Full, rows are
+	// kept whole for Hourly and then deleted.
+	Hourly time.Duration
+}
+
+// DefaultRetention keeps every change for 7 days and hourly figures for a
+// year: about 100 KiB for a month of a device changing every 5 minutes.
+var DefaultRetention = Retention{Full: 7 * 24 * time.Hour, Hourly: 365 * 24 * time.Hour}
+
+// Opts tunes a Store. The zero value is the default.
+type Opts struct {
+	Retention Retention
+	// Now is the clock, which stamps rows and drives the retention;
+	// default time.Now.
+	Now func() time.Time
+}
+
+func (o Opts) fill() Opts {
+	if o.Retention.Full <= 0 {
+		o.Retention.Full = DefaultRetention.Full
+	}
+	if o.Retention.Hourly <= 0 {
+		o.Retention.Hourly = DefaultRetention.Hourly
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
+
+// pruneInterval is how often Record applies the retention.
+const pruneInterval = time.Hour
+
+// Sample is one stored change of a device's figures: they held from Time
+// until the next Sample.
+type Sample struct {
+	Time        time.Time
+	Online      bool
+	Percent     int  // 0..100; -1 unknown
+	Approximate bool // Percent is a coarse step or an estimate from voltage
+	Level       string
+	Status      string // hidpp.Level and hidpp.Status names; "" unknown
+	VoltageMV   int    // 0 when not measured
+	Lux         int    // -1 unknown, or not a solar device
+}
+
+// Device is a device of the history, with the latest name it was seen with.
+type Device struct {
+	ID       string // sensors.State.ID: receiver serial, wpid, device serial
+	Name     string
+	Codename string
+	Kind     string // hidpp.Kind name
+	WPID     uint16
+	Serial   string
+
+	First, Last time.Time // times of its oldest and newest stored rows
+	Samples     int       // stored rows
+}
+
+// Store is an open history database. It is safe for concurrent use. Several
+// Stores (in one process or several) may share a file; each remembers the
+// last row it knows of each device, so only one of them should record a
+// given device.
+type Store struct {
+	path    string
+	db      *sql.DB
+	opts    Opts
+	warning string
+
+	mu        sync.Mutex
+	closed    bool
+	devices   map[string]*device // by sensors.State.ID
+	lastPrune time.Time
+}
+
+// device is what a Store remembers of a device: its row in the devices
+// table, and its last sample, to store changes only.
+type device struct {
+	key     int64 // devices.id
+	info    identity
+	hasLast bool
+	last    figures
+	lastMS  int64
+}
+
+// identity is the devices table's descriptive columns.
+type identity struct {
+	name, codename, kind string
+	wpid                 uint16
+	serial               string
+}
+
+// figures is what a sample stores. A new row is written when they change.
+type figures struct {
+	online      bool
+	percent     int // -1 unknown
+	approximate bool
+	level       string // "" unknown
+	status      string // "" unknown
+	voltageMV   int    // 0 unknown
+	lux         int    // -1 unknown
+}
+
+func figuresOf(s sensors.State) figures {
+	f := figures{online: s.Online, percent: -1, lux: -1}
+	if b := s.Battery; b != nil {
+		if b.HasPercent {
+			f.percent, f.approximate = b.Percent, b.Approximate
+		}
+		if b.Level != hidpp.LevelUnknown {
+			f.level = b.Level.String()
+		}
+		if b.Status != hidpp.StatusUnknown {
+			f.status = b.Status.String()
+		}
+		f.voltageMV = b.VoltageMV
+	}
+	if s.Light != nil {
+		f.lux = s.Light.Lux
+	}
+	return f
+}
+
+// identityOf is the devices row for s. A name or codename the state does not
+// know (a device never reached) keeps the one stored.
+func identityOf(s sensors.State, old *device) identity {
+	id := identity{name: s.Name, codename: s.Codename, kind: s.Kind.String(), wpid: s.WPID, serial: s.Serial}
+	if old != nil {
+		if id.name == "" {
+			id.name = old.info.name
+		}
+		if id.codename == "" {
+			id.codename = old.info.codename
+		}
+		if s.Kind == hidpp.KindUnknown {
+			id.kind = old.info.kind
+		}
+	}
+	return id
+}
+
+var errClosed = errors.New("history: store is closed")
+
+// DefaultPath is $XDG_STATE_HOME/helio/history.db, or
+// ~/.local/state/helio/history.db when XDG_STATE_HOME is unset or not an
+// absolute path (as the XDG base directory specification says).
+func DefaultPath() (string, error) {
+	dir := os.Getenv("XDG_STATE_HOME")
+	if !filepath.IsAbs(dir) {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("history: find the state directory: %w", err)
+		}
+		dir = filepath.Join(home, ".local", "state")
+	}
+	return filepath.Join(dir, "helio", "history.db"), nil
+}
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
+
+// Warning says what Open had to do to a damaged or foreign file (which file,
+// and where it was moved), or is empty. Front ends should show it once.
+func (s *Store) Warning() string { return s.warning }
+
+// Record stores s when its figures (online, percent, level, status, voltage,
+// lux) differ from the last row stored for the device, stamped with the
+// Store's clock; the same state recorded twice is written once. The
+// device's name, codename, kind, wpid and serial are updated when they
+// change. Once an hour Record also applies the retention (see Prune); an
+// error from it is returned too, the change being stored already.
+//
+// A failed write (a full disk, an unwritable file) returns an error naming
+// the file and, where it can tell, why; nothing is half-written, and the
+// next Record tries again.
+func (s *Store) Record(st sensors.State) error {
+	if st.ID == "" {
+		return errors.New("history: cannot record a state without a device ID")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errClosed
+	}
+	now := s.opts.Now()
+	f := figuresOf(st)
+	d := s.devices[st.ID]
+	info := identityOf(st, d)
+	needDevice := d == nil || d.info != info
+	needRow := d == nil || !d.hasLast || d.last != f
+	if needDevice || needRow {
+		ms := now.UnixMilli()
+		if d != nil && d.hasLast && ms <= d.lastMS && ms > d.lastMS-1000 {
+			// Two changes in one millisecond are two rows: keep both, in
+			// order. A clock set back by more than a second is believed.
+			ms = d.lastMS + 1
+		}
+		var key int64
+		if d != nil {
+			key = d.key
+		}
+		err := s.write(func(tx *sql.Tx) error {
+			if needDevice {
+				err := tx.QueryRow(`INSERT INTO devices (ident, name, codename, kind, wpid, serial) VALUES (?, ?, ?, ?, ?, ?)
+					ON CONFLICT (ident) DO UPDATE SET name = excluded.name, codename = excluded.codename,
+						kind = excluded.kind, wpid = excluded.wpid, serial = excluded.serial
+					RETURNING id`, st.ID, info.name, info.codename, info.kind, info.wpid, info.serial).Scan(&key)
+				if err != nil {
+					return err
+				}
+			}
+			if needRow {
+				_, err := tx.Exec(`INSERT OR REPLACE INTO samples (device, time_ms, online, percent, approximate, level, status, voltage_mv, lux)
+					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, key, ms, f.online, nullInt(f.percent, -1), f.approximate,
+					nullString(f.level), nullString(f.status), nullInt(f.voltageMV, 0), nullInt(f.lux, -1))
+				return err
+			}
+			return nil
+		})
+		if err != nil {
+			return s.writeError("record "+st.ID, err)
+		}
+		if d == nil {
+			d = &device{}
+			s.devices[st.ID] = d
+		}
+		d.key, d.info = key, info
+		if needRow {
+			d.hasLast, d.last, d.lastMS = true, f, ms
+		}
+	}
+	if now.Sub(s.lastPrune) >= pruneInterval || now.Before(s.lastPrune) {
+		return s.prune(now)
+	}
+	return nil
+}
+
+// write runs fn in a transaction (BEGIN IMMEDIATE: it waits for another
+// writer's lock up to BusyTimeout) and commits it.
+func (s *Store) write(fn func(tx *sql.Tx) error) error {
+	tx, err := s.db.Begin()
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// writeError wraps a failed write with the file and, where it can be told,
+// the reason (a full file system, a file size limit, permissions).
+func (s *Store) writeError(op string, err error) error {
+	if why := diagnose(s.path, err); why != "" {
+		return fmt.Errorf("history: %s in %s: %w (%s)", op, s.path, err, why)
+	}
+	return fmt.Errorf("history: %s in %s: %w", op, s.path, err)
+}
+
+func nullInt(v, unknown int) sql.NullInt64 {
+	return sql.NullInt64{Int64: int64(v), Valid: v != unknown}
+}
+
+func nullString(v string) sql.NullString { return sql.NullString{String: v, Valid: v != ""} }
+
+// Query returns the stored changes of the device id (a sensors.State.ID)
+// from since to until, both included, oldest first. A zero since or until
+// leaves that end open. An unknown device has no samples.
+func (s *Store) Query(id string, since, until time.Time) ([]Sample, error) {
+	lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
+	if !since.IsZero() {
+		lo = since.UnixMilli()
+	}
+	if !until.IsZero() {
+		hi = until.UnixMilli()
+	}
+	rows, err := s.db.Query(`SELECT time_ms, online, percent, approximate, level, status, voltage_mv, lux
+		FROM samples WHERE device = (SELECT id FROM devices WHERE ident = ?) AND time_ms BETWEEN ? AND ?
+		ORDER BY time_ms`, id, lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("history: query %s in %s: %w", id, s.path, err)
+	}
+	defer rows.Close()
+	out := []Sample{}
+	for rows.Next() {
+		var (
+			ms                    int64
+			online, approx        bool
+			percent, voltage, lux sql.NullInt64
+			level, status         sql.NullString
+		)
+		if err := rows.Scan(&ms, &online, &percent, &approx, &level, &status, &voltage, &lux); err != nil {
+			return nil, fmt.Errorf("history: query %s in %s: %w", id, s.path, err)
+		}
+		smp := Sample{Time: time.UnixMilli(ms), Online: online, Percent: -1, Approximate: approx,
+			Level: level.String, Status: status.String, VoltageMV: int(voltage.Int64), Lux: -1}
+		if percent.Valid {
+			smp.Percent = int(percent.Int64)
+		}
+		if lux.Valid {
+			smp.Lux = int(lux.Int64)
+		}
+		out = append(out, smp)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("history: query %s in %s: %w", id, s.path, err)
+	}
+	return out, nil
+}
+
+// Devices lists every device of the history, by name.
+func (s *Store) Devices() ([]Device, error) {
+	rows, err := s.db.Query(`SELECT d.ident, d.name, d.codename, d.kind, d.wpid, d.serial,
+			MIN(s.time_ms), MAX(s.time_ms), COUNT(s.time_ms)
+		FROM devices d LEFT JOIN samples s ON s.device = d.id
+		GROUP BY d.id ORDER BY d.name, d.ident`)
+	if err != nil {
+		return nil, fmt.Errorf("history: list devices in %s: %w", s.path, err)
+	}
+	defer rows.Close()
+	out := []Device{}
+	for rows.Next() {
+		var (
+			d           Device
+			first, last sql.NullInt64
+		)
+		if err := rows.Scan(&d.ID, &d.Name, &d.Codename, &d.Kind, &d.WPID, &d.Serial, &first, &last, &d.Samples); err != nil {
+			return nil, fmt.Errorf("history: list devices in %s: %w", s.path, err)
+		}
+		if first.Valid {
+			d.First, d.Last = time.UnixMilli(first.Int64), time.UnixMilli(last.Int64)
+		}
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("history: list devices in %s: %w", s.path, err)
+	}
+	return out, nil
+}
+
+// Close closes the database; the last connection to close checkpoints the
+// write-ahead log into the file. Close may be called more than once.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("history: close %s: %w", s.path, err)
+	}
+	return nil
+}
