@@ -104,4 +104,5 @@ func probeSettled(node string) (transport.Info, bool) {
 	}
 	return transport.Info{}, false
 }
+
 var _ transport.Watcher = Backend{}

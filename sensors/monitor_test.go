@@ -80,7 +80,9 @@ func await(t *testing.T, m *sensors.Monitor, name, what string, cond func(sensor
 }
 
 func percent(p int) func(sensors.State) bool {
-	return func(s sensors.State) bool { return s.Online && s.Battery != nil && s.Battery.HasPercent && s.Battery.Percent == p }
+	return func(s sensors.State) bool {
+		return s.Online && s.Battery != nil && s.Battery.HasPercent && s.Battery.Percent == p
+	}
 }
 
 func lux(l int) func(sensors.State) bool {
