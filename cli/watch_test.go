@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -102,5 +103,60 @@ func TestWatch(t *testing.T) {
 		case <-time.After(3 * time.Second):
 			t.Fatal("watch did not stop")
 		}
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	useEmulator(t)
+	dir := t.TempDir()
+	bad := dir + "/config.toml"
+	os.WriteFile(bad, []byte("[light]\ninterval = \"10m\"\ncolour = \"red\"\n"), 0o644)
+	_, errs, code := run(t, "", "--config", bad, "--backend", "sim", "watch")
+	if code != ExitUsage || !strings.Contains(errs, bad+":3") || !strings.Contains(errs, "colour") {
+		t.Errorf("unknown key: exit %d, %q", code, errs)
+	}
+	os.WriteFile(bad, []byte("[thresholds]\nlow = 10\ncritical = 15\n"), 0o644)
+	if _, errs, code := run(t, "", "--config", bad, "history"); code != ExitUsage || !strings.Contains(errs, bad+":") {
+		t.Errorf("bad value: exit %d, %q", code, errs)
+	}
+	if _, errs, code := run(t, "", "--config", dir+"/missing.toml", "--backend", "sim", "watch"); code != ExitUsage || !strings.Contains(errs, "missing.toml") {
+		t.Errorf("missing --config file: exit %d, %q", code, errs)
+	}
+}
+
+// TestWatch_RecordsHistory: what watch sees ends up in the history that
+// "helio history" reads, and the config's light schedule is used.
+func TestWatch_RecordsHistory(t *testing.T) {
+	b := useEmulator(t)
+	state := t.TempDir()
+	t.Setenv("XDG_STATE_HOME", state)
+	cfg := t.TempDir() + "/config.toml"
+	os.WriteFile(cfg, []byte("[light]\ninterval = \"1m\"\n"), 0o644)
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errs syncBuffer
+	done := make(chan int)
+	go func() {
+		done <- Main([]string{"--config", cfg, "--backend", "sim", "watch"},
+			Env{Stdout: &out, Stderr: &errs, Getenv: func(string) string { return "" }, Context: ctx})
+	}()
+	for end := time.Now().Add(3 * time.Second); !strings.Contains(out.String(), "12 lux"); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("watch printed %q", out.String())
+		}
+	}
+	b.Receiver.SetBattery(1, 42, hidpp.StatusDischarging)
+	for end := time.Now().Add(3 * time.Second); !strings.Contains(out.String(), "42 %"); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("watch printed %q", out.String())
+		}
+	}
+	cancel()
+	<-done
+	hist, herr, code := run(t, "", "history", "mx master", "--csv")
+	if code != 0 || !strings.Contains(hist, ",80,") || !strings.Contains(hist, ",42,") {
+		t.Errorf("history after watch: exit %d, %q, %q", code, hist, herr)
+	}
+	if hist, _, _ := run(t, "", "history", "k750", "--csv"); !strings.Contains(hist, ",57,") || !strings.Contains(hist, ",12") {
+		t.Errorf("K750 history: %q", hist)
 	}
 }

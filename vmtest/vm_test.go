@@ -578,3 +578,86 @@ loop:
 	fmt.Printf("cpu_ms %d ignored %d events %d\n", cpu.Milliseconds(), st.Ignored, n)
 	return 0
 }
+
+// TestWatch_Hidraw runs "helio watch --json" on the real hidraw node: it
+// sees a battery event, the K750 leaving and returning, and the receiver
+// pulled out and plugged back (through the kernel's uevents); then "helio
+// history" reads what it recorded.
+func TestWatch_Hidraw(t *testing.T) {
+	pl := plug(t)
+	state := t.TempDir()
+	cmd := exec.Command(helio, "watch", "--json")
+	cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+state, "XDG_CACHE_HOME="+state)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	lines := make(chan map[string]any, 100)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			var v map[string]any
+			if json.Unmarshal(sc.Bytes(), &v) == nil {
+				lines <- v
+			}
+		}
+		close(lines)
+	}()
+	expect := func(what, wpid string, ok func(map[string]any) bool) {
+		t.Helper()
+		timeout := time.After(10 * time.Second)
+		for {
+			select {
+			case v, open := <-lines:
+				if !open {
+					t.Fatalf("watch ended waiting for %s: %s", what, stderr.String())
+				}
+				if v["wpid"] == wpid && ok(v) {
+					return
+				}
+			case <-timeout:
+				t.Fatalf("watch never showed %s", what)
+			}
+		}
+	}
+	percentIs := func(p float64) func(map[string]any) bool {
+		return func(v map[string]any) bool {
+			b, _ := v["battery"].(map[string]any)
+			return v["online"] == true && b != nil && b["percent"] == p
+		}
+	}
+	online := func(on bool) func(map[string]any) bool {
+		return func(v map[string]any) bool { return v["online"] == on }
+	}
+	t0 := time.Now()
+	expect("the K750's first reading", "4002", percentIs(57))
+	metric(t, "watch_k750_first_reading_ms", time.Since(t0).Milliseconds())
+	pl.emu.SetBattery(1, 30, hidpp.StatusDischarging)
+	expect("the MX's battery event", "4082", percentIs(30))
+	pl.emu.SetOnline(2, false)
+	expect("the K750 out of range", "4002", online(false))
+	pl.emu.SetOnline(2, true)
+	expect("the K750 back", "4002", percentIs(57))
+	pl.uhid.Unplug()
+	expect("the M705 offline with its receiver", "101b", online(false))
+	if err := pl.uhid.Plug(); err != nil {
+		t.Fatal(err)
+	}
+	expect("the M705 back with its receiver", "101b", percentIs(100))
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("watch after SIGTERM: %v: %s", err, stderr.String())
+	}
+	cmd2 := exec.Command(helio, "history", "--csv", "MX Master")
+	cmd2.Env = append(os.Environ(), "XDG_STATE_HOME="+state)
+	out, err := cmd2.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), ",80,") || !strings.Contains(string(out), ",30,") {
+		t.Errorf("history after watch: %v\n%s", err, out)
+	}
+}
