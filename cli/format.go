@@ -563,7 +563,7 @@ func waybarValue(s sensors.State) (int, bool) {
 
 func waybarClass(s sensors.State, value int) string {
 	b := s.Battery
-	if waybarStatus(s) == "charging" {
+	if s.StatusWord() == "charging" {
 		return "charging"
 	}
 	t := notify.DefaultThresholds
@@ -621,40 +621,10 @@ func waybarLabel(s sensors.State) string {
 	if s.Light != nil {
 		parts = append(parts, fmt.Sprintf("%d lux", s.Light.Lux))
 	}
-	if st := waybarStatus(s); st != "" && st != said {
+	if st := s.StatusWord(); st != "" && st != said {
 		parts = append(parts, st)
 	}
 	return name + ": " + strings.Join(parts, ", ")
-}
-
-// waybarStatus is what a device's battery is doing; a solar keyboard's light
-// decides it when measured (more than 200 lux charges), as the kernel and
-// UPower decide.
-func waybarStatus(s sensors.State) string {
-	b := s.Battery
-	if b != nil && b.Status == hidpp.StatusFull {
-		return "full"
-	}
-	if s.Light != nil {
-		if s.Light.Charging() {
-			return "charging"
-		}
-		return "discharging"
-	}
-	if b == nil {
-		return ""
-	}
-	switch b.Status {
-	case hidpp.StatusDischarging:
-		return "discharging"
-	case hidpp.StatusCharging:
-		return "charging"
-	case hidpp.StatusNotCharging:
-		return "not charging"
-	case hidpp.StatusError:
-		return "battery error"
-	}
-	return ""
 }
 
 var waybarEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")

@@ -203,40 +203,13 @@ type deviceHistory struct {
 // serial or id first, then a unique prefix. An unknown or ambiguous name
 // lists the candidates.
 func matchHistory(all []history.Device, q string) (history.Device, error) {
-	var exact, prefix []history.Device
-	lq := strings.ToLower(q)
-	for _, d := range all {
-		keys := []string{strings.ToLower(d.ID), strings.ToLower(d.Name), strings.ToLower(d.Codename),
-			fmt.Sprintf("%04x", d.WPID), strings.ToLower(d.Serial)}
-		hit, pre := false, false
-		for _, k := range keys {
-			hit = hit || k == lq
-			pre = pre || (k != "" && strings.HasPrefix(k, lq))
-		}
-		if hit {
-			exact = append(exact, d)
-		} else if pre {
-			prefix = append(prefix, d)
-		}
-	}
-	switch {
-	case len(exact) == 1:
-		return exact[0], nil
-	case len(exact) == 0 && len(prefix) == 1:
-		return prefix[0], nil
-	}
-	cands, what := exact, "matches several devices"
-	if len(exact) == 0 {
-		cands = prefix
-	}
-	if len(cands) == 0 {
-		cands, what = all, "matches no device"
-	}
-	var sb strings.Builder
-	for _, d := range cands {
-		fmt.Fprintf(&sb, "\n  %s  (%s, wpid %04x, serial %s, id %s)", d.Name, d.Codename, d.WPID, d.Serial, d.ID)
-	}
-	return history.Device{}, exitf(ExitUsage, "%q %s in the history; the devices are:%s", q, what, sb.String())
+	return pick(q, all, " in the history",
+		func(d history.Device) []string {
+			return []string{d.ID, d.Name, d.Codename, fmt.Sprintf("%04x", d.WPID), d.Serial}
+		},
+		func(d history.Device) string {
+			return fmt.Sprintf("%s  (%s, wpid %04x, serial %s, id %s)", d.Name, d.Codename, d.WPID, d.Serial, d.ID)
+		})
 }
 
 const historyTimeLayout = "2006-01-02 15:04:05"

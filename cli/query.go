@@ -117,23 +117,37 @@ func runQuery(ctx context.Context, a *app, fs *flag.FlagSet, args []string) erro
 // match finds the device a user named. An unknown or ambiguous name lists the
 // candidates.
 func (s *session) match(q string) (*unifying.Device, error) {
-	var all, exact, prefix []*unifying.Device
-	lq := strings.ToLower(q)
+	var all []*unifying.Device
 	for _, r := range s.receivers {
-		for _, d := range r.devices {
-			all = append(all, d)
-			keys := []string{strconv.Itoa(int(d.Index)), fmt.Sprintf("%04x", d.WPID), strings.ToLower(d.Serial),
-				strings.ToLower(d.Codename), strings.ToLower(d.Name())}
-			hit, pre := false, false
-			for _, k := range keys {
-				hit = hit || k == lq
-				pre = pre || strings.HasPrefix(k, lq)
-			}
-			if hit {
-				exact = append(exact, d)
-			} else if pre {
-				prefix = append(prefix, d)
-			}
+		all = append(all, r.devices...)
+	}
+	return pick(q, all, "",
+		func(d *unifying.Device) []string {
+			return []string{strconv.Itoa(int(d.Index)), fmt.Sprintf("%04x", d.WPID), d.Serial, d.Codename, d.Name(), d.ID()}
+		},
+		func(d *unifying.Device) string {
+			return fmt.Sprintf("%d  %s  (%s, wpid %04x, serial %s)", d.Index, d.Name(), d.Codename, d.WPID, d.Serial)
+		})
+}
+
+// pick chooses the item q names: the one of which a key equals q, or else
+// the one of which a key starts with q, case-insensitively. Anything else is
+// a usage error that lists the candidates (where says where they were
+// looked for).
+func pick[T any](q string, items []T, where string, keys func(T) []string, line func(T) string) (T, error) {
+	var exact, prefix []T
+	lq := strings.ToLower(q)
+	for _, it := range items {
+		hit, pre := false, false
+		for _, k := range keys(it) {
+			k = strings.ToLower(k)
+			hit = hit || k == lq
+			pre = pre || (k != "" && strings.HasPrefix(k, lq))
+		}
+		if hit {
+			exact = append(exact, it)
+		} else if pre {
+			prefix = append(prefix, it)
 		}
 	}
 	switch {
@@ -142,19 +156,19 @@ func (s *session) match(q string) (*unifying.Device, error) {
 	case len(exact) == 0 && len(prefix) == 1:
 		return prefix[0], nil
 	}
-	cands := exact
-	what := "matches several devices"
+	cands, what := exact, "matches several devices"
 	if len(exact) == 0 {
 		cands = prefix
 	}
 	if len(cands) == 0 {
-		cands, what = all, "matches no device"
+		cands, what = items, "matches no device"
 	}
 	var sb strings.Builder
-	for _, d := range cands {
-		fmt.Fprintf(&sb, "\n  %d  %s  (%s, wpid %04x, serial %s)", d.Index, d.Name(), d.Codename, d.WPID, d.Serial)
+	for _, it := range cands {
+		sb.WriteString("\n  " + line(it))
 	}
-	return nil, exitf(ExitUsage, "%q %s; the devices are:%s", q, what, sb.String())
+	var zero T
+	return zero, exitf(ExitUsage, "%q %s%s; the devices are:%s", q, what, where, sb.String())
 }
 
 // jsonBattery and friends fix the JSON layout: absent values are null.

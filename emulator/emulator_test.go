@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/helio-linux/helio/emulator"
+	"github.com/helio-linux/helio/emulator/emulatortest"
 	"github.com/helio-linux/helio/hidpp"
 	"github.com/helio-linux/helio/transport"
 )
@@ -17,21 +18,8 @@ import (
 // connection on it.
 func host(t *testing.T, p *emulator.Profile) (*emulator.Receiver, *hidpp.Conn) {
 	t.Helper()
-	if p == nil {
-		var err error
-		if p, err = emulator.BuiltinProfile("default"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	r := emulator.New(p, &emulator.Opts{Second: 10 * time.Millisecond})
-	t.Cleanup(r.Close)
-	c, err := r.Open(transport.Info{Path: "sim:test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn := hidpp.NewConn(c, &hidpp.Opts{ReceiverTimeout: 200 * time.Millisecond, DeviceTimeout: 200 * time.Millisecond})
-	t.Cleanup(func() { conn.Close() })
-	return r, conn
+	b, c := emulatortest.Open(t, p)
+	return b.Receiver, c
 }
 
 func request(t *testing.T, c *hidpp.Conn, hexReq string) (hidpp.Report, error) {

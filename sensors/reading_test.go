@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/helio-linux/helio/emulator"
+	"github.com/helio-linux/helio/emulator/emulatortest"
 	"github.com/helio-linux/helio/hidpp"
 	"github.com/helio-linux/helio/sensors"
 	"github.com/helio-linux/helio/unifying"
@@ -17,18 +18,7 @@ import (
 // one, with its devices listed.
 func rig(t testing.TB, p *emulator.Profile) (*emulator.Receiver, *hidpp.Conn, []*unifying.Device) {
 	t.Helper()
-	if p == nil {
-		p, _ = emulator.BuiltinProfile("default")
-	}
-	b := emulator.NewBackend(p, "test", &emulator.Opts{Second: 10 * time.Millisecond})
-	t.Cleanup(b.Receiver.Close)
-	infos, _ := b.Receivers()
-	tc, err := b.Open(infos[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := hidpp.NewConn(tc, &hidpp.Opts{DeviceTimeout: 200 * time.Millisecond, ReceiverTimeout: 200 * time.Millisecond})
-	t.Cleanup(func() { c.Close() })
+	b, c := emulatortest.Open(t, p)
 	r, err := unifying.Open(context.Background(), c)
 	if err != nil {
 		t.Fatal(err)

@@ -89,3 +89,34 @@ func describe(d *unifying.Device) State {
 	}
 	return s
 }
+
+// StatusWord says what the battery is doing, in the words Helio shows:
+// "full", "charging", "discharging", "not charging", "battery error", or
+// "" when unknown. A solar keyboard's light decides it when measured (more
+// than 200 lux charges), as the kernel and UPower decide.
+func (s State) StatusWord() string {
+	b := s.Battery
+	if b != nil && b.Status == hidpp.StatusFull {
+		return "full"
+	}
+	if s.Light != nil {
+		if s.Light.Charging() {
+			return "charging"
+		}
+		return "discharging"
+	}
+	if b == nil {
+		return ""
+	}
+	switch b.Status {
+	case hidpp.StatusDischarging:
+		return "discharging"
+	case hidpp.StatusCharging:
+		return "charging"
+	case hidpp.StatusNotCharging:
+		return "not charging"
+	case hidpp.StatusError:
+		return "battery error"
+	}
+	return ""
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/helio-linux/helio/emulator"
+	"github.com/helio-linux/helio/emulator/emulatortest"
 	"github.com/helio-linux/helio/hidpp"
 	"github.com/helio-linux/helio/transport"
 	"github.com/helio-linux/helio/unifying"
@@ -16,18 +17,7 @@ import (
 
 func open(t *testing.T, p *emulator.Profile) (*emulator.Receiver, *unifying.Receiver) {
 	t.Helper()
-	if p == nil {
-		p, _ = emulator.BuiltinProfile("default")
-	}
-	b := emulator.NewBackend(p, "test", &emulator.Opts{Second: 10 * time.Millisecond})
-	t.Cleanup(b.Receiver.Close)
-	infos, _ := b.Receivers()
-	tc, err := b.Open(infos[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := hidpp.NewConn(tc, &hidpp.Opts{DeviceTimeout: 300 * time.Millisecond, ReceiverTimeout: 300 * time.Millisecond})
-	t.Cleanup(func() { c.Close() })
+	b, c := emulatortest.Open(t, p)
 	r, err := unifying.Open(context.Background(), c)
 	if err != nil {
 		t.Fatal(err)
