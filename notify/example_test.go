@@ -14,9 +14,9 @@ func ExampleWatcher_Observe() {
 	start := time.Date(2025, 11, 21, 9, 0, 0, 0, time.UTC)
 	// A mouse seen at start-up at 23 %, then running down.
 	for i, p := range []int{23, 21, 20, 19, 21, 19, 4, 3} {
-		r := sensors.Reading{Online: true,
+		s := sensors.State{ID: "1A2B3C4D-101b-0000B705", Name: "M705", Online: true,
 			Battery: &hidpp.Battery{Percent: p, HasPercent: true, Status: hidpp.StatusDischarging}}
-		for _, a := range w.Observe("1A2B3C4D-101b-0000B705", "M705", r, start.Add(time.Duration(i)*time.Hour)) {
+		for _, a := range w.Observe(s, start.Add(time.Duration(i)*time.Hour)) {
 			fmt.Printf("%d %%: [%s] %s: %s\n", p, a.Urgency, a.Summary, a.Body)
 		}
 	}

@@ -1,7 +1,8 @@
 // Package notify decides when Helio warns the user about a device, and what
 // the warning says. It sends nothing itself: the desktop front end feeds
-// every new [sensors.Reading] of every device to one [Watcher] and shows
-// each [Alert] it returns as a freedesktop notification over D-Bus.
+// every new [sensors.State] of every device, as the live monitor produces
+// it, to one [Watcher] and shows each [Alert] it returns as a freedesktop
+// notification over D-Bus.
 //
 // The rules answer the complaints about other tools: one alert per
 // crossing, never a flood, nothing on start-up or reconnect.
@@ -84,8 +85,8 @@ func (u Urgency) String() string {
 
 // Alert is one notification to show.
 type Alert struct {
-	DeviceID string // the device's stable ID, as given to [Watcher.Observe]
-	Device   string // the device's name, as given to [Watcher.Observe], or "Logitech device"
+	DeviceID string // the device's stable ID, the ID of the state given to [Watcher.Observe]
+	Device   string // the device's name, the Name of that state, or "Logitech device"
 	Kind     Kind
 	// Percent is the battery's charge when the alert fired, or -1 when the
 	// device reports only a level.
@@ -145,7 +146,7 @@ func (t Thresholds) validate() error {
 	return nil
 }
 
-// Watcher follows every device's readings and decides which alerts to
+// Watcher follows every device's states and decides which alerts to
 // show. It remembers, per device ID, which alerts are armed and how long a
 // solar keyboard has been in the dark.
 //
@@ -160,7 +161,7 @@ type Watcher struct {
 
 // deviceState is what a Watcher remembers of one device.
 type deviceState struct {
-	connected bool // a reading with Online set came since the last offline one
+	connected bool // a state with Online set came since the last offline one
 
 	// Battery alerts. hasBaseline is false until the first battery figure
 	// since the device came online; that figure sets the arms without
@@ -171,7 +172,7 @@ type deviceState struct {
 
 	// Dark alert. The dark stretch survives the device going offline: a
 	// sleeping keyboard gives no light reading, which is no evidence of
-	// light. Only a reading above 200 lux ends it.
+	// light. Only a light reading above 200 lux ends it.
 	darkArmed     bool
 	inDark        bool
 	darkSince     time.Time
@@ -187,46 +188,46 @@ func NewWatcher(t Thresholds) *Watcher {
 	return &Watcher{t: t, devices: make(map[string]*deviceState)}
 }
 
-// Observe takes a new reading of the device with stable ID id and display
-// name name, made at now, and returns the alerts to show now: none, or one
-// or two (a battery alert and a dark alert). The caller passes the ID and
-// Name of the reading's unifying.Device, so readings without a Device work
-// too; an empty name reads "Logitech device" in the texts. Readings of one
-// device must come in order of now.
+// Observe takes the new state s of a device, seen at now, and returns the
+// alerts to show now: none, or one or two (a battery alert and a dark
+// alert). It knows the device by s.ID and words the alerts with s.Name; an
+// empty name reads "Logitech device" in the texts. States of one device
+// must come in order of now.
 //
-// A reading with Online false forgets the device's battery baseline, so
-// its first figure after it comes back only sets a new one, and the first
-// reading after it comes back never alerts. A reading without a battery
-// figure changes no battery alert.
-func (w *Watcher) Observe(id, name string, r sensors.Reading, now time.Time) []Alert {
+// A state with Online false forgets the device's battery baseline, so its
+// first figure after it comes back only sets a new one, and the first
+// state after it comes back never alerts. A state without a battery figure
+// changes no battery alert.
+func (w *Watcher) Observe(s sensors.State, now time.Time) []Alert {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	s := w.devices[id]
-	if s == nil {
-		s = &deviceState{darkArmed: true}
-		w.devices[id] = s
+	d := w.devices[s.ID]
+	if d == nil {
+		d = &deviceState{darkArmed: true}
+		w.devices[s.ID] = d
 	}
-	if !r.Online {
-		s.connected, s.hasBaseline = false, false
+	if !s.Online {
+		d.connected, d.hasBaseline = false, false
 		return nil
 	}
-	first := !s.connected
-	s.connected = true
+	first := !d.connected
+	d.connected = true
+	name := s.Name
 	if name == "" {
 		name = "Logitech device"
 	}
 	var alerts []Alert
-	if a, ok := w.battery(s, r); ok {
-		alerts = append(alerts, w.alert(a, id, name, r, now, s))
+	if a, ok := w.battery(d, &s); ok {
+		alerts = append(alerts, w.alert(a, name, &s, now, d))
 	}
-	if w.dark(s, first, r, now) {
-		alerts = append(alerts, w.alert(KindDark, id, name, r, now, s))
+	if w.dark(d, first, &s, now) {
+		alerts = append(alerts, w.alert(KindDark, name, &s, now, d))
 	}
 	return alerts
 }
 
 // Forget drops what the Watcher remembers of a device, such as one
-// unpaired for good. Its next reading is a first one.
+// unpaired for good. Its next state is a first one.
 func (w *Watcher) Forget(id string) {
 	w.mu.Lock()
 	delete(w.devices, id)
@@ -275,36 +276,36 @@ func onPower(b *hidpp.Battery) bool {
 	return false
 }
 
-// battery updates s with r's battery and returns the battery alert to
+// battery updates d with s's battery and returns the battery alert to
 // show, if any.
-func (w *Watcher) battery(s *deviceState, r sensors.Reading) (Kind, bool) {
-	pos, ok := w.t.place(r.Battery)
+func (w *Watcher) battery(d *deviceState, s *sensors.State) (Kind, bool) {
+	pos, ok := w.t.place(s.Battery)
 	if !ok {
 		return 0, false
 	}
-	if !s.hasBaseline {
-		s.hasBaseline = true
-		s.lowArmed, s.criticalArmed = !pos.belowLow, !pos.belowCritical
+	if !d.hasBaseline {
+		d.hasBaseline = true
+		d.lowArmed, d.criticalArmed = !pos.belowLow, !pos.belowCritical
 		return 0, false
 	}
 	if pos.clearLow {
-		s.lowArmed = true
+		d.lowArmed = true
 	}
 	if pos.clearCritical {
-		s.criticalArmed = true
+		d.criticalArmed = true
 	}
-	if onPower(r.Battery) {
+	if onPower(s.Battery) {
 		return 0, false
 	}
-	if pos.belowCritical && s.criticalArmed {
-		s.criticalArmed = false
+	if pos.belowCritical && d.criticalArmed {
+		d.criticalArmed = false
 		if w.t.CriticalOn {
-			s.lowArmed = false // the critical alert says it all
+			d.lowArmed = false // the critical alert says it all
 			return KindCritical, true
 		}
 	}
-	if pos.belowLow && s.lowArmed {
-		s.lowArmed = false
+	if pos.belowLow && d.lowArmed {
+		d.lowArmed = false
 		if w.t.LowOn {
 			return KindLow, true
 		}
@@ -312,30 +313,30 @@ func (w *Watcher) battery(s *deviceState, r sensors.Reading) (Kind, bool) {
 	return 0, false
 }
 
-// dark updates s with r's light and reports whether to show the dark
+// dark updates d with s's light and reports whether to show the dark
 // alert.
-func (w *Watcher) dark(s *deviceState, first bool, r sensors.Reading, now time.Time) bool {
-	if r.Light == nil {
+func (w *Watcher) dark(d *deviceState, first bool, s *sensors.State, now time.Time) bool {
+	if s.Light == nil {
 		return false // no light figure: the stretch neither starts nor ends
 	}
-	if r.Light.Charging() {
-		s.inDark, s.darkArmed = false, true
+	if s.Light.Charging() {
+		d.inDark, d.darkArmed = false, true
 		return false
 	}
-	if !s.inDark {
-		s.inDark, s.darkSince, s.hasDarkCharge = true, now, false
+	if !d.inDark {
+		d.inDark, d.darkSince, d.hasDarkCharge = true, now, false
 	}
-	p, hasPercent := percentOf(r.Battery)
-	if hasPercent && !s.hasDarkCharge {
-		s.darkCharge, s.hasDarkCharge = p, true
+	p, hasPercent := percentOf(s.Battery)
+	if hasPercent && !d.hasDarkCharge {
+		d.darkCharge, d.hasDarkCharge = p, true
 	}
-	if first || !s.darkArmed || !w.t.DarkOn || now.Sub(s.darkSince) < w.t.DarkAfter {
+	if first || !d.darkArmed || !w.t.DarkOn || now.Sub(d.darkSince) < w.t.DarkAfter {
 		return false
 	}
-	if !hasPercent || !s.hasDarkCharge || p >= s.darkCharge {
+	if !hasPercent || !d.hasDarkCharge || p >= d.darkCharge {
 		return false // not losing charge: the dark does no harm yet
 	}
-	s.darkArmed = false
+	d.darkArmed = false
 	return true
 }
 
@@ -347,9 +348,9 @@ func percentOf(b *hidpp.Battery) (int, bool) {
 }
 
 // alert words the alert of kind k. Called with w.mu held.
-func (w *Watcher) alert(k Kind, id, name string, r sensors.Reading, now time.Time, s *deviceState) Alert {
-	a := Alert{DeviceID: id, Device: name, Kind: k, Percent: -1}
-	p, hasPercent := percentOf(r.Battery)
+func (w *Watcher) alert(k Kind, name string, s *sensors.State, now time.Time, d *deviceState) Alert {
+	a := Alert{DeviceID: s.ID, Device: name, Kind: k, Percent: -1}
+	p, hasPercent := percentOf(s.Battery)
 	if hasPercent {
 		a.Percent = p
 	}
@@ -360,13 +361,13 @@ func (w *Watcher) alert(k Kind, id, name string, r sensors.Reading, now time.Tim
 		if k == KindCritical {
 			a.Urgency, a.IconName = UrgencyCritical, "battery-caution-symbolic"
 		}
-		a.Body = charge(r.Battery, k) + " " + advice(r, k)
+		a.Body = charge(s.Battery, k) + " " + advice(s, k)
 	case KindDark:
 		a.Summary = name + " is in the dark"
 		a.Urgency, a.IconName = UrgencyNormal, "weather-clear-night-symbolic"
 		a.Body = fmt.Sprintf("It has had %d lux or less for %s and its charge fell from %d %% to %d %%. "+
 			"Put it where it gets more than %d lux.",
-			hidpp.SolarChargingLux, duration(now.Sub(s.darkSince)), s.darkCharge, p, hidpp.SolarChargingLux)
+			hidpp.SolarChargingLux, duration(now.Sub(d.darkSince)), d.darkCharge, p, hidpp.SolarChargingLux)
 	}
 	return a
 }
@@ -384,9 +385,9 @@ func charge(b *hidpp.Battery, k Kind) string {
 }
 
 // advice is what to do about a low battery.
-func advice(r sensors.Reading, k Kind) string {
+func advice(s *sensors.State, k Kind) string {
 	switch {
-	case r.Solar:
+	case s.Solar:
 		return fmt.Sprintf("The keyboard charges from light: put it where it gets more than %d lux.", hidpp.SolarChargingLux)
 	case k == KindCritical:
 		return "Charge it or replace its batteries now."

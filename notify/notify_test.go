@@ -14,63 +14,69 @@ import (
 
 var t0 = time.Date(2025, 11, 21, 9, 0, 0, 0, time.UTC)
 
-// Reading builders. Readings carry no Device: the Watcher takes the ID and
-// name as arguments.
+// State builders. The states carry no ID or name: the tests give them with
+// named.
 
-func pct(p int) sensors.Reading {
-	return sensors.Reading{Online: true,
+// named gives s the device's ID and name, as the monitor fills them in.
+func named(id, name string, s sensors.State) sensors.State {
+	s.ID, s.Name = id, name
+	return s
+}
+
+func pct(p int) sensors.State {
+	return sensors.State{Online: true,
 		Battery: &hidpp.Battery{Percent: p, HasPercent: true, Status: hidpp.StatusDischarging}}
 }
 
-func withStatus(r sensors.Reading, st hidpp.Status) sensors.Reading {
+func withStatus(r sensors.State, st hidpp.Status) sensors.State {
 	b := *r.Battery
 	b.Status = st
 	r.Battery = &b
 	return r
 }
 
-func charging(p int) sensors.Reading { return withStatus(pct(p), hidpp.StatusCharging) }
+func charging(p int) sensors.State { return withStatus(pct(p), hidpp.StatusCharging) }
 
-func approx(p int) sensors.Reading {
+func approx(p int) sensors.State {
 	r := pct(p)
 	r.Battery.Approximate, r.Battery.Level = true, hidpp.LevelOf(p)
 	return r
 }
 
-func lvl(l hidpp.Level) sensors.Reading {
-	return sensors.Reading{Online: true, Battery: &hidpp.Battery{Level: l, Status: hidpp.StatusDischarging}}
+func lvl(l hidpp.Level) sensors.State {
+	return sensors.State{Online: true, Battery: &hidpp.Battery{Level: l, Status: hidpp.StatusDischarging}}
 }
 
-// noFigure is an online reading whose battery could not be read.
-func noFigure() sensors.Reading {
-	return sensors.Reading{Online: true, Err: fmt.Errorf("read battery: timeout")}
+// noFigure is an online state whose battery could not be read.
+func noFigure() sensors.State {
+	return sensors.State{Online: true, Err: fmt.Errorf("read battery: timeout")}
 }
 
-func off() sensors.Reading { return sensors.Reading{} }
+func off() sensors.State { return sensors.State{} }
 
 // sol is a K750 light report, charge and status as hidpp.SolarEvent makes
 // them.
-func sol(p, lux int) sensors.Reading {
+func sol(p, lux int) sensors.State {
 	b := hidpp.SolarEvent{Kind: hidpp.SolarLightReport, Charge: p, Lux: lux, HasLux: true}.Battery()
-	return sensors.Reading{Online: true, Solar: true, Battery: &b, Light: &sensors.Light{Lux: lux}}
+	return sensors.State{Online: true, Solar: true, Battery: &b, Light: &sensors.Light{Lux: lux}}
 }
 
 // solNoLux is a K750 battery broadcast: a charge without a light figure.
-func solNoLux(p int) sensors.Reading {
+func solNoLux(p int) sensors.State {
 	b := hidpp.SolarEvent{Kind: hidpp.SolarBattery, Charge: p}.Battery()
-	return sensors.Reading{Online: true, Solar: true, Battery: &b}
+	return sensors.State{Online: true, Solar: true, Battery: &b}
 }
 
-// step is one reading, made at t0+at, and the kinds of alert it must give.
+// step is one state, seen at t0+at, and the kinds of alert it must give.
 type step struct {
-	r    sensors.Reading
+	r    sensors.State
 	at   time.Duration
 	want []Kind
 }
 
-// every gives each reading its own minute and expects the kinds listed in
+// every gives each state its own minute and expects the kinds listed in
 // want by index; for battery sequences where time does not matter.
-func every(rs []sensors.Reading, want map[int][]Kind) []step {
+func every(rs []sensors.State, want map[int][]Kind) []step {
 	out := make([]step, len(rs))
 	for i, r := range rs {
 		out[i] = step{r: r, at: time.Duration(i) * time.Minute, want: want[i]}
@@ -78,7 +84,7 @@ func every(rs []sensors.Reading, want map[int][]Kind) []step {
 	return out
 }
 
-func seq(rs ...sensors.Reading) []sensors.Reading { return rs }
+func seq(rs ...sensors.State) []sensors.State { return rs }
 
 var (
 	low  = []Kind{KindLow}
@@ -240,7 +246,7 @@ func TestWatcher_Observe(t *testing.T) {
 			{r: sol(59, 50), at: 120 * time.Minute, want: dark},
 		}},
 		{"dark: the first charge of the stretch is the reference", DefaultThresholds, []step{
-			{r: sensors.Reading{Online: true, Solar: true, Light: &sensors.Light{Lux: 50}}, at: 0},
+			{r: sensors.State{Online: true, Solar: true, Light: &sensors.Light{Lux: 50}}, at: 0},
 			{r: sol(60, 50), at: time.Hour},
 			{r: sol(60, 50), at: 2 * time.Hour},
 			{r: sol(59, 50), at: 2*time.Hour + time.Minute, want: dark},
@@ -267,7 +273,7 @@ func TestWatcher_Observe(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			w := NewWatcher(tt.th)
 			for i, s := range tt.steps {
-				alerts := w.Observe("dev-1", "K750", s.r, t0.Add(s.at))
+				alerts := w.Observe(named("dev-1", "K750", s.r), t0.Add(s.at))
 				var got []Kind
 				for _, a := range alerts {
 					got = append(got, a.Kind)
@@ -285,8 +291,8 @@ func TestWatcher_Observe_Alert(t *testing.T) {
 	tests := []struct {
 		name  string
 		dev   string
-		first sensors.Reading
-		then  sensors.Reading
+		first sensors.State
+		then  sensors.State
 		after time.Duration
 		want  Alert
 	}{
@@ -349,10 +355,10 @@ func TestWatcher_Observe_Alert(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			w := NewWatcher(DefaultThresholds)
-			if got := w.Observe("id", tt.dev, tt.first, t0); got != nil {
+			if got := w.Observe(named("id", tt.dev, tt.first), t0); got != nil {
 				t.Fatalf("first Observe(%s) = %+v, want no alert", describe(tt.first), got)
 			}
-			got := w.Observe("id", tt.dev, tt.then, t0.Add(tt.after))
+			got := w.Observe(named("id", tt.dev, tt.then), t0.Add(tt.after))
 			if len(got) != 1 || got[0] != tt.want {
 				t.Errorf("Observe(%s) =\n%+v\nwant\n%+v", describe(tt.then), got, tt.want)
 			}
@@ -364,7 +370,7 @@ func TestWatcher_Observe_DevicesAreIndependent(t *testing.T) {
 	w := NewWatcher(DefaultThresholds)
 	steps := []struct {
 		id   string
-		r    sensors.Reading
+		r    sensors.State
 		want []Kind
 	}{
 		{"mouse", pct(50), nil},
@@ -378,7 +384,7 @@ func TestWatcher_Observe_DevicesAreIndependent(t *testing.T) {
 	}
 	for i, s := range steps {
 		var got []Kind
-		for _, a := range w.Observe(s.id, s.id, s.r, t0.Add(time.Duration(i)*time.Minute)) {
+		for _, a := range w.Observe(named(s.id, s.id, s.r), t0.Add(time.Duration(i)*time.Minute)) {
 			if a.DeviceID != s.id || a.Device != s.id {
 				t.Errorf("step %d: alert for %q/%q, want %q", i, a.DeviceID, a.Device, s.id)
 			}
@@ -392,9 +398,9 @@ func TestWatcher_Observe_DevicesAreIndependent(t *testing.T) {
 
 func TestWatcher_Forget(t *testing.T) {
 	w := NewWatcher(DefaultThresholds)
-	w.Observe("m", "M705", pct(50), t0)
+	w.Observe(named("m", "M705", pct(50)), t0)
 	w.Forget("m")
-	if got := w.Observe("m", "M705", pct(10), t0.Add(time.Minute)); got != nil {
+	if got := w.Observe(named("m", "M705", pct(10)), t0.Add(time.Minute)); got != nil {
 		t.Errorf("Observe after Forget = %+v, want no alert (a first reading)", got)
 	}
 	w.Forget("never seen") // must not panic
@@ -414,7 +420,7 @@ func TestWatcher_Concurrent(t *testing.T) {
 				// 100 % down to 1 %, twice: low and critical once per pass
 				// after the first reading, re-armed by the jump back up.
 				p := 100 - i%100
-				counts[d] += len(w.Observe(id, id, pct(p), t0.Add(time.Duration(i)*time.Minute)))
+				counts[d] += len(w.Observe(named(id, id, pct(p)), t0.Add(time.Duration(i)*time.Minute)))
 			}
 		}()
 	}
@@ -498,7 +504,7 @@ func TestDuration(t *testing.T) {
 	}
 }
 
-func describe(r sensors.Reading) string {
+func describe(r sensors.State) string {
 	if !r.Online {
 		return "offline"
 	}

@@ -6,21 +6,17 @@ import (
 	"github.com/helio-linux/helio/hidpp"
 	"github.com/helio-linux/helio/sensors"
 	"github.com/helio-linux/helio/tray"
-	"github.com/helio-linux/helio/unifying"
 )
 
 func ExampleSummarize() {
-	rcv := &unifying.Receiver{Serial: "1A2B3C4D"}
-	k750 := &unifying.Device{Receiver: rcv, Codename: "K750", WPID: 0x4002, Serial: "0000A750"}
-	m325 := &unifying.Device{Receiver: rcv, Codename: "M325", WPID: 0x400a, Serial: "0000B325"}
-	readings := []sensors.Reading{
-		{Device: k750, Online: true, Solar: true,
+	states := []sensors.State{
+		{ID: "1A2B3C4D-4002-0000A750", Name: "K750", Codename: "K750", Online: true, Solar: true,
 			Battery: &hidpp.Battery{Percent: 57, HasPercent: true, Status: hidpp.StatusDischarging},
 			Light:   &sensors.Light{Lux: 12}},
-		{Device: m325, Online: true,
+		{ID: "1A2B3C4D-400a-0000B325", Name: "M325", Codename: "M325", Online: true,
 			Battery: &hidpp.Battery{Percent: 50, HasPercent: true, Approximate: true, Level: hidpp.LevelGood, Status: hidpp.StatusDischarging}},
 	}
-	s := tray.Summarize(readings, tray.DefaultOpts)
+	s := tray.Summarize(states, tray.DefaultOpts)
 	fmt.Println(s.IconName, "/", s.Fallback, "/", s.Text)
 	fmt.Println(s.Tooltip)
 	for _, it := range s.Items {

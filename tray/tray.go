@@ -1,8 +1,9 @@
 // Package tray decides what Helio's tray icon shows: which icon, the text
 // beside it, the tooltip and one menu entry per device, each with its
 // figures. It holds no GUI code. The StatusNotifierItem front end (built on
-// fyne.io/systray) calls [Summarize] with the latest [sensors.Reading] of
-// every device whenever one changes, and draws the [Summary] it gets back.
+// fyne.io/systray) calls [Summarize] with the latest [sensors.State] of
+// every device, as the live monitor keeps it, whenever one changes, and
+// draws the [Summary] it gets back.
 //
 // The rules, in short:
 //
@@ -60,16 +61,15 @@ type Summary struct {
 	// Tooltip holds one line per device, the labels of Items, or
 	// "No devices" when there is none.
 	Tooltip string
-	// Items are the menu entries, one per reading, in the readings' order.
+	// Items are the menu entries, one per device state, in the states'
+	// order.
 	Items []Item
 }
 
 // Item is the menu entry of one device.
 type Item struct {
-	// DeviceID is the device's stable identity, the ID of the reading's
-	// unifying.Device (receiver serial, wpid, device serial). It is empty
-	// for a reading without a device, or with one not attached to a
-	// receiver, which happens only in tests and emulations.
+	// DeviceID is the device's stable identity, the state's
+	// [sensors.State.ID] (receiver serial, wpid, device serial).
 	DeviceID string
 	// Label is the device's name and figures, such as
 	// "K750: 57 %, 12 lux, discharging" or "M705: offline".
@@ -82,32 +82,31 @@ type Item struct {
 	CheckLight bool
 }
 
-// UnknownDevice is the name shown for a reading without a device, or for a
-// device whose name is empty.
+// UnknownDevice is the name shown for a device whose name is empty.
 const UnknownDevice = "unknown device"
 
-// NoDevices is the tooltip when there are no readings at all.
+// NoDevices is the tooltip when there are no device states at all.
 const NoDevices = "No devices"
 
-// Summarize decides what the tray shows for these readings, one per device.
-// A reading with a nil Device is shown under [UnknownDevice] with an empty
-// [Item.DeviceID]. Summarize keeps no state and does not change readings.
-func Summarize(readings []sensors.Reading, opts Opts) Summary {
-	s := Summary{Items: make([]Item, 0, len(readings))}
-	lines := make([]string, 0, len(readings))
+// Summarize decides what the tray shows for these device states, one per
+// device. A state with an empty Name is shown under [UnknownDevice].
+// Summarize keeps nothing between calls and does not change the states.
+func Summarize(states []sensors.State, opts Opts) Summary {
+	s := Summary{Items: make([]Item, 0, len(states))}
+	lines := make([]string, 0, len(states))
 	var lowest charge
 	found := false
-	for i := range readings {
-		r := &readings[i]
+	for i := range states {
+		st := &states[i]
 		it := Item{
-			DeviceID:   deviceID(r),
-			Label:      label(r),
-			Icon:       itemIcon(r),
-			CheckLight: r.Solar && r.Online,
+			DeviceID:   st.ID,
+			Label:      label(st),
+			Icon:       itemIcon(st),
+			CheckLight: st.Solar && st.Online,
 		}
 		s.Items = append(s.Items, it)
 		lines = append(lines, it.Label)
-		if c, ok := chargeOf(r); ok && (!found || c.value < lowest.value) {
+		if c, ok := chargeOf(st); ok && (!found || c.value < lowest.value) {
 			lowest, found = c, true
 		}
 	}
@@ -146,14 +145,14 @@ var levelValue = [...]int{
 	hidpp.LevelFull:     100,
 }
 
-// chargeOf returns r's battery as a charge, or false when r is offline or
-// gives no figure to compare (no battery, or a status without percent or
+// chargeOf returns st's battery as a charge, or false when st is offline
+// or gives no figure to compare (no battery, or a status without percent or
 // level, such as "charging").
-func chargeOf(r *sensors.Reading) (charge, bool) {
-	if !r.Online || r.Battery == nil {
+func chargeOf(st *sensors.State) (charge, bool) {
+	if !st.Online || st.Battery == nil {
 		return charge{}, false
 	}
-	b := r.Battery
+	b := st.Battery
 	c := charge{status: b.Status, approximate: b.Approximate}
 	switch {
 	case b.HasPercent:
@@ -237,36 +236,26 @@ func percentText(p int, approximate bool) string {
 	return fmt.Sprintf("%d %%", p)
 }
 
-func deviceID(r *sensors.Reading) string {
-	if r.Device == nil || r.Device.Receiver == nil {
-		return ""
-	}
-	return r.Device.ID()
-}
-
-func deviceName(r *sensors.Reading) string {
-	if r.Device == nil {
+func deviceName(st *sensors.State) string {
+	if st.Name == "" {
 		return UnknownDevice
 	}
-	if n := r.Device.Name(); n != "" {
-		return n
-	}
-	return UnknownDevice
+	return st.Name
 }
 
 // label is "Name: figure[, N lux][, status]".
-func label(r *sensors.Reading) string {
-	name := deviceName(r)
-	if !r.Online {
+func label(st *sensors.State) string {
+	name := deviceName(st)
+	if !st.Online {
 		return name + ": offline"
 	}
-	figure, said := batteryFigure(r.Battery)
+	figure, said := batteryFigure(st.Battery)
 	parts := []string{figure}
-	if r.Light != nil {
-		parts = append(parts, fmt.Sprintf("%d lux", r.Light.Lux))
+	if st.Light != nil {
+		parts = append(parts, fmt.Sprintf("%d lux", st.Light.Lux))
 	}
-	if st := statusWord(r); st != "" && st != said {
-		parts = append(parts, st)
+	if w := st.StatusWord(); w != "" && w != said {
+		parts = append(parts, w)
 	}
 	return name + ": " + strings.Join(parts, ", ")
 }
@@ -290,51 +279,22 @@ func batteryFigure(b *hidpp.Battery) (figure, said string) {
 	return "battery unknown", ""
 }
 
-// statusWord is what the battery is doing. A solar keyboard's light decides
-// it when known, as the kernel and UPower decide: more than 200 lux charges.
-func statusWord(r *sensors.Reading) string {
-	b := r.Battery
-	if b != nil && b.Status == hidpp.StatusFull {
-		return "full"
-	}
-	if r.Light != nil {
-		if r.Light.Charging() {
-			return "charging"
-		}
-		return "discharging"
-	}
-	if b == nil {
-		return ""
-	}
-	switch b.Status {
-	case hidpp.StatusDischarging:
-		return "discharging"
-	case hidpp.StatusCharging:
-		return "charging"
-	case hidpp.StatusNotCharging:
-		return "not charging"
-	case hidpp.StatusError:
-		return "battery error"
-	}
-	return ""
-}
-
 // itemIcon is the light for a solar keyboard that measured it, else the
 // battery's level or state.
-func itemIcon(r *sensors.Reading) string {
-	if !r.Online {
+func itemIcon(st *sensors.State) string {
+	if !st.Online {
 		return assets.BatteryMissing
 	}
-	if r.Light != nil {
-		if r.Light.Charging() {
+	if st.Light != nil {
+		if st.Light.Charging() {
 			return assets.SolarSun
 		}
 		return assets.SolarDark
 	}
-	if c, ok := chargeOf(r); ok {
+	if c, ok := chargeOf(st); ok {
 		return c.fallback()
 	}
-	if r.Battery != nil && r.Battery.Status == hidpp.StatusCharging {
+	if st.Battery != nil && st.Battery.Status == hidpp.StatusCharging {
 		return assets.BatteryCharging
 	}
 	return assets.BatteryMissing

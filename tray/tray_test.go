@@ -1,19 +1,22 @@
 package tray
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 
 	"github.com/helio-linux/helio/assets"
 	"github.com/helio-linux/helio/hidpp"
 	"github.com/helio-linux/helio/sensors"
-	"github.com/helio-linux/helio/unifying"
 )
 
-var receiver = &unifying.Receiver{Serial: "1A2B3C4D"}
+const receiver = "1A2B3C4D"
 
-func device(codename string, wpid uint16, serial string) *unifying.Device {
-	return &unifying.Device{Receiver: receiver, Codename: codename, WPID: wpid, Serial: serial}
+// device is the state of a device on the receiver, as the monitor names it:
+// offline, with no figures yet.
+func device(codename string, wpid uint16, serial string) sensors.State {
+	return sensors.State{ID: fmt.Sprintf("%s-%04x-%s", receiver, wpid, serial), Name: codename, Codename: codename,
+		WPID: wpid, Serial: serial, Receiver: receiver}
 }
 
 var (
@@ -23,36 +26,48 @@ var (
 	r400 = device("R400", 0x1015, "0000D400")
 )
 
-// Reading builders: each returns an online reading unless told otherwise.
+// State builders: each returns d online with the figures given, unless told
+// otherwise.
 
-func percent(d *unifying.Device, p int, st hidpp.Status) sensors.Reading {
-	return sensors.Reading{Device: d, Online: true,
-		Battery: &hidpp.Battery{Percent: p, HasPercent: true, Status: st}}
+func percent(d sensors.State, p int, st hidpp.Status) sensors.State {
+	d.Online, d.Battery = true, &hidpp.Battery{Percent: p, HasPercent: true, Status: st}
+	return d
 }
 
-func approx(d *unifying.Device, p int, st hidpp.Status) sensors.Reading {
-	return sensors.Reading{Device: d, Online: true,
-		Battery: &hidpp.Battery{Percent: p, HasPercent: true, Approximate: true, Level: hidpp.LevelOf(p), Status: st}}
+func approx(d sensors.State, p int, st hidpp.Status) sensors.State {
+	d.Online = true
+	d.Battery = &hidpp.Battery{Percent: p, HasPercent: true, Approximate: true, Level: hidpp.LevelOf(p), Status: st}
+	return d
 }
 
-func level(d *unifying.Device, l hidpp.Level, st hidpp.Status) sensors.Reading {
-	return sensors.Reading{Device: d, Online: true, Battery: &hidpp.Battery{Level: l, Status: st}}
+func level(d sensors.State, l hidpp.Level, st hidpp.Status) sensors.State {
+	d.Online, d.Battery = true, &hidpp.Battery{Level: l, Status: st}
+	return d
 }
 
-func status(d *unifying.Device, st hidpp.Status) sensors.Reading {
-	return sensors.Reading{Device: d, Online: true, Battery: &hidpp.Battery{Status: st}}
+func status(d sensors.State, st hidpp.Status) sensors.State {
+	d.Online, d.Battery = true, &hidpp.Battery{Status: st}
+	return d
 }
 
-// solar is a K750-style reading: the charge and status come from the light
+// solar is a K750-style state: the charge and status come from the light
 // report, as hidpp.SolarEvent.Battery makes them.
-func solar(d *unifying.Device, p, lux int) sensors.Reading {
+func solar(d sensors.State, p, lux int) sensors.State {
 	ev := hidpp.SolarEvent{Kind: hidpp.SolarLightReport, Charge: p, Lux: lux, HasLux: true}
 	b := ev.Battery()
-	return sensors.Reading{Device: d, Online: true, Solar: true, Battery: &b, Light: &sensors.Light{Lux: lux}}
+	d.Online, d.Solar, d.Battery, d.Light = true, true, &b, &sensors.Light{Lux: lux}
+	return d
 }
 
-func offline(d *unifying.Device) sensors.Reading {
-	return sensors.Reading{Device: d}
+// with returns d changed by change, for states the builders do not make.
+func with(d sensors.State, change func(*sensors.State)) sensors.State {
+	change(&d)
+	return d
+}
+
+func offline(d sensors.State) sensors.State {
+	d.Online = false
+	return d
 }
 
 const (
@@ -63,28 +78,28 @@ const (
 
 func TestSummarize(t *testing.T) {
 	tests := []struct {
-		name     string
-		readings []sensors.Reading
-		opts     Opts
-		want     Summary
+		name   string
+		states []sensors.State
+		opts   Opts
+		want   Summary
 	}{{
-		name:     "no devices",
-		readings: nil,
-		opts:     DefaultOpts,
+		name:   "no devices",
+		states: nil,
+		opts:   DefaultOpts,
 		want: Summary{IconName: "battery-missing-symbolic", Fallback: assets.BatteryMissing,
 			Tooltip: "No devices", Items: []Item{}},
 	}, {
-		name:     "one solar keyboard in dim light",
-		readings: []sensors.Reading{solar(k750, 57, 12)},
-		opts:     DefaultOpts,
+		name:   "one solar keyboard in dim light",
+		states: []sensors.State{solar(k750, 57, 12)},
+		opts:   DefaultOpts,
 		want: Summary{IconName: "battery-level-60-symbolic", Fallback: assets.BatteryGood, Text: "57 %",
 			Tooltip: "K750: 57 %, 12 lux, discharging",
 			Items: []Item{{DeviceID: "1A2B3C4D-4002-0000A750", Label: "K750: 57 %, 12 lux, discharging",
 				Icon: assets.SolarDark, CheckLight: true}}},
 	}, {
-		name:     "icon follows the lowest battery, not the first",
-		readings: []sensors.Reading{solar(k750, 90, 500), percent(m705, 14, discharging), percent(mx, 60, discharging)},
-		opts:     DefaultOpts,
+		name:   "icon follows the lowest battery, not the first",
+		states: []sensors.State{solar(k750, 90, 500), percent(m705, 14, discharging), percent(mx, 60, discharging)},
+		opts:   DefaultOpts,
 		want: Summary{IconName: "battery-level-10-symbolic", Fallback: assets.BatteryLow, Text: "14 %",
 			Tooltip: "K750: 90 %, 500 lux, charging\nM705: 14 %, discharging\nMX Master 3: 60 %, discharging",
 			Items: []Item{
@@ -93,9 +108,9 @@ func TestSummarize(t *testing.T) {
 				{DeviceID: "1A2B3C4D-4082-0000C003", Label: "MX Master 3: 60 %, discharging", Icon: assets.BatteryGood},
 			}},
 	}, {
-		name:     "offline devices are listed but do not set the icon",
-		readings: []sensors.Reading{offline(m705), percent(mx, 80, discharging)},
-		opts:     DefaultOpts,
+		name:   "offline devices are listed but do not set the icon",
+		states: []sensors.State{offline(m705), percent(mx, 80, discharging)},
+		opts:   DefaultOpts,
 		want: Summary{IconName: "battery-level-80-symbolic", Fallback: assets.BatteryFull, Text: "80 %",
 			Tooltip: "M705: offline\nMX Master 3: 80 %, discharging",
 			Items: []Item{
@@ -103,9 +118,9 @@ func TestSummarize(t *testing.T) {
 				{DeviceID: "1A2B3C4D-4082-0000C003", Label: "MX Master 3: 80 %, discharging", Icon: assets.BatteryFull},
 			}},
 	}, {
-		name:     "all offline: no known battery",
-		readings: []sensors.Reading{offline(k750), offline(m705)},
-		opts:     DefaultOpts,
+		name:   "all offline: no known battery",
+		states: []sensors.State{offline(k750), offline(m705)},
+		opts:   DefaultOpts,
 		want: Summary{IconName: "battery-missing-symbolic", Fallback: assets.BatteryMissing,
 			Tooltip: "K750: offline\nM705: offline",
 			Items: []Item{
@@ -113,16 +128,16 @@ func TestSummarize(t *testing.T) {
 				{DeviceID: "1A2B3C4D-101b-0000B705", Label: "M705: offline", Icon: assets.BatteryMissing},
 			}},
 	}, {
-		name:     "offline solar keyboard gets no Check light entry",
-		readings: []sensors.Reading{{Device: k750, Solar: true}},
-		opts:     DefaultOpts,
+		name:   "offline solar keyboard gets no Check light entry",
+		states: []sensors.State{with(k750, func(s *sensors.State) { s.Solar = true })},
+		opts:   DefaultOpts,
 		want: Summary{IconName: "battery-missing-symbolic", Fallback: assets.BatteryMissing,
 			Tooltip: "K750: offline",
 			Items:   []Item{{DeviceID: "1A2B3C4D-4002-0000A750", Label: "K750: offline", Icon: assets.BatteryMissing}}},
 	}, {
-		name:     "lowest is charging: charging icon",
-		readings: []sensors.Reading{percent(m705, 33, charging), percent(mx, 70, discharging)},
-		opts:     DefaultOpts,
+		name:   "lowest is charging: charging icon",
+		states: []sensors.State{percent(m705, 33, charging), percent(mx, 70, discharging)},
+		opts:   DefaultOpts,
 		want: Summary{IconName: "battery-level-30-charging-symbolic", Fallback: assets.BatteryCharging, Text: "33 %",
 			Tooltip: "M705: 33 %, charging\nMX Master 3: 70 %, discharging",
 			Items: []Item{
@@ -130,9 +145,9 @@ func TestSummarize(t *testing.T) {
 				{DeviceID: "1A2B3C4D-4082-0000C003", Label: "MX Master 3: 70 %, discharging", Icon: assets.BatteryGood},
 			}},
 	}, {
-		name:     "level-only devices compare by level: critical < low < good < full",
-		readings: []sensors.Reading{level(r400, hidpp.LevelGood, discharging), level(m705, hidpp.LevelLow, discharging), level(mx, hidpp.LevelFull, discharging)},
-		opts:     DefaultOpts,
+		name:   "level-only devices compare by level: critical < low < good < full",
+		states: []sensors.State{level(r400, hidpp.LevelGood, discharging), level(m705, hidpp.LevelLow, discharging), level(mx, hidpp.LevelFull, discharging)},
+		opts:   DefaultOpts,
 		want: Summary{IconName: "battery-low-symbolic", Fallback: assets.BatteryLow,
 			Tooltip: "R400: good, discharging\nM705: low, discharging\nMX Master 3: full, discharging",
 			Items: []Item{
@@ -141,9 +156,9 @@ func TestSummarize(t *testing.T) {
 				{DeviceID: "1A2B3C4D-4082-0000C003", Label: "MX Master 3: full, discharging", Icon: assets.BatteryFull},
 			}},
 	}, {
-		name:     "a critical level is lower than a measured 9 %",
-		readings: []sensors.Reading{percent(m705, 9, discharging), level(r400, hidpp.LevelCritical, discharging)},
-		opts:     DefaultOpts,
+		name:   "a critical level is lower than a measured 9 %",
+		states: []sensors.State{percent(m705, 9, discharging), level(r400, hidpp.LevelCritical, discharging)},
+		opts:   DefaultOpts,
 		want: Summary{IconName: "battery-caution-symbolic", Fallback: assets.BatteryCritical,
 			Tooltip: "M705: 9 %, discharging\nR400: critical, discharging",
 			Items: []Item{
@@ -151,9 +166,9 @@ func TestSummarize(t *testing.T) {
 				{DeviceID: "1A2B3C4D-1015-0000D400", Label: "R400: critical, discharging", Icon: assets.BatteryCritical},
 			}},
 	}, {
-		name:     "a measured 15 % is lower than a good level",
-		readings: []sensors.Reading{level(r400, hidpp.LevelGood, discharging), percent(m705, 15, discharging)},
-		opts:     DefaultOpts,
+		name:   "a measured 15 % is lower than a good level",
+		states: []sensors.State{level(r400, hidpp.LevelGood, discharging), percent(m705, 15, discharging)},
+		opts:   DefaultOpts,
 		want: Summary{IconName: "battery-level-20-symbolic", Fallback: assets.BatteryLow, Text: "15 %",
 			Tooltip: "R400: good, discharging\nM705: 15 %, discharging",
 			Items: []Item{
@@ -161,30 +176,30 @@ func TestSummarize(t *testing.T) {
 				{DeviceID: "1A2B3C4D-101b-0000B705", Label: "M705: 15 %, discharging", Icon: assets.BatteryLow},
 			}},
 	}, {
-		name:     "level-only device charging",
-		readings: []sensors.Reading{level(r400, hidpp.LevelLow, charging)},
-		opts:     DefaultOpts,
+		name:   "level-only device charging",
+		states: []sensors.State{level(r400, hidpp.LevelLow, charging)},
+		opts:   DefaultOpts,
 		want: Summary{IconName: "battery-low-charging-symbolic", Fallback: assets.BatteryCharging,
 			Tooltip: "R400: low, charging",
 			Items:   []Item{{DeviceID: "1A2B3C4D-1015-0000D400", Label: "R400: low, charging", Icon: assets.BatteryCharging}}},
 	}, {
-		name:     "approximate percentage reads about",
-		readings: []sensors.Reading{approx(mx, 50, discharging)},
-		opts:     DefaultOpts,
+		name:   "approximate percentage reads about",
+		states: []sensors.State{approx(mx, 50, discharging)},
+		opts:   DefaultOpts,
 		want: Summary{IconName: "battery-level-50-symbolic", Fallback: assets.BatteryGood, Text: "about 50 %",
 			Tooltip: "MX Master 3: about 50 %, discharging",
 			Items:   []Item{{DeviceID: "1A2B3C4D-4082-0000C003", Label: "MX Master 3: about 50 %, discharging", Icon: assets.BatteryGood}}},
 	}, {
-		name:     "charging without a percentage reads charging, never 0 %",
-		readings: []sensors.Reading{status(m705, charging)},
-		opts:     DefaultOpts,
+		name:   "charging without a percentage reads charging, never 0 %",
+		states: []sensors.State{status(m705, charging)},
+		opts:   DefaultOpts,
 		want: Summary{IconName: "battery-missing-symbolic", Fallback: assets.BatteryMissing,
 			Tooltip: "M705: charging",
 			Items:   []Item{{DeviceID: "1A2B3C4D-101b-0000B705", Label: "M705: charging", Icon: assets.BatteryCharging}}},
 	}, {
-		name:     "charging without a percentage does not hide a known battery",
-		readings: []sensors.Reading{status(m705, charging), percent(mx, 88, discharging)},
-		opts:     DefaultOpts,
+		name:   "charging without a percentage does not hide a known battery",
+		states: []sensors.State{status(m705, charging), percent(mx, 88, discharging)},
+		opts:   DefaultOpts,
 		want: Summary{IconName: "battery-level-90-symbolic", Fallback: assets.BatteryFull, Text: "88 %",
 			Tooltip: "M705: charging\nMX Master 3: 88 %, discharging",
 			Items: []Item{
@@ -192,76 +207,76 @@ func TestSummarize(t *testing.T) {
 				{DeviceID: "1A2B3C4D-4082-0000C003", Label: "MX Master 3: 88 %, discharging", Icon: assets.BatteryFull},
 			}},
 	}, {
-		name:     "full on power",
-		readings: []sensors.Reading{percent(mx, 100, full)},
-		opts:     DefaultOpts,
+		name:   "full on power",
+		states: []sensors.State{percent(mx, 100, full)},
+		opts:   DefaultOpts,
 		want: Summary{IconName: "battery-level-100-charged-symbolic", Fallback: assets.BatteryFull, Text: "100 %",
 			Tooltip: "MX Master 3: 100 %, full",
 			Items:   []Item{{DeviceID: "1A2B3C4D-4082-0000C003", Label: "MX Master 3: 100 %, full", Icon: assets.BatteryFull}}},
 	}, {
-		name:     "full without percent or level",
-		readings: []sensors.Reading{status(mx, full)},
-		opts:     DefaultOpts,
+		name:   "full without percent or level",
+		states: []sensors.State{status(mx, full)},
+		opts:   DefaultOpts,
 		want: Summary{IconName: "battery-full-charged-symbolic", Fallback: assets.BatteryFull,
 			Tooltip: "MX Master 3: full",
 			Items:   []Item{{DeviceID: "1A2B3C4D-4082-0000C003", Label: "MX Master 3: full", Icon: assets.BatteryFull}}},
 	}, {
-		name:     "solar keyboard in light charges",
-		readings: []sensors.Reading{solar(k750, 41, 540)},
-		opts:     DefaultOpts,
+		name:   "solar keyboard in light charges",
+		states: []sensors.State{solar(k750, 41, 540)},
+		opts:   DefaultOpts,
 		want: Summary{IconName: "battery-level-40-charging-symbolic", Fallback: assets.BatteryCharging, Text: "41 %",
 			Tooltip: "K750: 41 %, 540 lux, charging",
 			Items: []Item{{DeviceID: "1A2B3C4D-4002-0000A750", Label: "K750: 41 %, 540 lux, charging",
 				Icon: assets.SolarSun, CheckLight: true}}},
 	}, {
-		name:     "exactly 200 lux does not charge",
-		readings: []sensors.Reading{solar(k750, 41, hidpp.SolarChargingLux)},
-		opts:     DefaultOpts,
+		name:   "exactly 200 lux does not charge",
+		states: []sensors.State{solar(k750, 41, hidpp.SolarChargingLux)},
+		opts:   DefaultOpts,
 		want: Summary{IconName: "battery-level-40-symbolic", Fallback: assets.BatteryGood, Text: "41 %",
 			Tooltip: "K750: 41 %, 200 lux, discharging",
 			Items: []Item{{DeviceID: "1A2B3C4D-4002-0000A750", Label: "K750: 41 %, 200 lux, discharging",
 				Icon: assets.SolarDark, CheckLight: true}}},
 	}, {
-		name:     "solar keyboard full in light",
-		readings: []sensors.Reading{solar(k750, 100, 800)},
-		opts:     DefaultOpts,
+		name:   "solar keyboard full in light",
+		states: []sensors.State{solar(k750, 100, 800)},
+		opts:   DefaultOpts,
 		want: Summary{IconName: "battery-level-100-charged-symbolic", Fallback: assets.BatteryFull, Text: "100 %",
 			Tooltip: "K750: 100 %, 800 lux, full",
 			Items: []Item{{DeviceID: "1A2B3C4D-4002-0000A750", Label: "K750: 100 %, 800 lux, full",
 				Icon: assets.SolarSun, CheckLight: true}}},
 	}, {
-		name:     "solar keyboard without a light report yet",
-		readings: []sensors.Reading{{Device: k750, Online: true, Solar: true}},
-		opts:     DefaultOpts,
+		name:   "solar keyboard without a light report yet",
+		states: []sensors.State{with(k750, func(s *sensors.State) { s.Online, s.Solar = true, true })},
+		opts:   DefaultOpts,
 		want: Summary{IconName: "battery-missing-symbolic", Fallback: assets.BatteryMissing,
 			Tooltip: "K750: battery unknown",
 			Items: []Item{{DeviceID: "1A2B3C4D-4002-0000A750", Label: "K750: battery unknown",
 				Icon: assets.BatteryMissing, CheckLight: true}}},
 	}, {
-		name:     "ShowPercent off leaves Text empty",
-		readings: []sensors.Reading{percent(m705, 57, discharging)},
-		opts:     Opts{},
+		name:   "ShowPercent off leaves Text empty",
+		states: []sensors.State{percent(m705, 57, discharging)},
+		opts:   Opts{},
 		want: Summary{IconName: "battery-level-60-symbolic", Fallback: assets.BatteryGood,
 			Tooltip: "M705: 57 %, discharging",
 			Items:   []Item{{DeviceID: "1A2B3C4D-101b-0000B705", Label: "M705: 57 %, discharging", Icon: assets.BatteryGood}}},
 	}, {
-		name:     "nil device reads unknown device with no ID",
-		readings: []sensors.Reading{{Online: true, Battery: &hidpp.Battery{Percent: 25, HasPercent: true, Status: discharging}}},
-		opts:     DefaultOpts,
+		name:   "no name and no ID reads unknown device with no ID",
+		states: []sensors.State{{Online: true, Battery: &hidpp.Battery{Percent: 25, HasPercent: true, Status: discharging}}},
+		opts:   DefaultOpts,
 		want: Summary{IconName: "battery-level-30-symbolic", Fallback: assets.BatteryLow, Text: "25 %",
 			Tooltip: "unknown device: 25 %, discharging",
 			Items:   []Item{{Label: "unknown device: 25 %, discharging", Icon: assets.BatteryLow}}},
 	}, {
-		name:     "device without a receiver has no ID",
-		readings: []sensors.Reading{percent(&unifying.Device{Codename: "M705"}, 25, discharging)},
-		opts:     Opts{},
+		name:   "device without an ID has none",
+		states: []sensors.State{percent(sensors.State{Name: "M705"}, 25, discharging)},
+		opts:   Opts{},
 		want: Summary{IconName: "battery-level-30-symbolic", Fallback: assets.BatteryLow,
 			Tooltip: "M705: 25 %, discharging",
 			Items:   []Item{{Label: "M705: 25 %, discharging", Icon: assets.BatteryLow}}},
 	}, {
-		name:     "nil devices offline",
-		readings: []sensors.Reading{{}, {}},
-		opts:     DefaultOpts,
+		name:   "nameless devices offline",
+		states: []sensors.State{{}, {}},
+		opts:   DefaultOpts,
 		want: Summary{IconName: "battery-missing-symbolic", Fallback: assets.BatteryMissing,
 			Tooltip: "unknown device: offline\nunknown device: offline",
 			Items: []Item{
@@ -269,9 +284,9 @@ func TestSummarize(t *testing.T) {
 				{Label: "unknown device: offline", Icon: assets.BatteryMissing},
 			}},
 	}, {
-		name:     "equal figures: the first device wins",
-		readings: []sensors.Reading{level(r400, hidpp.LevelGood, discharging), percent(m705, 50, discharging)},
-		opts:     DefaultOpts,
+		name:   "equal figures: the first device wins",
+		states: []sensors.State{level(r400, hidpp.LevelGood, discharging), percent(m705, 50, discharging)},
+		opts:   DefaultOpts,
 		want: Summary{IconName: "battery-good-symbolic", Fallback: assets.BatteryGood,
 			Tooltip: "R400: good, discharging\nM705: 50 %, discharging",
 			Items: []Item{
@@ -281,7 +296,7 @@ func TestSummarize(t *testing.T) {
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := Summarize(tt.readings, tt.opts)
+			got := Summarize(tt.states, tt.opts)
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("Summarize() =\n%#v\nwant\n%#v", got, tt.want)
 			}
@@ -293,7 +308,7 @@ func TestSummarize(t *testing.T) {
 // percentages round to the nearest 10, halves up.
 func TestSummarize_Icon(t *testing.T) {
 	tests := []struct {
-		in   sensors.Reading
+		in   sensors.State
 		want string
 	}{
 		{percent(mx, 0, discharging), "battery-level-0-symbolic"},
@@ -324,11 +339,11 @@ func TestSummarize_Icon(t *testing.T) {
 		{level(mx, hidpp.Level(9), discharging), "battery-missing-symbolic"}, // not a level
 		{status(mx, discharging), "battery-missing-symbolic"},
 		{status(mx, charging), "battery-missing-symbolic"},
-		{sensors.Reading{Device: mx, Online: true}, "battery-missing-symbolic"},
-		{sensors.Reading{Device: mx, Battery: &hidpp.Battery{Percent: 3, HasPercent: true}}, "battery-missing-symbolic"}, // offline
+		{with(mx, func(s *sensors.State) { s.Online = true }), "battery-missing-symbolic"},
+		{with(mx, func(s *sensors.State) { s.Battery = &hidpp.Battery{Percent: 3, HasPercent: true} }), "battery-missing-symbolic"}, // offline
 	}
 	for _, tt := range tests {
-		got := Summarize([]sensors.Reading{tt.in}, DefaultOpts).IconName
+		got := Summarize([]sensors.State{tt.in}, DefaultOpts).IconName
 		if got != tt.want {
 			t.Errorf("Summarize(%s).IconName = %q, want %q", describe(tt.in), got, tt.want)
 		}
@@ -338,7 +353,7 @@ func TestSummarize_Icon(t *testing.T) {
 // TestSummarize_Label checks the menu label of one device at a time.
 func TestSummarize_Label(t *testing.T) {
 	tests := []struct {
-		in   sensors.Reading
+		in   sensors.State
 		want string
 	}{
 		{percent(m705, 57, discharging), "M705: 57 %, discharging"},
@@ -352,19 +367,22 @@ func TestSummarize_Label(t *testing.T) {
 		{status(m705, hidpp.StatusError), "M705: battery unknown, battery error"},
 		{percent(m705, 80, hidpp.StatusNotCharging), "M705: 80 %, not charging"},
 		{percent(m705, 44, hidpp.StatusUnknown), "M705: 44 %"},
-		{sensors.Reading{Device: m705, Online: true}, "M705: battery unknown"},
+		{with(m705, func(s *sensors.State) { s.Online = true }), "M705: battery unknown"},
 		{offline(m705), "M705: offline"},
 		{solar(k750, 57, 12), "K750: 57 %, 12 lux, discharging"},
 		{solar(k750, 57, 201), "K750: 57 %, 201 lux, charging"},
 		{solar(k750, 57, 0), "K750: 57 %, 0 lux, discharging"},
-		{sensors.Reading{Device: k750, Online: true, Solar: true, Light: &sensors.Light{Lux: 350}}, "K750: battery unknown, 350 lux, charging"},
+		{with(k750, func(s *sensors.State) { s.Online, s.Solar, s.Light = true, true, &sensors.Light{Lux: 350} }),
+			"K750: battery unknown, 350 lux, charging"},
 		// A battery broadcast without lux: the status is not known.
-		{sensors.Reading{Device: k750, Online: true, Solar: true,
-			Battery: &hidpp.Battery{Percent: 63, HasPercent: true, Status: hidpp.StatusUnknown}}, "K750: 63 %"},
-		{sensors.Reading{Device: &unifying.Device{Receiver: receiver}, Online: true}, "unknown device: battery unknown"},
+		{with(k750, func(s *sensors.State) {
+			s.Online, s.Solar = true, true
+			s.Battery = &hidpp.Battery{Percent: 63, HasPercent: true, Status: hidpp.StatusUnknown}
+		}), "K750: 63 %"},
+		{sensors.State{ID: receiver + "-0000-00000000", Online: true}, "unknown device: battery unknown"},
 	}
 	for _, tt := range tests {
-		s := Summarize([]sensors.Reading{tt.in}, DefaultOpts)
+		s := Summarize([]sensors.State{tt.in}, DefaultOpts)
 		if len(s.Items) != 1 {
 			t.Fatalf("Summarize(%s) gave %d items, want 1", describe(tt.in), len(s.Items))
 		}
@@ -377,24 +395,24 @@ func TestSummarize_Label(t *testing.T) {
 	}
 }
 
-func TestSummarize_DoesNotChangeReadings(t *testing.T) {
-	in := []sensors.Reading{percent(m705, 150, discharging), solar(k750, 12, 50)}
+func TestSummarize_DoesNotChangeStates(t *testing.T) {
+	in := []sensors.State{percent(m705, 150, discharging), solar(k750, 12, 50)}
 	before := *in[0].Battery
 	Summarize(in, DefaultOpts)
 	if *in[0].Battery != before {
-		t.Errorf("Summarize changed a reading's battery: %+v, want %+v", *in[0].Battery, before)
+		t.Errorf("Summarize changed a state's battery: %+v, want %+v", *in[0].Battery, before)
 	}
 }
 
 func TestSummarize_FallbackIsAnAsset(t *testing.T) {
-	readings := []sensors.Reading{
+	states := []sensors.State{
 		percent(mx, 3, discharging), percent(mx, 25, discharging), percent(mx, 60, discharging),
 		percent(mx, 95, discharging), percent(mx, 50, charging), percent(mx, 100, full),
 		level(mx, hidpp.LevelLow, discharging), status(mx, charging), offline(mx),
 		solar(k750, 50, 10), solar(k750, 50, 1000),
 	}
-	for _, r := range readings {
-		s := Summarize([]sensors.Reading{r}, DefaultOpts)
+	for _, r := range states {
+		s := Summarize([]sensors.State{r}, DefaultOpts)
 		for _, name := range []string{s.Fallback, s.Items[0].Icon} {
 			if _, err := assets.Icon(name); err != nil {
 				t.Errorf("Summarize(%s): %v", describe(r), err)
@@ -403,10 +421,10 @@ func TestSummarize_FallbackIsAnAsset(t *testing.T) {
 	}
 }
 
-func describe(r sensors.Reading) string {
+func describe(r sensors.State) string {
 	s := "unknown device"
-	if r.Device != nil {
-		s = r.Device.Codename
+	if r.Name != "" {
+		s = r.Name
 	}
 	if !r.Online {
 		return s + " offline"
