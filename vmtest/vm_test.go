@@ -493,7 +493,7 @@ func TestInputFlood(t *testing.T) {
 	const seconds = 8
 	// read runs a reader process for the given seconds while flood is
 	// called every 10 ms, and returns what it said.
-	read := func(flood func()) (cpuMS, ignored, events int) {
+	read := func(flood func()) (cpuMS, ignored, events, userMS int) {
 		t.Helper()
 		cmd := exec.Command(os.Args[0])
 		cmd.Env = append(os.Environ(), "HELIO_VMTEST_READER="+pl.info.Path, "HELIO_VMTEST_SECONDS="+strconv.Itoa(seconds))
@@ -511,18 +511,19 @@ func TestInputFlood(t *testing.T) {
 		if err := cmd.Wait(); err != nil {
 			t.Fatalf("reader: %v\n%s", err, out.String())
 		}
-		if _, err := fmt.Sscanf(out.String(), "cpu_ms %d ignored %d events %d", &cpuMS, &ignored, &events); err != nil {
+		if _, err := fmt.Sscanf(out.String(), "cpu_ms %d ignored %d events %d user_ms %d", &cpuMS, &ignored, &events, &userMS); err != nil {
 			t.Fatalf("reader said %q", out.String())
 		}
-		return cpuMS, ignored, events
+		return cpuMS, ignored, events, userMS
 	}
-	idleMS, _, _ := read(func() {})
+	idleMS, _, _, _ := read(func() {})
 	sent := 0
-	cpuMS, ignored, events := read(func() { pl.emu.FloodInput(10); sent += 10 })
+	cpuMS, ignored, events, userMS := read(func() { pl.emu.FloodInput(10); sent += 10 })
 	metric(t, "flood_reports_sent", sent)
 	metric(t, "flood_reports_read_and_dropped", ignored)
 	metric(t, "idle_reader_cpu_ms", idleMS)
 	metric(t, "flood_reader_cpu_ms", cpuMS)
+	metric(t, "flood_reader_user_ms", userMS)
 	metric(t, "flood_reader_cpu_percent_above_idle", fmt.Sprintf("%.2f", float64(cpuMS-idleMS)/float64(seconds*10)))
 	if ignored > 0 {
 		metric(t, "flood_reader_us_per_report", (cpuMS-idleMS)*1000/ignored)
@@ -575,7 +576,7 @@ loop:
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	fmt.Printf("cpu_ms %d ignored %d events %d\n", cpu.Milliseconds(), st.Ignored, n)
+	fmt.Printf("cpu_ms %d ignored %d events %d user_ms %d\n", cpu.Milliseconds(), st.Ignored, n, time.Duration(ru.Utime.Nano()).Milliseconds())
 	return 0
 }
 
