@@ -106,16 +106,6 @@ type app struct {
 	// opts holds the options of commands that keep them in a struct of
 	// their own: the command's flags func sets it, its run func reads it.
 	opts any
-
-	// Command options.
-	json       bool       // query --json
-	format     string     // query --format
-	features   featureMap // decode --feature
-	simPrint   string     // sim --print
-	simCheck   string     // sim --check
-	simList    bool       // sim --list
-	simUHID    bool       // sim --uhid
-	simProfile string     // sim --profile
 }
 
 func usage(w io.Writer) {
@@ -170,7 +160,7 @@ func Main(args []string, env Env) int {
 	if env.Stdin == nil {
 		env.Stdin = os.Stdin
 	}
-	a := &app{env: env, features: featureMap{}, g: globals{backend: env.Getenv("HELIO_BACKEND"), deviceTimeout: 4 * time.Second}}
+	a := &app{env: env, g: globals{backend: env.Getenv("HELIO_BACKEND"), deviceTimeout: 4 * time.Second}}
 	if a.g.backend == "" {
 		a.g.backend = "hidraw"
 	}

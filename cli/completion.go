@@ -88,7 +88,7 @@ var backendWords = []string{"hidraw", "hidapi", "libusb", "sim"}
 // newCompletionModel walks the live command list and each command's flag
 // set, as Main builds it.
 func newCompletionModel() completionModel {
-	a := &app{features: featureMap{}}
+	a := &app{}
 	top := flag.NewFlagSet("helio", flag.ContinueOnError)
 	a.g.register(top)
 	var m completionModel

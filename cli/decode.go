@@ -43,7 +43,9 @@ Examples:
   helio decode 10ff8100000000 10ff81000900 --feature 6=1000
   helio --debug --backend sim query 2>&1 | grep hidpp`,
 	flags: func(fs *flag.FlagSet, a *app) {
-		fs.Var(a.features, "feature", "INDEX=FEATURE: name a feature index, such as 9=4301 (repeatable)")
+		features := featureMap{}
+		a.opts = features
+		fs.Var(features, "feature", "INDEX=FEATURE: name a feature index, such as 9=4301 (repeatable)")
 	},
 	run: runDecode,
 }
@@ -78,7 +80,7 @@ func runDecode(_ context.Context, a *app, _ *flag.FlagSet, args []string) error 
 			}
 			return exitf(ExitUsage, "%s%v", where, err)
 		}
-		fmt.Fprintf(a.env.Stdout, "%s\n  %s\n", r, hidpp.Describe(&r, a.features))
+		fmt.Fprintf(a.env.Stdout, "%s\n  %s\n", r, hidpp.Describe(&r, a.opts.(featureMap)))
 	}
 	return nil
 }

@@ -16,6 +16,11 @@ import (
 	"github.com/helio-linux/helio/unifying"
 )
 
+type queryOpts struct {
+	json   bool
+	format string
+}
+
 var queryCmd = &command{
 	name: "query", args: "[DEVICE]",
 	summary: "print the battery of every device, and the light on solar keyboards",
@@ -43,8 +48,10 @@ Examples:
   helio query --format upower
   helio query --format waybar`,
 	flags: func(fs *flag.FlagSet, a *app) {
-		fs.BoolVar(&a.json, "json", false, "print JSON: {\"receivers\":[{\"pid\",\"serial\",\"devices\":[...]}]} (same as --format json)")
-		fs.StringVar(&a.format, "format", "text", "text, json, upower (the layout of upower -i, luminosity included) or waybar (a custom module's JSON)")
+		o := &queryOpts{}
+		a.opts = o
+		fs.BoolVar(&o.json, "json", false, "print JSON: {\"receivers\":[{\"pid\",\"serial\",\"devices\":[...]}]} (same as --format json)")
+		fs.StringVar(&o.format, "format", "text", "text, json, upower (the layout of upower -i, luminosity included) or waybar (a custom module's JSON)")
 	},
 	run: runQuery,
 }
@@ -53,13 +60,14 @@ func runQuery(ctx context.Context, a *app, fs *flag.FlagSet, args []string) erro
 	if len(args) > 1 {
 		return exitf(ExitUsage, "query takes at most one DEVICE, got %d arguments", len(args))
 	}
-	if a.json {
-		a.format = "json"
+	o := a.opts.(*queryOpts)
+	if o.json {
+		o.format = "json"
 	}
-	switch a.format {
+	switch o.format {
 	case "text", "json", "upower", "waybar":
 	default:
-		return exitf(ExitUsage, "--format %q is not text, json, upower or waybar", a.format)
+		return exitf(ExitUsage, "--format %q is not text, json, upower or waybar", o.format)
 	}
 	s, err := a.open(ctx)
 	if err != nil {
@@ -89,7 +97,7 @@ func runQuery(ctx context.Context, a *app, fs *flag.FlagSet, args []string) erro
 	for _, ss := range states {
 		all = append(all, ss...)
 	}
-	switch a.format {
+	switch o.format {
 	case "json":
 		err = writeJSON(a.env.Stdout, s, states)
 	case "upower":

@@ -10,6 +10,11 @@ import (
 	"github.com/helio-linux/helio/emulator"
 )
 
+type simOpts struct {
+	list, uhid            bool
+	print, check, profile string
+}
+
 var simCmd = &command{
 	name: "sim", args: "--uhid [--profile P] | --list | --print NAME | --check FILE",
 	summary: "run the emulated receiver for the kernel, or work with its profiles",
@@ -33,18 +38,21 @@ Examples:
   helio sim --print default > my.json
   helio sim --check my.json && helio --backend sim:my.json query`,
 	flags: func(fs *flag.FlagSet, a *app) {
-		fs.BoolVar(&a.simList, "list", false, "list the built-in profiles")
-		fs.StringVar(&a.simPrint, "print", "", "print built-in profile `NAME` as JSON")
-		fs.StringVar(&a.simCheck, "check", "", "validate profile `FILE`")
-		fs.BoolVar(&a.simUHID, "uhid", false, "plug the emulated receiver into the kernel through /dev/uhid until Ctrl-C")
-		fs.StringVar(&a.simProfile, "profile", "default", "with --uhid: built-in profile `NAME` or a JSON file")
+		o := &simOpts{}
+		a.opts = o
+		fs.BoolVar(&o.list, "list", false, "list the built-in profiles")
+		fs.StringVar(&o.print, "print", "", "print built-in profile `NAME` as JSON")
+		fs.StringVar(&o.check, "check", "", "validate profile `FILE`")
+		fs.BoolVar(&o.uhid, "uhid", false, "plug the emulated receiver into the kernel through /dev/uhid until Ctrl-C")
+		fs.StringVar(&o.profile, "profile", "default", "with --uhid: built-in profile `NAME` or a JSON file")
 	},
 	run: runSim,
 }
 
 func runSim(ctx context.Context, a *app, _ *flag.FlagSet, args []string) error {
+	o := a.opts.(*simOpts)
 	chosen := 0
-	for _, on := range []bool{a.simList, a.simPrint != "", a.simCheck != "", a.simUHID} {
+	for _, on := range []bool{o.list, o.print != "", o.check != "", o.uhid} {
 		if on {
 			chosen++
 		}
@@ -53,31 +61,31 @@ func runSim(ctx context.Context, a *app, _ *flag.FlagSet, args []string) error {
 		return exitf(ExitUsage, "choose one of --uhid, --list, --print NAME, --check FILE")
 	}
 	switch {
-	case a.simUHID:
-		return runUHID(ctx, a)
-	case a.simList:
+	case o.uhid:
+		return runUHID(ctx, a, o.profile)
+	case o.list:
 		for _, n := range emulator.Builtin() {
 			fmt.Fprintln(a.env.Stdout, n)
 		}
-	case a.simPrint != "":
-		b, err := emulator.BuiltinJSON(a.simPrint)
+	case o.print != "":
+		b, err := emulator.BuiltinJSON(o.print)
 		if err != nil {
 			return exitf(ExitUsage, "%v", err)
 		}
 		_, err = a.env.Stdout.Write(b)
 		return err
 	default:
-		p, err := emulator.LoadProfile(a.simCheck)
+		p, err := emulator.LoadProfile(o.check)
 		if err != nil {
 			return exitf(ExitUsage, "%v", err)
 		}
-		fmt.Fprintf(a.env.Stdout, "%s: a %s receiver with %d devices\n", a.simCheck, p.Receiver.PID, len(p.Devices))
+		fmt.Fprintf(a.env.Stdout, "%s: a %s receiver with %d devices\n", o.check, p.Receiver.PID, len(p.Devices))
 	}
 	return nil
 }
 
-func runUHID(ctx context.Context, a *app) error {
-	b, err := emulator.OpenBackend("sim:"+a.simProfile, nil)
+func runUHID(ctx context.Context, a *app, profile string) error {
+	b, err := emulator.OpenBackend("sim:"+profile, nil)
 	if err != nil {
 		return exitf(ExitUsage, "%v", err)
 	}
@@ -89,7 +97,7 @@ func runUHID(ctx context.Context, a *app) error {
 		return err
 	}
 	fmt.Fprintf(a.env.Stdout, "Emulated receiver %04x (serial %s, profile %s) plugged in through /dev/uhid.\n"+
-		"Try \"helio query\" in another terminal. Ctrl-C unplugs it.\n", b.Receiver.PID(), b.Receiver.Serial(), a.simProfile)
+		"Try \"helio query\" in another terminal. Ctrl-C unplugs it.\n", b.Receiver.PID(), b.Receiver.Serial(), profile)
 	<-ctx.Done()
 	u.Unplug()
 	b.Receiver.Close()
