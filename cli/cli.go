@@ -79,7 +79,7 @@ type command struct {
 var commands []*command
 
 func init() {
-	commands = []*command{queryCmd, listCmd, watchCmd, lightCmd, historyCmd, decodeCmd, simCmd, completionCmd, versionCmd}
+	commands = []*command{queryCmd, listCmd, watchCmd, lightCmd, historyCmd, exportCmd, decodeCmd, simCmd, completionCmd, versionCmd}
 }
 
 // Version is set at build time with -ldflags "-X github.com/helio-linux/helio/cli.Version=...".

@@ -19,6 +19,7 @@ import (
 
 	"github.com/helio-linux/helio/hidpp"
 	"github.com/helio-linux/helio/sensors"
+	"github.com/helio-linux/helio/upower"
 )
 
 // upowerTestNow is the moment the UPower golden states are formatted at.
@@ -90,9 +91,9 @@ func upowerTestStates() []sensors.State {
 func TestUpowerOf(t *testing.T) {
 	type want struct {
 		path         string
-		typ          upType
-		state        upState
-		warning, bl  upLevel
+		typ          upower.Type
+		state        upower.State
+		warning, bl  upower.Level
 		percent, lux float64
 		icon         string
 		present      bool
@@ -119,54 +120,17 @@ func TestUpowerOf(t *testing.T) {
 			icon: "battery-full-charged-symbolic", present: true, update: time.Hour},
 	}
 	for i, s := range upowerTestStates() {
-		d, w := upowerOf(s), wants[i]
+		d, w := upower.DeviceOf(s), wants[i]
 		got := fmt.Sprintf("%s type %d state %d warning %d level %d %g%% %g lx %s present %v updated %d",
 			d.Path, d.Type, d.State, d.WarningLevel, d.BatteryLevel, d.Percentage, d.Luminosity, d.IconName, d.IsPresent, d.UpdateTime)
 		exp := fmt.Sprintf("%s type %d state %d warning %d level %d %g%% %g lx %s present %v updated %d",
 			w.path, w.typ, w.state, w.warning, w.bl, w.percent, w.lux, w.icon, w.present, upowerTestNow.Add(-w.update).Unix())
 		if got != exp {
-			t.Errorf("upowerOf(%s) =\n %s\nwant\n %s", s.Name, got, exp)
+			t.Errorf("upower.DeviceOf(%s) =\n %s\nwant\n %s", s.Name, got, exp)
 		}
 		if want := strings.TrimPrefix(d.Path, "/org/freedesktop/UPower/devices/"); !strings.HasSuffix(want, d.NativePath) {
-			t.Errorf("upowerOf(%s): native path %q is not the end of %q", s.Name, d.NativePath, d.Path)
+			t.Errorf("upower.DeviceOf(%s): native path %q is not the end of %q", s.Name, d.NativePath, d.Path)
 		}
-	}
-}
-
-// TestUpowerIcons: UPower's icon and warning rules at their edges.
-func TestUpowerIcons(t *testing.T) {
-	for _, tt := range []struct {
-		kind    hidpp.Kind
-		percent int
-		status  hidpp.Status
-		icon    string
-		warning upLevel
-	}{
-		{hidpp.KindMouse, 5, hidpp.StatusDischarging, "battery-caution-symbolic", upLevelCritical},
-		{hidpp.KindMouse, 10, hidpp.StatusDischarging, "battery-caution-symbolic", upLevelLow},
-		{hidpp.KindMouse, 11, hidpp.StatusDischarging, "battery-caution-symbolic", upLevelNone},
-		{hidpp.KindMouse, 20, hidpp.StatusDischarging, "battery-caution-symbolic", upLevelNone},
-		{hidpp.KindMouse, 21, hidpp.StatusDischarging, "battery-low-symbolic", upLevelNone},
-		{hidpp.KindKeyboard, 30, hidpp.StatusCharging, "battery-good-charging-symbolic", upLevelNone},
-		{hidpp.KindKeyboard, 60, hidpp.StatusDischarging, "battery-full-symbolic", upLevelNone},
-		{hidpp.KindKeyboard, 90, hidpp.StatusNotCharging, "battery-full-charging-symbolic", upLevelNone},
-		{hidpp.KindKeyboard, 95, hidpp.StatusFull, "battery-full-charged-symbolic", upLevelNone},
-		{hidpp.KindPresenter, 21, hidpp.StatusDischarging, "battery-low-symbolic", upLevelNone},
-		{hidpp.KindPresenter, 20, hidpp.StatusDischarging, "battery-caution-symbolic", upLevelLow},
-		{hidpp.KindPresenter, 5, hidpp.StatusDischarging, "battery-caution-symbolic", upLevelCritical},
-		{hidpp.KindPresenter, 2, hidpp.StatusDischarging, "battery-caution-symbolic", upLevelAction},
-		{hidpp.KindPresenter, 2, hidpp.StatusUnknown, "battery-missing-symbolic", upLevelNone},
-	} {
-		s := sensors.State{Kind: tt.kind, Online: true, Battery: &hidpp.Battery{Percent: tt.percent, HasPercent: true, Status: tt.status}}
-		if d := upowerOf(s); d.IconName != tt.icon || d.WarningLevel != tt.warning {
-			t.Errorf("upowerOf(%s, %d %%, %s) = %s, warning %s; want %s, %s", tt.kind, tt.percent, tt.status, d.IconName, d.WarningLevel, tt.icon, tt.warning)
-		}
-	}
-	// A solar keyboard's light decides charging, as the kernel decides.
-	sun := sensors.State{Kind: hidpp.KindKeyboard, Online: true, Solar: true, Light: &sensors.Light{Lux: 230},
-		Battery: &hidpp.Battery{Percent: 42, HasPercent: true, Status: hidpp.StatusDischarging}}
-	if d := upowerOf(sun); d.State != upStateCharging || d.IconName != "battery-good-charging-symbolic" || d.Luminosity != 230 {
-		t.Errorf("K750 in 230 lux: state %s, icon %s, luminosity %g", d.State, d.IconName, d.Luminosity)
 	}
 }
 
@@ -201,13 +165,10 @@ func normaliseSecondsAgo(s string) (string, []int64) {
 	return secondsAgo.ReplaceAllString(s, "(N seconds ago)"), ns
 }
 
-// displayDevicePath is where upower --dump finds the composite battery.
-const displayDevicePath = "/org/freedesktop/UPower/devices/DisplayDevice"
-
 // devicesPart is the per-device blocks of `upower --dump`: everything
 // before the DisplayDevice.
 func devicesPart(dump string) string {
-	if i := strings.Index(dump, "Device: "+displayDevicePath+"\n"); i >= 0 {
+	if i := strings.Index(dump, "Device: "+upower.DisplayDevicePath+"\n"); i >= 0 {
 		return dump[:i]
 	}
 	return dump
@@ -288,7 +249,7 @@ func TestFormatUPower_RealUpower(t *testing.T) {
 	// `upower -i PATH` prints each block without its Device line.
 	blocks := strings.SplitAfter(want.String(), "\n\n")
 	for i, s := range states {
-		path := upowerOf(s).Path
+		path := upower.DeviceOf(s).Path
 		one, _ := normaliseSecondsAgo(run("-i", path))
 		exp, _ := normaliseSecondsAgo(strings.TrimPrefix(blocks[i], "Device: "+path+"\n"))
 		compareLines(t, "upower -i "+path, one, exp)
@@ -354,18 +315,12 @@ func startBus(t *testing.T) string {
 	return strings.TrimSpace(line)
 }
 
-const (
-	upowerName      = "org.freedesktop.UPower"
-	upowerPath      = "/org/freedesktop/UPower"
-	upowerDeviceIfc = "org.freedesktop.UPower.Device"
-)
-
 // upowerRoot is the org.freedesktop.UPower interface of the test service.
 type upowerRoot struct{ devices []dbus.ObjectPath }
 
 func (r *upowerRoot) EnumerateDevices() ([]dbus.ObjectPath, *dbus.Error) { return r.devices, nil }
 func (r *upowerRoot) GetDisplayDevice() (dbus.ObjectPath, *dbus.Error) {
-	return displayDevicePath, nil
+	return upower.DisplayDevicePath, nil
 }
 func (r *upowerRoot) GetCriticalAction() (string, *dbus.Error) { return "HybridSleep", nil }
 
@@ -387,43 +342,14 @@ func (upowerDeviceMethods) GetStatistics(string) ([]struct{ Value, Accuracy floa
 	return nil, dbus.NewError("org.freedesktop.UPower.GeneralError", []any{"device does not support getting stats"})
 }
 
-// upowerProps are a device's org.freedesktop.UPower.Device properties, with
-// the names and D-Bus types of UPower's interface (hidpp.md §14;
-// /usr/share/dbus-1/interfaces/org.freedesktop.UPower.Device.xml).
-func upowerProps(d upowerDevice) map[string]*prop.Prop {
-	c := func(v any) *prop.Prop { return &prop.Prop{Value: v, Writable: false, Emit: prop.EmitConst} }
-	return map[string]*prop.Prop{
-		"NativePath":       c(d.NativePath),
-		"Vendor":           c(d.Vendor),
-		"Model":            c(d.Model),
-		"Serial":           c(d.Serial),
-		"UpdateTime":       c(d.UpdateTime),
-		"Type":             c(uint32(d.Type)),
-		"PowerSupply":      c(d.PowerSupply),
-		"HasHistory":       c(d.HasHistory),
-		"HasStatistics":    c(d.HasStatistics),
-		"Online":           c(d.Online),
-		"Energy":           c(0.0),
-		"EnergyEmpty":      c(0.0),
-		"EnergyFull":       c(0.0),
-		"EnergyFullDesign": c(0.0),
-		"EnergyRate":       c(0.0),
-		"Voltage":          c(0.0),
-		"ChargeCycles":     c(int32(-1)),
-		"Luminosity":       c(d.Luminosity),
-		"TimeToEmpty":      c(int64(0)),
-		"TimeToFull":       c(int64(0)),
-		"Percentage":       c(d.Percentage),
-		"Temperature":      c(0.0),
-		"IsPresent":        c(d.IsPresent),
-		"State":            c(uint32(d.State)),
-		"IsRechargeable":   c(d.IsRechargeable),
-		"Capacity":         c(0.0),
-		"Technology":       c(uint32(0)),
-		"WarningLevel":     c(uint32(d.WarningLevel)),
-		"BatteryLevel":     c(uint32(d.BatteryLevel)),
-		"IconName":         c(d.IconName),
+// upowerProps are a device's org.freedesktop.UPower.Device properties, the
+// names and D-Bus types of upower.Device.Properties, never changing.
+func upowerProps(d upower.Device) map[string]*prop.Prop {
+	props := map[string]*prop.Prop{}
+	for name, v := range d.Properties() {
+		props[name] = &prop.Prop{Value: v, Writable: false, Emit: prop.EmitConst}
 	}
+	return props
 }
 
 // exportUPower exports, on the bus at addr, the org.freedesktop.UPower
@@ -460,24 +386,24 @@ func exportUPower(t *testing.T, addr string, states []sensors.State) {
 
 	root := &upowerRoot{}
 	for _, s := range states {
-		d := upowerOf(s)
+		d := upower.DeviceOf(s)
 		root.devices = append(root.devices, dbus.ObjectPath(d.Path))
-		exportObject(dbus.ObjectPath(d.Path), upowerDeviceIfc, upowerDeviceMethods{}, upowerProps(d))
+		exportObject(dbus.ObjectPath(d.Path), upower.DeviceInterface, upowerDeviceMethods{}, upowerProps(d))
 	}
 	// The composite battery of a computer without one, as UPower shows it.
-	display := upowerDevice{Type: 2, IconName: "battery-missing-symbolic", BatteryLevel: upLevelNone, WarningLevel: upLevelNone}
-	exportObject(displayDevicePath, upowerDeviceIfc, upowerDeviceMethods{}, upowerProps(display))
+	display := upower.Device{Type: upower.TypeBattery, IconName: "battery-missing-symbolic", BatteryLevel: upower.LevelNone, WarningLevel: upower.LevelNone}
+	exportObject(upower.DisplayDevicePath, upower.DeviceInterface, upowerDeviceMethods{}, upowerProps(display))
 	c := func(v any) *prop.Prop { return &prop.Prop{Value: v, Writable: false, Emit: prop.EmitConst} }
-	exportObject(upowerPath, upowerName, root, map[string]*prop.Prop{
+	exportObject(upower.Path, upower.Interface, root, map[string]*prop.Prop{
 		"DaemonVersion": c("0.99.20"),
 		"OnBattery":     c(false),
 		"LidIsClosed":   c(false),
 		"LidIsPresent":  c(false),
 	})
 
-	reply, err := conn.RequestName(upowerName, dbus.NameFlagDoNotQueue)
+	reply, err := conn.RequestName(upower.Name, dbus.NameFlagDoNotQueue)
 	if err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
-		t.Fatalf("owning %s on the private bus: reply %v, %v", upowerName, reply, err)
+		t.Fatalf("owning %s on the private bus: reply %v, %v", upower.Name, reply, err)
 	}
 }
 

@@ -120,8 +120,8 @@ func (m *Monitor) Subscribe() (<-chan State, func()) {
 	return ch, func() {
 		once.Do(func() {
 			m.mu.Lock()
+			defer m.mu.Unlock()
 			delete(m.subs, ch)
-			m.mu.Unlock()
 			close(ch)
 		})
 	}
@@ -166,21 +166,19 @@ func (m *Monitor) update(d *unifying.Device, f func(*State)) {
 	}
 	m.states[id] = st
 	changed := !seen || visible(old) != visible(st)
-	var subs []chan State
 	if changed {
+		// Sent under the lock, which cancel takes before closing a channel:
+		// the sends never block, and never meet a closed channel.
 		for ch := range m.subs {
-			subs = append(subs, ch)
+			select {
+			case ch <- st:
+			default:
+			}
 		}
 	}
 	m.mu.Unlock()
 	if !changed {
 		return
-	}
-	for _, ch := range subs {
-		select {
-		case ch <- st:
-		default:
-		}
 	}
 	if m.opts.Recorder != nil {
 		if err := m.opts.Recorder.Record(st); err != nil {

@@ -282,3 +282,26 @@ func TestMonitor_Trend(t *testing.T) {
 		}
 	}
 }
+
+// TestMonitor_CancelWhileChanging cancels subscriptions while changes are
+// being delivered: no send may meet a closed channel.
+func TestMonitor_CancelWhileChanging(t *testing.T) {
+	b, m, _ := monitored(t, nil, sensors.MonitorOpts{})
+	await(t, m, "M705", "100 %", percent(100))
+	stop := make(chan struct{})
+	go func() {
+		for p := 0; ; p = (p + 1) % 100 {
+			select {
+			case <-stop:
+				return
+			default:
+				b.Receiver.SetBattery(1, p, hidpp.StatusDischarging)
+			}
+		}
+	}()
+	for i := 0; i < 200; i++ {
+		_, cancel := m.Subscribe()
+		cancel()
+	}
+	close(stop)
+}
