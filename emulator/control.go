@@ -34,6 +34,100 @@ func (r *Receiver) DelayReplies(n int, d time.Duration) {
 	r.mu.Unlock()
 }
 
+// DuplicateReplies sends each of the next n replies to requests twice, as a
+// receiver that retries over a noisy radio can. n = 0 clears the fault.
+func (r *Receiver) DuplicateReplies(n int) {
+	r.mu.Lock()
+	r.dupReplies = n
+	r.mu.Unlock()
+}
+
+// Misaddress says how [Receiver.MisaddressReplies] corrupts a reply; the
+// flags combine.
+type Misaddress uint8
+
+// Ways to misaddress a reply.
+const (
+	// WrongSoftwareID changes the software ID of a HID++ 2.0 reply (the low
+	// nibble of byte 3, or of byte 4 in an error report) to another
+	// non-zero one, as if another program had asked. HID++ 1.0 register
+	// replies carry no software ID and are left as they are.
+	WrongSoftwareID Misaddress = 1 << iota
+	// WrongDevice sends the reply from the next slot up (6 wraps to 1; the
+	// receiver's own replies come from slot 1), as if another device had
+	// answered.
+	WrongDevice
+)
+
+// Has reports whether m includes every flag of f.
+func (m Misaddress) Has(f Misaddress) bool { return m&f == f }
+
+// MisaddressReplies corrupts the address of the next n replies to requests
+// as how says: the requests they answer then get no reply of their own,
+// and the host sees a report meant for someone else. n = 0 clears the
+// fault.
+func (r *Receiver) MisaddressReplies(n int, how Misaddress) {
+	r.mu.Lock()
+	r.misReplies, r.misHow = n, how
+	r.mu.Unlock()
+}
+
+// misaddress returns rep with the address corruption of how.
+func misaddress(rep hidpp.Report, how Misaddress) hidpp.Report {
+	b := append([]byte(nil), rep.Bytes()...)
+	if how.Has(WrongSoftwareID) {
+		// Byte 3 holds function<<4 | software ID in a 2.0 reply; an error
+		// report echoes the request's sub-ID in byte 3 and that byte in 4.
+		at := 3
+		if b[2] == hidpp.SubError20 || b[2] == hidpp.SubError10 {
+			at = 4
+		}
+		if b[at-1] < 0x80 {
+			sw := b[at] & 0x0F
+			b[at] = b[at]&0xF0 | (sw%15 + 1) // 1..15, never the same, never 0
+		}
+	}
+	if how.Has(WrongDevice) {
+		switch ix := b[1]; {
+		case ix >= 1 && ix < 6:
+			b[1] = ix + 1
+		default:
+			b[1] = 1
+		}
+	}
+	out, err := hidpp.Parse(b)
+	if err != nil { // cannot happen: the length is unchanged
+		return rep
+	}
+	return out
+}
+
+// DisconnectMidRequest makes device ix go out of range at the next request
+// addressed to it: that request gets no answer, and the device is offline
+// from then on (announced with a 0x41 notification when the host enabled
+// them), as if it had been switched off while the radio was busy with it.
+// [Receiver.SetOnline] brings it back. Requests made while the device is
+// already out of range fail as usual, and the fault waits for the first
+// one after it is back.
+func (r *Receiver) DisconnectMidRequest(ix byte) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, err := r.device(ix); err != nil {
+		return err
+	}
+	r.disconnect[ix] = true
+	return nil
+}
+
+// goOffline takes d out of range as SetOnline(ix, false) does. r.mu must be
+// held.
+func (r *Receiver) goOffline(d *device) {
+	d.online = false
+	if r.flags[1]&0x01 != 0 {
+		r.emitReport(connectNotification(d))
+	}
+}
+
 // InjectRaw sends b to every open Conn as it is: garbage, truncated or
 // otherwise malformed reports, to test what a host does with them.
 func (r *Receiver) InjectRaw(b []byte) {

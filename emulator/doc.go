@@ -80,8 +80,10 @@
 //
 // # Faults
 //
-// [Receiver.DropReplies], [Receiver.DelayReplies], [Receiver.InjectRaw]
-// (garbage and truncated reports), [Receiver.SetOnline] (out of range and
-// back) and [Receiver.Unplug] produce on demand what real hardware does
-// when things go wrong.
+// [Receiver.DropReplies], [Receiver.DelayReplies], [Receiver.DuplicateReplies],
+// [Receiver.MisaddressReplies] (a wrong software ID or device index),
+// [Receiver.DisconnectMidRequest], [Receiver.InjectRaw] (garbage and
+// truncated reports), [Receiver.FloodInput] (keyboard and mouse input),
+// [Receiver.SetOnline] (out of range and back) and [Receiver.Unplug]
+// produce on demand what real hardware does when things go wrong.
 package emulator

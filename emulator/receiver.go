@@ -37,6 +37,10 @@ type Receiver struct {
 	dropReplies  int
 	delayReplies int
 	delay        time.Duration
+	dupReplies   int           // replies still to send twice
+	misReplies   int           // replies still to misaddress
+	misHow       Misaddress    // how to misaddress them
+	disconnect   map[byte]bool // devices to take out of range at their next request
 	requests     map[byte]int
 	timers       map[*time.Timer]struct{}
 	plugWatch    map[chan bool]struct{} // told of Unplug (false) and Replug (true)
@@ -46,7 +50,7 @@ type Receiver struct {
 func New(p *Profile, opts *Opts) *Receiver {
 	r := &Receiver{prof: p.Receiver, devices: map[byte]*device{}, conns: map[*Conn]struct{}{},
 		plugged: true, requests: map[byte]int{}, timers: map[*time.Timer]struct{}{},
-		plugWatch: map[chan bool]struct{}{}}
+		plugWatch: map[chan bool]struct{}{}, disconnect: map[byte]bool{}}
 	if opts != nil {
 		r.opts = *opts
 	}
@@ -149,17 +153,30 @@ func (r *Receiver) answer(rep hidpp.Report) {
 		r.dropReplies--
 		return
 	}
+	if r.misReplies > 0 {
+		r.misReplies--
+		rep = misaddress(rep, r.misHow)
+	}
 	b := append([]byte(nil), rep.Bytes()...)
+	times := 1
+	if r.dupReplies > 0 {
+		r.dupReplies--
+		times = 2
+	}
 	if r.delayReplies > 0 {
 		r.delayReplies--
 		r.after(r.delay, func() {
 			r.mu.Lock()
 			defer r.mu.Unlock()
-			r.emit(b)
+			for range times {
+				r.emit(b)
+			}
 		})
 		return
 	}
-	r.emit(b)
+	for range times {
+		r.emit(b)
+	}
 }
 
 func err10(ix, sub, addr, code byte) hidpp.Report {
@@ -189,6 +206,13 @@ func (r *Receiver) Handle(b []byte) {
 		return
 	}
 	d := r.devices[req.Device()]
+	if d != nil && d.online && r.disconnect[d.index] {
+		// Out of range in the middle of the request: no answer, the link
+		// goes down.
+		delete(r.disconnect, d.index)
+		r.goOffline(d)
+		return
+	}
 	switch {
 	case d == nil:
 		r.answer(err10(req.Device(), req.SubID(), req.Address(), hidpp.Err10UnknownDevice))

@@ -3,6 +3,7 @@ package history
 import (
 	"bufio"
 	"bytes"
+	"flag"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -17,6 +18,27 @@ import (
 	"testing"
 	"time"
 )
+
+// killRounds sets how many writers TestStore_KillDuringWrites kills: the
+// fault campaign's full run is 100 (`go test ./history -run
+// KillDuringWrites -faults.rounds=100`, or HELIO_FAULT_ROUNDS=100).
+var killRounds = flag.Int("faults.rounds", 0, "writers TestStore_KillDuringWrites kills (default $HELIO_FAULT_ROUNDS, else 10)")
+
+// rounds is the number of kill rounds: the flag, else $HELIO_FAULT_ROUNDS,
+// else 10, quick enough for every `go test`.
+func rounds(t *testing.T) int {
+	if *killRounds > 0 {
+		return *killRounds
+	}
+	if v := os.Getenv("HELIO_FAULT_ROUNDS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			t.Fatalf("HELIO_FAULT_ROUNDS=%q: want a positive number", v)
+		}
+		return n
+	}
+	return 10
+}
 
 // The test binary re-executes itself as a writer to kill, or as a process
 // with a file size limit; TestMain picks the part from this variable.
@@ -58,7 +80,7 @@ func childWriter() {
 }
 
 // TestStore_KillDuringWrites kills a writer with SIGKILL in the middle of its
-// writes, five times, and checks that the database is intact and holds every
+// writes, [rounds] times, and checks that the database is intact and holds every
 // row the writer said it had committed.
 func TestStore_KillDuringWrites(t *testing.T) {
 	if testing.Short() {
@@ -66,8 +88,9 @@ func TestStore_KillDuringWrites(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), "history.db")
 	start := time.Now().Add(-24 * time.Hour)
-	total := 0
-	for round := range 5 {
+	total, nRounds := 0, rounds(t)
+	t.Logf("%d rounds", nRounds)
+	for round := range nRounds {
 		id := fmt.Sprintf("round-%d", round)
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
 		cmd.Env = append(os.Environ(), childEnv+"=writer", "HELIO_HISTORY_DB="+path, "HELIO_HISTORY_DEVICE="+id,

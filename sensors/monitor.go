@@ -229,47 +229,99 @@ func (m *Monitor) Run(ctx context.Context) error {
 			m.opts.Logger.Warn("cannot watch for receivers; only those present now are used", "err", err)
 		}
 	}
-	infos, err := m.opts.Backend.Receivers()
-	if err != nil {
+	if _, err := m.opts.Backend.Receivers(); err != nil {
 		return fmt.Errorf("find receivers: %w", err)
 	}
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	running := map[string]context.CancelCauseFunc{}
+	type ending struct {
+		path string
+		gen  int
+	}
+	type receiverRun struct {
+		stop context.CancelCauseFunc
+		gen  int
+	}
+	ended := make(chan ending)
+	running := map[string]receiverRun{}
+	gen := 0
 	start := func(info transport.Info) {
-		if running[info.Path] != nil {
+		if _, ok := running[info.Path]; ok {
 			return
 		}
+		gen++
 		rctx, rcancel := context.WithCancelCause(ctx)
-		running[info.Path] = rcancel
+		running[info.Path] = receiverRun{rcancel, gen}
 		wg.Add(1)
-		go func() {
+		go func(g int) {
 			defer wg.Done()
 			if err := m.runReceiver(rctx, info); err != nil && rctx.Err() == nil {
 				m.opts.Logger.Warn("receiver lost", "path", info.Path, "err", err)
 			}
-		}()
+			select {
+			case ended <- ending{info.Path, g}:
+			case <-ctx.Done():
+			}
+		}(gen)
 	}
-	for _, info := range infos {
-		start(info)
+	// reconcile starts every receiver present that is not running: at
+	// start, after each change (a burst of changes may have lost some), and
+	// after a receiver's goroutine ended by itself (it failed to open, or a
+	// read failed) while the receiver may still be there.
+	reconcile := func() {
+		infos, err := m.opts.Backend.Receivers()
+		if err != nil {
+			m.opts.Logger.Warn("cannot list receivers", "err", err)
+			return
+		}
+		for _, info := range infos {
+			start(info)
+		}
 	}
+	reconcile()
+	// retry is armed only after a receiver ended by itself, with a backoff;
+	// rewatch only after the watch itself failed. Otherwise no timer runs.
+	var retry, rewatch <-chan time.Time
+	backoff := time.Second
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case e := <-ended:
+			if r, ok := running[e.path]; ok && r.gen == e.gen {
+				delete(running, e.path)
+				retry = time.After(backoff)
+				backoff = min(backoff*2, time.Minute)
+			}
+		case <-retry:
+			retry = nil
+			reconcile()
+		case <-rewatch:
+			rewatch = nil
+			if w, ok := m.opts.Backend.(transport.Watcher); ok {
+				var err error
+				if changes, err = w.Watch(ctx); err != nil {
+					rewatch = time.After(time.Minute)
+				}
+			}
+			reconcile()
 		case c, ok := <-changes:
 			if !ok {
-				changes = nil
+				changes, rewatch = nil, time.After(time.Second)
 				continue
 			}
 			if c.Added {
 				m.opts.Logger.Info("receiver plugged in", "path", c.Info.Path)
 				start(c.Info)
-			} else if stop := running[c.Info.Path]; stop != nil {
+				backoff = time.Second
+			} else {
 				m.opts.Logger.Info("receiver pulled out", "path", c.Info.Path)
-				stop(errReceiverGone)
-				delete(running, c.Info.Path)
+				if r, ok := running[c.Info.Path]; ok {
+					r.stop(errReceiverGone)
+					delete(running, c.Info.Path)
+				}
 			}
+			reconcile()
 		}
 	}
 }
@@ -331,13 +383,15 @@ func (m *Monitor) runReceiver(ctx context.Context, info transport.Info) error {
 // receiverState is one receiver's devices and schedule, owned by the
 // runReceiver goroutine.
 type receiverState struct {
-	m       *Monitor
-	r       *unifying.Receiver
-	ctx     context.Context
-	devices []*unifying.Device
-	next    map[string]time.Time     // when each device next needs a request
-	period  map[string]time.Duration // current poll period of devices that cannot notify
-	polled  map[string]bool          // devices that cannot report by themselves
+	relist     time.Time     // when to list the devices again after a partial listing
+	relistWait time.Duration // the backoff of those relists
+	m          *Monitor
+	r          *unifying.Receiver
+	ctx        context.Context
+	devices    []*unifying.Device
+	next       map[string]time.Time     // when each device next needs a request
+	period     map[string]time.Duration // current poll period of devices that cannot notify
+	polled     map[string]bool          // devices that cannot report by themselves
 }
 
 // list reads the receiver's devices and takes a first reading of each.
@@ -345,6 +399,15 @@ func (rs *receiverState) list() error {
 	devs, err := rs.r.Devices(rs.ctx, rs.m.opts.Cache)
 	if err != nil && len(devs) == 0 {
 		return err
+	}
+	if err != nil {
+		// Some slots could not be read: list again soon, and less often
+		// while that goes on.
+		rs.relistWait = min(max(2*rs.relistWait, time.Second), time.Minute)
+		rs.relist = rs.m.opts.Now().Add(rs.relistWait)
+		rs.m.opts.Logger.Info("some devices could not be listed; listing again", "in", rs.relistWait, "err", err)
+	} else {
+		rs.relist, rs.relistWait = time.Time{}, 0
 	}
 	rs.devices = devs
 	rs.polled = map[string]bool{}
@@ -416,7 +479,7 @@ func (rs *receiverState) askLight(d *unifying.Device) {
 
 // arm sets the timer to the earliest request due, or stops it when none is.
 func (rs *receiverState) arm(t *time.Timer) {
-	var first time.Time
+	first := rs.relist
 	for _, at := range rs.next {
 		if first.IsZero() || at.Before(first) {
 			first = at
@@ -437,6 +500,12 @@ func (rs *receiverState) arm(t *time.Timer) {
 // less and less often.
 func (rs *receiverState) due() {
 	now := rs.m.opts.Now()
+	if !rs.relist.IsZero() && !rs.relist.After(now) {
+		rs.relist = time.Time{}
+		if err := rs.list(); err != nil {
+			rs.m.opts.Logger.Warn("cannot list the receiver's devices", "err", err)
+		}
+	}
 	for _, d := range rs.devices {
 		id := d.ID()
 		at, ok := rs.next[id]

@@ -193,13 +193,17 @@ func (r *Receiver) Devices(ctx context.Context, cache Cache) ([]*Device, error) 
 		return nil, err
 	}
 	var out []*Device
+	var slotErrs []error
+	// A slot that cannot be read (a reply lost on the radio) does not hide
+	// the slots after it: the caller gets every device found and the error.
 	for n := 0; n < r.MaxDevices && len(out) < count; n++ {
 		d, err := r.pairedDevice(ctx, byte(n+1), cache)
 		if errors.Is(err, errEmptySlot) {
 			continue
 		}
 		if err != nil {
-			return out, err
+			slotErrs = append(slotErrs, fmt.Errorf("slot %d: %w", n+1, err))
+			continue
 		}
 		out = append(out, d)
 	}
@@ -216,7 +220,7 @@ func (r *Receiver) Devices(ctx context.Context, cache Cache) ([]*Device, error) 
 		}()
 	}
 	wg.Wait()
-	return out, errors.Join(errs...)
+	return out, errors.Join(append(slotErrs, errs...)...)
 }
 
 var errEmptySlot = errors.New("unifying: empty slot")
