@@ -16,7 +16,7 @@ BUILD_DEPS := pkg-config libudev-dev libusb-1.0-0-dev
 TEST_DEPS  := upower dbus-daemon zsh fish
 VM_DEPS    := qemu-system-x86 busybox-static cpio python3 xz-utils zstd solaar
 
-.PHONY: all deps build demo test unit vmtest vet fmt-check fuzz bench install-udev clean
+.PHONY: all deps build demo test unit fuzz-brief vmtest vet fmt-check fuzz bench install-udev clean
 
 all: build
 
@@ -31,13 +31,19 @@ demo: build
 	@scripts/demo.sh $(BIN)
 
 # The whole suite, as CI runs it: vet, formatting, every test with the race
-# detector (fuzz seed corpora included), then the tests against the real
-# kernel in the VM.
-test: unit vmtest
+# detector (fuzz seed corpora included; the history survives 100 kill -9s;
+# the D-Bus export takes 1000 calls a second for 30 s), a short fuzzing
+# campaign on every decoder, then the tests against the real kernel in the VM.
+test: unit fuzz-brief vmtest
 
 unit: deps vet fmt-check
 	@scripts/apt-deps.sh $(TEST_DEPS)
-	$(GO) test -race -count=1 ./...
+	HELIO_FAULT_ROUNDS=100 HELIO_LOAD_SECONDS=30 $(GO) test -race -count=1 -timeout 20m ./...
+
+# Every fuzz target for a few seconds, so CI finds what a change broke;
+# "make fuzz" runs longer campaigns.
+fuzz-brief:
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=20000x
 
 # Boots Debian's kernel under qemu and runs vmtest/ there: the emulated
 # receiver on /dev/uhid, the kernel's Logitech drivers bound, Helio on the
