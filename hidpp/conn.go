@@ -52,6 +52,7 @@ type Stats struct {
 	Timeouts      uint64 // requests that got no reply in time
 	Notifications uint64 // reports that were not replies
 	Ignored       uint64 // input reports dropped: not HID++, or malformed
+	Overflowed    uint64 // notifications a subscriber more than 1024 behind lost
 }
 
 // Conn is a HID++ connection over one transport. It is safe for concurrent
@@ -74,7 +75,7 @@ type Conn struct {
 	done      chan struct{}
 	closeOnce sync.Once
 
-	requests, replies, timeouts, notifications, ignored atomic.Uint64
+	requests, replies, timeouts, notifications, ignored, overflowed atomic.Uint64
 }
 
 type call struct {
@@ -120,7 +121,7 @@ func (c *Conn) Info() transport.Info { return c.t.Info() }
 func (c *Conn) Stats() Stats {
 	return Stats{
 		Requests: c.requests.Load(), Replies: c.replies.Load(), Timeouts: c.timeouts.Load(),
-		Notifications: c.notifications.Load(), Ignored: c.ignored.Load(),
+		Notifications: c.notifications.Load(), Ignored: c.ignored.Load(), Overflowed: c.overflowed.Load(),
 	}
 }
 
@@ -284,7 +285,9 @@ func (c *Conn) dispatch(r Report) {
 	}
 	c.notifications.Add(1)
 	for s := range c.subs {
-		s.push(r)
+		if !s.push(r) {
+			c.overflowed.Add(1)
+		}
 	}
 	c.mu.Unlock()
 }
@@ -350,18 +353,20 @@ func (c *Conn) Subscribe() (ch <-chan Report, cancel func()) {
 type subscriber struct {
 	mu       sync.Mutex
 	queue    []Report
-	dropped  int
 	wake     chan struct{}
 	quit     chan struct{}
 	quitOnce sync.Once
 	out      chan Report
 }
 
-func (s *subscriber) push(r Report) {
+// push queues r; it reports false when the queue was full and its oldest
+// report was dropped to make room.
+func (s *subscriber) push(r Report) bool {
 	s.mu.Lock()
+	kept := true
 	if len(s.queue) >= maxQueued {
 		s.queue = s.queue[1:]
-		s.dropped++
+		kept = false
 	}
 	s.queue = append(s.queue, r)
 	s.mu.Unlock()
@@ -369,6 +374,7 @@ func (s *subscriber) push(r Report) {
 	case s.wake <- struct{}{}:
 	default:
 	}
+	return kept
 }
 
 func (s *subscriber) close() { s.quitOnce.Do(func() { close(s.quit) }) }

@@ -559,6 +559,9 @@ func TestConnStuckSubscriber(t *testing.T) {
 	if count < 1024 || count > 1025 {
 		t.Errorf("stuck subscriber got %d of %d notifications, want the newest 1024 (plus one in hand)", count, n)
 	}
+	if lost := c.Stats().Overflowed; int(lost)+count != n {
+		t.Errorf("Stats().Overflowed = %d, with %d delivered of %d", lost, count, n)
+	}
 }
 
 func TestConnClose(t *testing.T) {
