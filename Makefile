@@ -64,20 +64,25 @@ fmt-check:
 	@out=$$($(dir $(GO))gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
-# Fuzz every decoder for FUZZTIME each (default 30s); new crashers land in
-# testdata/fuzz and fail "make test" until fixed.
+# Fuzz every decoder, the profile parser and the config parser for FUZZTIME
+# each (default 30s); new crashers land in testdata/fuzz and fail
+# "make test" until fixed.
 fuzz:
-	@for t in $$($(GO) test ./hidpp -list 'Fuzz.*' | grep ^Fuzz); do \
-		echo "fuzz $$t for $(FUZZTIME)"; \
-		$(GO) test ./hidpp -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) -parallel 1 || exit 1; \
-	done
-	@for t in $$($(GO) test ./emulator -list 'Fuzz.*' | grep ^Fuzz); do \
-		echo "fuzz $$t for $(FUZZTIME)"; \
-		$(GO) test ./emulator -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) -parallel 1 || exit 1; \
+	@for p in ./hidpp ./emulator ./config; do \
+		for t in $$($(GO) test $$p -list 'Fuzz.*' | grep ^Fuzz); do \
+			echo "fuzz $$p $$t for $(FUZZTIME)"; \
+			$(GO) test $$p -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) -parallel 1 || exit 1; \
+		done; \
 	done
 
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+# Helio against Solaar and the kernel's drivers on the same emulated receiver
+# in the VM, "helio export" idle for BENCH_IDLE_MINUTES (default 10) on this
+# machine, and the host micro-benchmarks (compared with benchstat): prints
+# a table and writes it to bench/results.md (bench/run.sh).
+bench: build
+	@scripts/apt-deps.sh $(VM_DEPS) dbus-daemon
+	@rig/fetch-kernel.sh
+	@GO="$(GO)" bench/run.sh
 
 # Let the user at the seat open Logitech hidraw nodes without root.
 install-udev:

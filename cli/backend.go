@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/helio-linux/helio/config"
 	"github.com/helio-linux/helio/emulator"
@@ -110,14 +111,22 @@ func (a *app) open(ctx context.Context) (*session, error) {
 	return s, nil
 }
 
-// read takes a reading of every device of every receiver.
+// read takes a reading of every device of every receiver, all at once: a
+// solar keyboard's one-second light report on one receiver does not hold up
+// the others.
 func (s *session) read(ctx context.Context) [][]sensors.State {
 	out := make([][]sensors.State, len(s.receivers))
+	var wg sync.WaitGroup
 	for i, r := range s.receivers {
-		for _, rd := range sensors.ReadAll(ctx, r.devices, nil) {
-			out[i] = append(out[i], sensors.StateOf(rd))
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, rd := range sensors.ReadAll(ctx, r.devices, nil) {
+				out[i] = append(out[i], sensors.StateOf(rd))
+			}
+		}()
 	}
+	wg.Wait()
 	return out
 }
 

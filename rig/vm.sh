@@ -44,7 +44,7 @@ chmod +x "$r/init"
 (cd "$r" && find . | cpio -o -H newc --quiet | gzip -1) > "$w/initrd.gz"
 timeout "${VM_TIMEOUT:-600}" qemu-system-x86_64 -accel tcg -smp 1 -m "${VM_MEM:-768}" \
 	-nodefaults -no-user-config -nographic -no-reboot -nic none \
-	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on \
+	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-serial "file:$w/console.log" -serial "file:$w/out.log" \
 	-kernel "$rig/kernel/vmlinux" -initrd "$w/initrd.gz" \
 	-append "console=ttyS0 quiet loglevel=3 panic=-1" </dev/null >/dev/null 2>&1 || true
