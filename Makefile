@@ -6,6 +6,9 @@ BIN     := bin/helio
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/helio-linux/helio/cli.Version=$(VERSION)
 FUZZTIME ?= 30s
+# The history reader opens a database per input, about a thousand times
+# slower than the decoders: "make fuzz FUZZ_PKGS=./history" on its own.
+FUZZ_PKGS ?= ./hidpp ./emulator ./config ./history
 PREFIX  ?= /usr/local
 
 # Debian packages: cgo libraries, and the VM rig (qemu, a busybox for the
@@ -43,7 +46,8 @@ unit: deps vet fmt-check
 # Every fuzz target for a few seconds, so CI finds what a change broke;
 # "make fuzz" runs longer campaigns.
 fuzz-brief:
-	@$(MAKE) --no-print-directory fuzz FUZZTIME=20000x
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=20000x FUZZ_PKGS="./hidpp ./emulator ./config"
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=300x FUZZ_PKGS=./history
 
 # Boots Debian's kernel under qemu and runs vmtest/ there: the emulated
 # receiver on /dev/uhid, the kernel's Logitech drivers bound, Helio on the
@@ -64,11 +68,11 @@ fmt-check:
 	@out=$$($(dir $(GO))gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
-# Fuzz every decoder, the profile parser and the config parser for FUZZTIME
-# each (default 30s); new crashers land in testdata/fuzz and fail
-# "make test" until fixed.
+# Fuzz every decoder, the profile and config parsers and the history file
+# reader for FUZZTIME each (default 30s); new crashers land in testdata/fuzz
+# and fail "make test" until fixed.
 fuzz:
-	@for p in ./hidpp ./emulator ./config; do \
+	@for p in $(FUZZ_PKGS); do \
 		for t in $$($(GO) test $$p -list 'Fuzz.*' | grep ^Fuzz); do \
 			echo "fuzz $$p $$t for $(FUZZTIME)"; \
 			$(GO) test $$p -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) -parallel 1 || exit 1; \
