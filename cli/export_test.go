@@ -13,6 +13,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"github.com/helio-linux/helio/dbustest"
 	"github.com/helio-linux/helio/hidpp"
 	"github.com/helio-linux/helio/upower"
 )
@@ -90,7 +91,7 @@ func awaitDevices(t *testing.T, addr, name string, stderr *syncBuffer) {
 func TestExport_RealUpower(t *testing.T) {
 	needTools(t, "dbus-daemon", "upower")
 	b := useEmulator(t)
-	addr := startBus(t)
+	addr := dbustest.Start(t)
 	stderr := startExport(t, func(string) string { return "" }, "--bus-address", addr, "--name", upower.Name)
 	awaitDevices(t, addr, upower.Name, stderr)
 
@@ -217,7 +218,7 @@ func TestExport_RealUpower(t *testing.T) {
 func TestExport_SessionBus(t *testing.T) {
 	needTools(t, "dbus-daemon")
 	useEmulator(t)
-	addr := startBus(t)
+	addr := dbustest.Start(t)
 	getenv := func(k string) string {
 		if k == "DBUS_SESSION_BUS_ADDRESS" {
 			return addr

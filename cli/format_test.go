@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"os"
@@ -17,6 +16,7 @@ import (
 	"github.com/godbus/dbus/v5/introspect"
 	"github.com/godbus/dbus/v5/prop"
 
+	"github.com/helio-linux/helio/dbustest"
 	"github.com/helio-linux/helio/hidpp"
 	"github.com/helio-linux/helio/sensors"
 	"github.com/helio-linux/helio/upower"
@@ -207,7 +207,7 @@ func TestFormatUPower_RealUpower(t *testing.T) {
 		}
 	}
 	states := upowerTestStates()
-	addr := startBus(t)
+	addr := dbustest.Start(t)
 	exportUPower(t, addr, states)
 
 	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "LC_ALL=C", "TZ=UTC", "DBUS_SYSTEM_BUS_ADDRESS=" + addr}
@@ -286,33 +286,6 @@ func TestFormatUPower_Golden(t *testing.T) {
 	got, _ := normaliseSecondsAgo(b.String())
 	want, _ := normaliseSecondsAgo(devicesPart(string(recorded)))
 	compareLines(t, "formatUPower vs "+goldenUPower, got, want)
-}
-
-// startBus starts a private dbus-daemon, with the permissive policy of a
-// session bus so that a test may own org.freedesktop.UPower, and returns
-// its address. The daemon is killed when the test ends.
-func startBus(t *testing.T) string {
-	t.Helper()
-	sock := filepath.Join(t.TempDir(), "bus")
-	cmd := exec.Command("dbus-daemon", "--session", "--nofork", "--print-address=1", "--address=unix:path="+sock)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var errb bytes.Buffer
-	cmd.Stderr = &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting dbus-daemon: %v", err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatalf("dbus-daemon printed no address: %v; stderr:\n%s", err, errb.String())
-	}
-	return strings.TrimSpace(line)
 }
 
 // upowerRoot is the org.freedesktop.UPower interface of the test service.

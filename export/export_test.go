@@ -1,14 +1,9 @@
 package export_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -18,63 +13,13 @@ import (
 	"github.com/godbus/dbus/v5"
 	"github.com/godbus/dbus/v5/introspect"
 
+	"github.com/helio-linux/helio/dbustest"
 	"github.com/helio-linux/helio/emulator"
 	"github.com/helio-linux/helio/export"
 	"github.com/helio-linux/helio/hidpp"
 	"github.com/helio-linux/helio/sensors"
 	"github.com/helio-linux/helio/upower"
 )
-
-// startBus starts a private dbus-daemon with a session bus's permissive
-// policy, except that no one may own the names in deny, and returns its
-// address; it is killed when the test ends. The test is skipped where
-// dbus-daemon is not installed.
-func startBus(t *testing.T, deny ...string) string {
-	t.Helper()
-	if _, err := exec.LookPath("dbus-daemon"); err != nil {
-		t.Skip("dbus-daemon is not installed (apt-get install dbus): the D-Bus export is not tested")
-	}
-	dir := t.TempDir()
-	var policy strings.Builder
-	for _, name := range deny {
-		fmt.Fprintf(&policy, "    <deny own=%q/>\n", name)
-	}
-	config := filepath.Join(dir, "bus.conf")
-	if err := os.WriteFile(config, []byte(`<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path=`+filepath.Join(dir, "bus")+`</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-`+policy.String()+`  </policy>
-</busconfig>
-`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("dbus-daemon", "--config-file="+config, "--nofork", "--print-address=1")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var errb bytes.Buffer
-	cmd.Stderr = &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting dbus-daemon: %v", err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatalf("dbus-daemon printed no address: %v; stderr:\n%s", err, errb.String())
-	}
-	return strings.TrimSpace(line)
-}
 
 // connect opens a connection of the test's own to the bus at addr.
 func connect(t *testing.T, addr string) *dbus.Conn {
@@ -187,7 +132,7 @@ const (
 // types, the K750's light as Luminosity; a battery change is sent as
 // PropertiesChanged; nothing can be set; the name is released at the end.
 func TestService(t *testing.T) {
-	addr := startBus(t)
+	addr := dbustest.Start(t)
 	b, m := emulated(t)
 	client := connect(t, addr)
 	signals := make(chan *dbus.Signal, 256)
@@ -415,7 +360,7 @@ func introspected(n *introspect.Node, iface string) string {
 // TestService_DevicesKnownAtStart: devices the monitor saw before the
 // service started are exported at once.
 func TestService_DevicesKnownAtStart(t *testing.T) {
-	addr := startBus(t)
+	addr := dbustest.Start(t)
 	_, m := emulated(t)
 	stopMonitor := goRun(t, "Monitor.Run", m.Run)
 	poll(t, "the monitor's 3 devices", func() (bool, string) { return len(m.States()) == 3, "" })
@@ -434,7 +379,7 @@ func TestService_DevicesKnownAtStart(t *testing.T) {
 
 // TestNew_NameTaken: a name another connection owns is refused, clearly.
 func TestNew_NameTaken(t *testing.T) {
-	addr := startBus(t)
+	addr := dbustest.Start(t)
 	_, m := emulated(t)
 	other := connect(t, addr)
 	if reply, err := other.RequestName(upower.Name, dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
@@ -455,7 +400,7 @@ func TestNew_NameTaken(t *testing.T) {
 
 // TestNew_NameDenied: a name the bus's policy forbids is refused as such.
 func TestNew_NameDenied(t *testing.T) {
-	addr := startBus(t, testName)
+	addr := dbustest.Start(t, testName)
 	_, m := emulated(t)
 	conn := connect(t, addr)
 	if _, err := export.New(conn, m, export.Opts{Name: testName}); !errors.Is(err, export.ErrNameDenied) || !strings.Contains(err.Error(), testName) {
@@ -465,7 +410,7 @@ func TestNew_NameDenied(t *testing.T) {
 
 // TestRun_ConnectionClosed: Run stops with an error when the bus goes.
 func TestRun_ConnectionClosed(t *testing.T) {
-	addr := startBus(t)
+	addr := dbustest.Start(t)
 	_, m := emulated(t)
 	conn := connect(t, addr)
 	s, err := export.New(conn, m, export.Opts{Name: testName})
@@ -512,7 +457,7 @@ func TestCheckName(t *testing.T) {
 // TestServe: Serve runs the monitor and the service until its context
 // ends, then releases the name.
 func TestServe(t *testing.T) {
-	addr := startBus(t)
+	addr := dbustest.Start(t)
 	_, m := emulated(t)
 	conn := connect(t, addr)
 	client := connect(t, addr)

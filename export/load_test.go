@@ -13,6 +13,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"github.com/helio-linux/helio/dbustest"
 	"github.com/helio-linux/helio/export"
 	"github.com/helio-linux/helio/hidpp"
 	"github.com/helio-linux/helio/upower"
@@ -30,7 +31,7 @@ func TestService_UnderLoad(t *testing.T) {
 	if s, err := strconv.Atoi(os.Getenv("HELIO_LOAD_SECONDS")); err == nil && s > 0 {
 		seconds = s
 	}
-	addr := startBus(t)
+	addr := dbustest.Start(t)
 	b, m := emulated(t)
 	conn := connect(t, addr)
 	client := connect(t, addr)

@@ -1,0 +1,67 @@
+// Package dbustest runs a private D-Bus daemon for tests, so that no test
+// touches the user's session bus or the system bus: the export's tests, and
+// the tests that point the real upower command at Helio.
+package dbustest
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Start starts a private dbus-daemon with a session bus's permissive
+// policy (anyone may own any name, org.freedesktop.UPower included),
+// except that no one may own the names in deny, and returns its address.
+// The daemon is killed when the test ends. The test is skipped where
+// dbus-daemon is not installed.
+func Start(t testing.TB, deny ...string) string {
+	t.Helper()
+	if _, err := exec.LookPath("dbus-daemon"); err != nil {
+		t.Skip("dbus-daemon is not installed (apt-get install dbus-daemon)")
+	}
+	dir := t.TempDir()
+	var policy strings.Builder
+	for _, name := range deny {
+		fmt.Fprintf(&policy, "    <deny own=%q/>\n", name)
+	}
+	config := filepath.Join(dir, "bus.conf")
+	if err := os.WriteFile(config, []byte(`<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path=`+filepath.Join(dir, "bus")+`</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+`+policy.String()+`  </policy>
+</busconfig>
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("dbus-daemon", "--config-file="+config, "--nofork", "--print-address=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting dbus-daemon: %v", err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatalf("dbus-daemon printed no address: %v; stderr:\n%s", err, errb.String())
+	}
+	return strings.TrimSpace(line)
+}
