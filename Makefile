@@ -72,12 +72,7 @@ fmt-check:
 # reader for FUZZTIME each (default 30s); new crashers land in testdata/fuzz
 # and fail "make test" until fixed.
 fuzz:
-	@for p in $(FUZZ_PKGS); do \
-		for t in $$($(GO) test $$p -list 'Fuzz.*' | grep ^Fuzz); do \
-			echo "fuzz $$p $$t for $(FUZZTIME)"; \
-			$(GO) test $$p -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) -parallel 1 || exit 1; \
-		done; \
-	done
+	@scripts/fuzz.sh $(GO) $(FUZZTIME) $(FUZZ_PKGS)
 
 # Helio against Solaar and the kernel's drivers on the same emulated receiver
 # in the VM, "helio export" idle for BENCH_IDLE_MINUTES (default 10) on this
