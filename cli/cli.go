@@ -79,7 +79,7 @@ type command struct {
 var commands []*command
 
 func init() {
-	commands = []*command{queryCmd, listCmd, watchCmd, lightCmd, historyCmd, exportCmd, decodeCmd, simCmd, completionCmd, versionCmd}
+	commands = []*command{queryCmd, listCmd, watchCmd, trayCmd, lightCmd, historyCmd, exportCmd, decodeCmd, simCmd, completionCmd, versionCmd}
 }
 
 // Version is set at build time with -ldflags "-X github.com/helio-linux/helio/cli.Version=...".
@@ -114,6 +114,7 @@ solar keyboards such as the K750, by talking HID++ to their receiver.
 
 Usage:
   helio [options] COMMAND [command options] [arguments]
+  helio [options]     in a desktop session: the tray icon (helio tray)
 
 Commands:
 `)
@@ -177,8 +178,12 @@ func Main(args []string, env Env) int {
 	}
 	rest := top.Args()
 	if len(rest) == 0 {
-		usage(env.Stderr)
-		return ExitUsage
+		if !desktopSession(env.Getenv) {
+			usage(env.Stderr)
+			return ExitUsage
+		}
+		// In a desktop session, Helio's main job is the tray.
+		rest = []string{trayCmd.name}
 	}
 	name := rest[0]
 	if name == "help" {
@@ -229,6 +234,12 @@ func Main(args []string, env Env) int {
 		return code
 	}
 	return ExitOK
+}
+
+// desktopSession reports whether Helio runs in a graphical session with a
+// session bus, where "helio" alone starts the tray.
+func desktopSession(getenv func(string) string) bool {
+	return (getenv("DISPLAY") != "" || getenv("WAYLAND_DISPLAY") != "") && getenv("DBUS_SESSION_BUS_ADDRESS") != ""
 }
 
 func find(name string) *command {

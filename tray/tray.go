@@ -61,6 +61,12 @@ type Summary struct {
 	// Tooltip holds one line per device, the labels of Items, or
 	// "No devices" when there is none.
 	Tooltip string
+	// Light names the [assets] icon for the light the solar keyboards
+	// see, drawn as a badge on the tray icon: [assets.SolarDark] when any
+	// online one with a light reading has too little to charge,
+	// [assets.SolarSun] when all of them have enough, empty when none has
+	// a reading.
+	Light string
 	// Items are the menu entries, one per device state, in the states'
 	// order.
 	Items []Item
@@ -106,6 +112,13 @@ func Summarize(states []sensors.State, opts Opts) Summary {
 		}
 		s.Items = append(s.Items, it)
 		lines = append(lines, it.Label)
+		if st.Online && st.Light != nil {
+			if !st.Light.Charging() {
+				s.Light = assets.SolarDark
+			} else if s.Light == "" {
+				s.Light = assets.SolarSun
+			}
+		}
 		if c, ok := chargeOf(st); ok && (!found || c.value < lowest.value) {
 			lowest, found = c, true
 		}

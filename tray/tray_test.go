@@ -93,7 +93,7 @@ func TestSummarize(t *testing.T) {
 		states: []sensors.State{solar(k750, 57, 12)},
 		opts:   DefaultOpts,
 		want: Summary{IconName: "battery-level-60-symbolic", Fallback: assets.BatteryGood, Text: "57 %",
-			Tooltip: "K750: 57 %, 12 lux, discharging",
+			Tooltip: "K750: 57 %, 12 lux, discharging", Light: assets.SolarDark,
 			Items: []Item{{DeviceID: "1A2B3C4D-4002-0000A750", Label: "K750: 57 %, 12 lux, discharging",
 				Icon: assets.SolarDark, CheckLight: true}}},
 	}, {
@@ -101,7 +101,7 @@ func TestSummarize(t *testing.T) {
 		states: []sensors.State{solar(k750, 90, 500), percent(m705, 14, discharging), percent(mx, 60, discharging)},
 		opts:   DefaultOpts,
 		want: Summary{IconName: "battery-level-10-symbolic", Fallback: assets.BatteryLow, Text: "14 %",
-			Tooltip: "K750: 90 %, 500 lux, charging\nM705: 14 %, discharging\nMX Master 3: 60 %, discharging",
+			Tooltip: "K750: 90 %, 500 lux, charging\nM705: 14 %, discharging\nMX Master 3: 60 %, discharging", Light: assets.SolarSun,
 			Items: []Item{
 				{DeviceID: "1A2B3C4D-4002-0000A750", Label: "K750: 90 %, 500 lux, charging", Icon: assets.SolarSun, CheckLight: true},
 				{DeviceID: "1A2B3C4D-101b-0000B705", Label: "M705: 14 %, discharging", Icon: assets.BatteryLow},
@@ -225,7 +225,7 @@ func TestSummarize(t *testing.T) {
 		states: []sensors.State{solar(k750, 41, 540)},
 		opts:   DefaultOpts,
 		want: Summary{IconName: "battery-level-40-charging-symbolic", Fallback: assets.BatteryCharging, Text: "41 %",
-			Tooltip: "K750: 41 %, 540 lux, charging",
+			Tooltip: "K750: 41 %, 540 lux, charging", Light: assets.SolarSun,
 			Items: []Item{{DeviceID: "1A2B3C4D-4002-0000A750", Label: "K750: 41 %, 540 lux, charging",
 				Icon: assets.SolarSun, CheckLight: true}}},
 	}, {
@@ -233,7 +233,7 @@ func TestSummarize(t *testing.T) {
 		states: []sensors.State{solar(k750, 41, hidpp.SolarChargingLux)},
 		opts:   DefaultOpts,
 		want: Summary{IconName: "battery-level-40-symbolic", Fallback: assets.BatteryGood, Text: "41 %",
-			Tooltip: "K750: 41 %, 200 lux, discharging",
+			Tooltip: "K750: 41 %, 200 lux, discharging", Light: assets.SolarDark,
 			Items: []Item{{DeviceID: "1A2B3C4D-4002-0000A750", Label: "K750: 41 %, 200 lux, discharging",
 				Icon: assets.SolarDark, CheckLight: true}}},
 	}, {
@@ -241,7 +241,7 @@ func TestSummarize(t *testing.T) {
 		states: []sensors.State{solar(k750, 100, 800)},
 		opts:   DefaultOpts,
 		want: Summary{IconName: "battery-level-100-charged-symbolic", Fallback: assets.BatteryFull, Text: "100 %",
-			Tooltip: "K750: 100 %, 800 lux, full",
+			Tooltip: "K750: 100 %, 800 lux, full", Light: assets.SolarSun,
 			Items: []Item{{DeviceID: "1A2B3C4D-4002-0000A750", Label: "K750: 100 %, 800 lux, full",
 				Icon: assets.SolarSun, CheckLight: true}}},
 	}, {
@@ -292,6 +292,18 @@ func TestSummarize(t *testing.T) {
 			Items: []Item{
 				{DeviceID: "1A2B3C4D-1015-0000D400", Label: "R400: good, discharging", Icon: assets.BatteryGood},
 				{DeviceID: "1A2B3C4D-101b-0000B705", Label: "M705: 50 %, discharging", Icon: assets.BatteryGood},
+			}},
+	}, {
+		name: "one solar keyboard in the dark darkens the badge; an offline one does not count",
+		states: []sensors.State{solar(k750, 70, 600), solar(with(k750, func(s *sensors.State) { s.ID, s.Name = "second", "K750 desk" }), 60, 40),
+			offline(solar(with(k750, func(s *sensors.State) { s.ID, s.Name = "third", "K750 attic" }), 50, 0))},
+		opts: Opts{},
+		want: Summary{IconName: "battery-level-60-symbolic", Fallback: assets.BatteryGood, Light: assets.SolarDark,
+			Tooltip: "K750: 70 %, 600 lux, charging\nK750 desk: 60 %, 40 lux, discharging\nK750 attic: offline",
+			Items: []Item{
+				{DeviceID: "1A2B3C4D-4002-0000A750", Label: "K750: 70 %, 600 lux, charging", Icon: assets.SolarSun, CheckLight: true},
+				{DeviceID: "second", Label: "K750 desk: 60 %, 40 lux, discharging", Icon: assets.SolarDark, CheckLight: true},
+				{DeviceID: "third", Label: "K750 attic: offline", Icon: assets.BatteryMissing},
 			}},
 	}}
 	for _, tt := range tests {
