@@ -1,9 +1,14 @@
 package notify_test
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
+	"github.com/godbus/dbus/v5"
+
+	"github.com/helio-linux/helio/emulator"
 	"github.com/helio-linux/helio/hidpp"
 	"github.com/helio-linux/helio/notify"
 	"github.com/helio-linux/helio/sensors"
@@ -23,4 +28,26 @@ func ExampleWatcher_Observe() {
 	// Output:
 	// 20 %: [normal] M705 battery low: 20 % left. Charge it or replace its batteries soon.
 	// 4 %: [critical] M705 battery critical: 4 % left. Charge it or replace its batteries now.
+}
+
+// A front end shows the alerts of every device a monitor follows, on its
+// own connection to the session bus, until ctx ends.
+func ExampleRun() {
+	ctx := context.Background()
+	conn, err := dbus.ConnectSessionBus()
+	if err != nil {
+		fmt.Println("no session bus:", err)
+		return
+	}
+	defer conn.Close()
+	b, err := emulator.OpenBackend("sim", nil) // or the hidraw backend, for real receivers
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	m := sensors.NewMonitor(sensors.MonitorOpts{Backend: b})
+	states, cancel := m.Subscribe()
+	defer cancel()
+	go m.Run(ctx)
+	notify.Run(ctx, states, notify.NewWatcher(notify.DefaultThresholds), notify.NewSender(conn, slog.Default()))
 }
