@@ -7,12 +7,16 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"text/tabwriter"
 	"time"
 
+	"github.com/godbus/dbus/v5"
 	"golang.org/x/sys/unix"
 
+	"github.com/helio-linux/helio/config"
 	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/notify"
 	"github.com/helio-linux/helio/sensors"
 	"github.com/helio-linux/helio/unifying"
 )
@@ -119,6 +123,7 @@ func listJSON(w io.Writer, s *session) error {
 type watchOpts struct {
 	json      bool
 	noHistory bool
+	notify    bool
 }
 
 var watchCmd = &command{
@@ -132,14 +137,25 @@ with --json one JSON object per line, for scripts. Receivers plugged in
 later are picked up. Changes are also recorded in the history database
 (see "helio history") unless --no-history is given.
 
+With --notify, Helio also warns on the desktop, through the notification
+daemon on the session bus: once when a battery falls to the config file's
+low threshold, once more at its critical one, and once when a solar
+keyboard has been in the dark too long while losing charge (the
+[thresholds] and [notifications] sections). A figure wobbling around a
+threshold, a device already low at start-up and one coming back from sleep
+alert nothing. Without a notification daemon the changes are still printed,
+with one warning.
+
 Examples:
   helio watch
-  helio watch --json | jq -c 'select(.name | test("K750"))'`,
+  helio watch --json | jq -c 'select(.name | test("K750"))'
+  helio watch --notify > /dev/null`,
 	flags: func(fs *flag.FlagSet, a *app) {
 		o := &watchOpts{}
 		a.opts = o
 		fs.BoolVar(&o.json, "json", false, "print one JSON object per change")
 		fs.BoolVar(&o.noHistory, "no-history", false, "do not record the changes in the history database")
+		fs.BoolVar(&o.notify, "notify", false, "also show battery and light alerts as desktop notifications")
 	},
 	run: runWatch,
 }
@@ -158,11 +174,40 @@ func runWatch(ctx context.Context, a *app, _ *flag.FlagSet, args []string) error
 	if len(args) > 0 {
 		return exitf(ExitUsage, "watch takes no arguments")
 	}
+	var sender *notify.Sender
+	var thresholds notify.Thresholds
+	if o.notify {
+		cfg, err := a.config()
+		if err != nil {
+			return err
+		}
+		thresholds = alertThresholds(cfg)
+		if err := thresholds.Validate(); err != nil {
+			return &exitError{code: ExitUsage, err: err}
+		}
+		conn, err := a.sessionBus()
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		sender = notify.NewSender(conn, a.log)
+	}
 	m, closeMonitor, err := a.monitor(!o.noHistory)
 	if err != nil {
 		return err
 	}
 	defer closeMonitor()
+	if sender != nil {
+		// Subscribed before the monitor runs, so the watcher sees each
+		// device's first state: that one only sets its baseline.
+		states, stop := m.Subscribe()
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			notify.Run(ctx, states, notify.NewWatcher(thresholds), sender)
+		}()
+		defer func() { stop(); <-done }()
+	}
 	changes, cancel := m.Subscribe()
 	defer cancel()
 	done := make(chan error, 1)
@@ -198,6 +243,38 @@ func runWatch(ctx context.Context, a *app, _ *flag.FlagSet, args []string) error
 			}
 		}
 	}
+}
+
+// alertThresholds is when to alert by the config file's [thresholds] and
+// [notifications]: the one mapping for every front end that notifies.
+func alertThresholds(cfg config.Config) notify.Thresholds {
+	t := notify.DefaultThresholds
+	t.Low, t.Critical, t.Hysteresis = cfg.Thresholds.Low, cfg.Thresholds.Critical, cfg.Thresholds.Hysteresis
+	t.DarkAfter = cfg.Thresholds.DarkAfter.Duration
+	t.LowOn, t.CriticalOn, t.DarkOn = cfg.Notifications.Low, cfg.Notifications.Critical, cfg.Notifications.Dark
+	return t
+}
+
+// sessionBus opens a connection of the command's own to the session bus:
+// the one DBUS_SESSION_BUS_ADDRESS names, or else the one a systemd user
+// session keeps at $XDG_RUNTIME_DIR/bus.
+func (a *app) sessionBus() (*dbus.Conn, error) {
+	addr := a.env.Getenv("DBUS_SESSION_BUS_ADDRESS")
+	if addr == "" {
+		if dir := a.env.Getenv("XDG_RUNTIME_DIR"); dir != "" {
+			if fi, err := os.Stat(filepath.Join(dir, "bus")); err == nil && fi.Mode()&os.ModeSocket != 0 {
+				addr = "unix:path=" + filepath.Join(dir, "bus")
+			}
+		}
+	}
+	if addr == "" {
+		return nil, exitf(ExitFailure, "--notify: no session bus (DBUS_SESSION_BUS_ADDRESS is unset and there is no $XDG_RUNTIME_DIR/bus): run it in a desktop session")
+	}
+	conn, err := dbus.Connect(addr)
+	if err != nil {
+		return nil, fmt.Errorf("--notify: cannot connect to the session bus at %s: %w", addr, err)
+	}
+	return conn, nil
 }
 
 // roundDuration prints a long duration the way people say it.
