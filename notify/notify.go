@@ -1,8 +1,9 @@
-// Package notify decides when Helio warns the user about a device, and what
-// the warning says. It sends nothing itself: the desktop front end feeds
-// every new [sensors.State] of every device, as the live monitor produces
-// it, to one [Watcher] and shows each [Alert] it returns as a freedesktop
-// notification over D-Bus.
+// Package notify decides when Helio warns the user about a device, what
+// the warning says, and shows it. A [Watcher] takes every new
+// [sensors.State] of every device, as the live monitor produces it, and
+// returns the [Alert]s to show; a [Sender] shows each as a freedesktop
+// desktop notification over D-Bus; [Run] joins the two for the front ends
+// (the tray and "helio watch --notify").
 //
 // The rules answer the complaints about other tools: one alert per
 // crossing, never a flood, nothing on start-up or reconnect.
