@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/helio-linux/helio/emulator"
+	"github.com/helio-linux/helio/hidapi"
+	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/hidraw"
+	"github.com/helio-linux/helio/libusb"
+	"github.com/helio-linux/helio/sensors"
+	"github.com/helio-linux/helio/transport"
+	"github.com/helio-linux/helio/unifying"
+	"github.com/helio-linux/helio/window"
+)
+
+// backend is the backend --backend names, with the names the helio
+// command takes.
+//
+// TODO(lead): this mirrors cli.newBackend and cli.session.read, which are
+// unexported; once they move to a package of their own (say
+// backend.Open(spec) and backend.ReadAll(ctx, b)), call that instead.
+func backend(spec string) (transport.Backend, error) {
+	switch {
+	case spec == "hidraw":
+		return hidraw.Backend{}, nil
+	case spec == "hidapi":
+		return hidapi.Backend{}, nil
+	case spec == "libusb":
+		return libusb.Backend{}, nil
+	case spec == "sim" || strings.HasPrefix(spec, "sim:"):
+		return emulator.OpenBackend(spec, nil)
+	}
+	return nil, fmt.Errorf("unknown backend %q (have hidraw, hidapi, libusb, sim, sim:NAME, sim:FILE.json)", spec)
+}
+
+// readTimeout bounds the whole direct read: a sleeping solar keyboard
+// may take a few seconds to send its light report.
+const readTimeout = 20 * time.Second
+
+// directRead is the window's fallback while the tray is not running: one
+// reading of every device of every receiver of the backend spec names.
+func directRead(spec string, log *slog.Logger) window.ReadFunc {
+	return func(ctx context.Context) ([]sensors.State, error) {
+		ctx, cancel := context.WithTimeout(ctx, readTimeout)
+		defer cancel()
+		b, err := backend(spec)
+		if err != nil {
+			return nil, err
+		}
+		infos, err := b.Receivers()
+		if err != nil {
+			return nil, fmt.Errorf("finding receivers (%s): %w", spec, err)
+		}
+		if len(infos) == 0 {
+			return nil, fmt.Errorf("no Logitech receiver found (backend %s)", spec)
+		}
+		if spec == "libusb" {
+			log.Warn(libusb.Warning)
+		}
+		var states []sensors.State
+		var errs []error
+		for _, info := range infos {
+			s, err := readReceiver(ctx, b, info)
+			states = append(states, s...)
+			if err != nil {
+				errs = append(errs, err)
+			}
+		}
+		if len(states) > 0 {
+			// Some devices read: show them, and say what failed in the log.
+			if err := errors.Join(errs...); err != nil {
+				log.Warn("direct read incomplete", "err", err)
+			}
+			return states, nil
+		}
+		return nil, errors.Join(errs...)
+	}
+}
+
+// readReceiver opens one receiver, reads its devices and closes it.
+func readReceiver(ctx context.Context, b transport.Backend, info transport.Info) ([]sensors.State, error) {
+	t, err := b.Open(info)
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", info.Path, err)
+	}
+	c := hidpp.NewConn(t, nil)
+	defer c.Close()
+	r, err := unifying.Open(ctx, c)
+	if err != nil {
+		return nil, fmt.Errorf("opening the receiver at %s: %w", info.Path, err)
+	}
+	devs, err := r.Devices(ctx, nil)
+	var states []sensors.State
+	for _, rd := range sensors.ReadAll(ctx, devs, nil) {
+		states = append(states, sensors.StateOf(rd))
+	}
+	if err != nil {
+		return states, fmt.Errorf("listing the devices of %s: %w", info.Path, err)
+	}
+	return states, nil
+}
