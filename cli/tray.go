@@ -59,11 +59,11 @@ to apply it.
 Examples:
   helio tray
   helio --backend sim tray          the emulated receiver
-  helio tray --ink dark             for a light panel`,
+  helio tray --ink light            crisper on a dark panel`,
 	flags: func(fs *flag.FlagSet, a *app) {
 		o := &trayOpts{}
 		a.opts = o
-		fs.StringVar(&o.ink, "ink", "light", "the icon's outline colour: light (for dark panels) or dark")
+		fs.StringVar(&o.ink, "ink", "grey", "the icon's outline colour: grey (shows on any panel), light (for dark panels) or dark (for light ones)")
 		fs.BoolVar(&o.noExport, "no-export", false, "do not export the devices on the session bus")
 		fs.StringVar(&o.window, "window", "", "the window `PROGRAM` \"Open Helio\" starts (default "+WindowProgram+" beside helio, or on $PATH)")
 	},
@@ -81,12 +81,14 @@ func runTray(ctx context.Context, a *app, _ *flag.FlagSet, args []string) error 
 	}
 	var ink color.NRGBA
 	switch o.ink {
+	case "grey", "gray":
+		ink = tray.InkGrey
 	case "light":
 		ink = tray.InkLight
 	case "dark":
 		ink = tray.InkDark
 	default:
-		return exitf(ExitUsage, "--ink %q: want light or dark", o.ink)
+		return exitf(ExitUsage, "--ink %q: want grey, light or dark", o.ink)
 	}
 	if a.env.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
 		return exitf(ExitFailure, "no session bus: DBUS_SESSION_BUS_ADDRESS is unset (the tray runs in a desktop session)")
@@ -187,8 +189,10 @@ func trayOnce(ctx context.Context, a *app, o *trayOpts, ink color.NRGBA) error {
 		return trayErr
 	case merr != nil:
 		return merr
+	case errors.Is(context.Cause(ctx), errRestart):
+		return errRestart
 	}
-	return context.Cause(ctx)
+	return nil
 }
 
 // trayExport exports m on a session bus connection of its own, so closing

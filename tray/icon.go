@@ -11,10 +11,11 @@ import (
 	"github.com/helio-linux/helio/assets"
 )
 
-// Light and dark inks for the icon's outlines. Panels are dark on most
-// desktops (GNOME, Xfce and KDE's defaults), so the tray draws in
-// [InkLight] unless told otherwise.
+// Inks for the icon's outlines. A tray cannot see its panel's colour, so
+// it draws in [InkGrey], which shows on light and dark panels alike,
+// unless the user picks the light or the dark one.
 var (
+	InkGrey  = color.NRGBA{0x88, 0x8a, 0x85, 0xff}
 	InkLight = color.NRGBA{0xee, 0xee, 0xec, 0xff}
 	InkDark  = assets.Ink
 )
@@ -23,13 +24,18 @@ var (
 // it to the panel; 64 stays sharp on a 2× panel of 32 pixels.
 const IconSize = 64
 
-// badgeSize is the side of the light badge drawn over the battery's lower
-// right corner: large enough to tell sun from dark on a 22-pixel panel.
-const badgeSize = IconSize * 9 / 16
+// badgeSize is the side of the light badge in the icon's lower right
+// corner: large enough to tell sun from dark on a 22-pixel panel.
+const badgeSize = IconSize * 15 / 32
+
+// batteryShift moves the battery left when there is a badge: the battery
+// icons leave a quarter of their width empty on each side, and the badge
+// must not hide the level the battery's fill shows.
+const batteryShift = IconSize * 5 / 32
 
 // Icon draws the tray icon s stands for as a PNG: the battery of
-// s.Fallback, with the sun or the dark of s.Light as a badge in its lower
-// right corner when a solar keyboard has a light reading. Outlines are
+// s.Fallback and, when a solar keyboard has a light reading, the sun or
+// the dark of s.Light as a badge in the lower right corner. Outlines are
 // drawn in ink. StatusNotifierItem hosts take the icon as a pixmap, so the
 // picture is drawn here rather than named from the icon theme.
 func Icon(s Summary, ink color.NRGBA) ([]byte, error) {
@@ -42,8 +48,11 @@ func Icon(s Summary, ink color.NRGBA) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("tray icon badge: %w", err)
 		}
+		both := image.NewNRGBA(img.Bounds())
+		draw.Draw(both, img.Bounds().Sub(image.Pt(batteryShift, 0)), img, image.Point{}, draw.Src)
 		at := image.Pt(IconSize-badgeSize, IconSize-badgeSize)
-		draw.Draw(img, badge.Bounds().Add(at), badge, image.Point{}, draw.Over)
+		draw.Draw(both, badge.Bounds().Add(at), badge, image.Point{}, draw.Over)
+		img = both
 	}
 	var buf bytes.Buffer
 	if err := png.Encode(&buf, img); err != nil {

@@ -36,8 +36,8 @@ func TestIcon(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, s, d := decode(t, plain), decode(t, sun), decode(t, dark)
-	// The badge sits in the lower right corner; the top left is the
-	// battery's alone and the same in all three.
+	// The badge sits in the lower right corner, and the battery moves
+	// left to make room: its top rows are the plain battery's, shifted.
 	corner := func(img image.Image) [4]uint32 {
 		r, g, b, a := img.At(IconSize-badgeSize/2, IconSize-badgeSize/2).RGBA()
 		return [4]uint32{r, g, b, a}
@@ -46,9 +46,9 @@ func TestIcon(t *testing.T) {
 		t.Errorf("badge corner: plain %v, sun %v, dark %v: want three different pictures", corner(p), corner(s), corner(d))
 	}
 	for y := 0; y < IconSize-badgeSize; y++ {
-		for x := 0; x < IconSize-badgeSize; x++ {
-			if p.At(x, y) != s.At(x, y) {
-				t.Fatalf("the badge changed (%d, %d), outside its corner", x, y)
+		for x := batteryShift; x < IconSize; x++ {
+			if p.At(x, y) != s.At(x-batteryShift, y) {
+				t.Fatalf("(%d, %d) of the plain battery is not at (%d, %d) beside the badge", x, y, x-batteryShift, y)
 			}
 		}
 	}

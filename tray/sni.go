@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"log"
 	"log/slog"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -28,7 +29,7 @@ type Source interface {
 type RunOpts struct {
 	Opts    Opts
 	Actions Actions
-	// Ink is the colour of the icon's outlines; zero means [InkLight].
+	// Ink is the colour of the icon's outlines; zero means [InkGrey].
 	Ink    color.NRGBA
 	Logger *slog.Logger // may be nil
 }
@@ -66,7 +67,7 @@ func Run(ctx context.Context, src Source, opts RunOpts) error {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.Ink == (color.NRGBA{}) {
-		opts.Ink = InkLight
+		opts.Ink = InkGrey
 	}
 	conn, err := dbus.SessionBus()
 	if err != nil {
@@ -83,14 +84,13 @@ func Run(ctx context.Context, src Source, opts RunOpts) error {
 	// it before anything else, so the Id is "Helio" and stays so.
 	systray.SetTitle("Helio")
 	t.title = "Helio"
-	t.show(Summarize(src.States(), opts.Opts))
 	start()
 	defer end()
 	<-ready
 
 	states, cancel := src.Subscribe()
 	defer cancel()
-	// Show what changed between the first States and Subscribe.
+	// Subscribed first, so no change is missed between this and the loop.
 	t.show(Summarize(src.States(), opts.Opts))
 	go t.stayRegistered(ctx)
 	for {
@@ -114,6 +114,10 @@ func Run(ctx context.Context, src Source, opts RunOpts) error {
 				}
 			}
 			t.show(Summarize(src.States(), opts.Opts))
+			// The tray idles for minutes between changes: hand the
+			// memory this round used (icons are drawn anew) back to the
+			// system now rather than when the runtime gets to it.
+			debug.FreeOSMemory()
 		}
 	}
 }
