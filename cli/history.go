@@ -16,13 +16,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
-	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
-
+	"github.com/helio-linux/helio/chart"
 	"github.com/helio-linux/helio/config"
 	"github.com/helio-linux/helio/hidpp"
 	"github.com/helio-linux/helio/history"
@@ -308,91 +302,26 @@ func writeHistoryCSV(w io.Writer, series []deviceHistory, prog *historyProgress)
 	return cw.Error()
 }
 
-// Chart size: 1000x600 pixels at 96 dpi, readable pasted in a bug report.
+// Chart size: 1000x600 pixels, readable pasted in a bug report.
 const (
-	historyChartDPI              = 96
 	historyChartW, historyChartH = 1000, 600
-	historyChartPoint            = vg.Inch / historyChartDPI
 	historyLuxThreshold          = hidpp.SolarChargingLux
 )
 
-func writeHistoryPNG(path string, series []deviceHistory, since, until time.Time, prog *historyProgress) error {
-	title := "Helio history"
-	if len(series) == 1 {
-		title = series[0].Name
-	}
-	title += ", " + since.In(historyLoc).Format("2006-01-02 15:04") + " to " + until.In(historyLoc).Format("2006-01-02 15:04")
-	chargeP := plot.New()
-	chargeP.Title.Text = title
-	chargeP.Y.Label.Text = "charge (%)"
-	chargeP.Y.Min, chargeP.Y.Max = 0, 100
-	luxP := plot.New()
-	luxP.Y.Label.Text = "light (lux)"
-	luxP.Y.Min, luxP.Y.Max = 0, 2*historyLuxThreshold
-	for _, p := range []*plot.Plot{chargeP, luxP} {
-		p.X.Min, p.X.Max = float64(since.Unix()), float64(until.Unix())
-		p.X.Tick.Marker = historyTimeTicks{}
-		p.Add(plotter.NewGrid())
-		p.Legend.Top, p.Legend.Left = true, true
-	}
-	hasLux, drawn := false, 0
-	for i, d := range series {
-		c := plotutil.Color(i)
-		var percent, lux []plotter.XYs
-		for _, s := range d.rows {
-			x := float64(s.Time.Unix())
-			percent = extendSegment(percent, x, s.Percent, s.Online && s.Percent >= 0)
-			lux = extendSegment(lux, x, s.Lux, s.Online && s.Lux >= 0)
-			if s.Lux >= 0 {
-				luxP.Y.Max = max(luxP.Y.Max, float64(s.Lux)*1.1)
-			}
-		}
-		if len(percent) > 0 {
-			if err := addChartSegments(chargeP, percent, c, d.Name, len(series) > 1); err != nil {
-				return err
-			}
-			drawn++
-		}
-		if len(lux) > 0 {
-			if err := addChartSegments(luxP, lux, c, d.Name, len(series) > 1 && len(percent) == 0); err != nil {
-				return err
-			}
-			hasLux = true
-			drawn++
-		}
-		prog.add(len(d.rows))
-	}
-	if drawn == 0 {
-		return exitf(ExitFailure, "nothing to draw: no percentage or light was recorded from %s to %s",
-			since.In(historyLoc).Format(time.RFC3339), until.In(historyLoc).Format(time.RFC3339))
-	}
-	plots := [][]*plot.Plot{{chargeP}}
-	if hasLux {
-		threshold := plotter.NewFunction(func(float64) float64 { return historyLuxThreshold })
-		threshold.Color = color.Gray{Y: 128}
-		threshold.Dashes = []vg.Length{4 * historyChartPoint, 4 * historyChartPoint}
-		luxP.Add(threshold)
-		luxP.Legend.Add(fmt.Sprintf("charges above %d lux", historyLuxThreshold), threshold)
-		luxP.X.Label.Text = "time (" + until.In(historyLoc).Format("MST") + ")"
-		plots = append(plots, []*plot.Plot{luxP})
-	} else {
-		chargeP.X.Label.Text = "time (" + until.In(historyLoc).Format("MST") + ")"
-	}
+// historyThresholdInk is the colour of the charging threshold rule.
+var historyThresholdInk = color.RGBA{0x80, 0x80, 0x80, 0xff}
 
-	prog.say(fmt.Sprintf("drawing %d rows", prog.total))
-	img := vgimg.NewWith(vgimg.UseWH(historyChartW*historyChartPoint, historyChartH*historyChartPoint), vgimg.UseDPI(historyChartDPI))
-	dc := draw.New(img)
-	tiles := draw.Tiles{Rows: len(plots), Cols: 1, PadTop: 8 * historyChartPoint, PadBottom: 8 * historyChartPoint,
-		PadLeft: 8 * historyChartPoint, PadRight: 16 * historyChartPoint, PadY: 16 * historyChartPoint}
-	canvases := plot.Align(plots, tiles, dc)
-	for j := range plots {
-		plots[j][0].Draw(canvases[j][0])
+func writeHistoryPNG(path string, series []deviceHistory, since, until time.Time, prog *historyProgress) error {
+	c, err := historyChart(series, since, until, prog)
+	if err != nil {
+		return err
 	}
+	prog.say(fmt.Sprintf("drawing %d rows", prog.total))
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("write the chart: %w", err)
 	}
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
+	if err := c.Encode(f); err != nil {
 		f.Close()
 		return fmt.Errorf("write the chart to %s: %w", path, err)
 	}
@@ -402,73 +331,88 @@ func writeHistoryPNG(path string, series []deviceHistory, since, until time.Time
 	return nil
 }
 
+// historyChart lays out the chart of series: the charge (%) of each device
+// and, when any reported it, the light (lux) under it with the charging
+// threshold. Each device keeps its colour in both panels; the legend names
+// them when there are several. A device with neither figure is left out.
+func historyChart(series []deviceHistory, since, until time.Time, prog *historyProgress) (*chart.Chart, error) {
+	title := "Helio history"
+	if len(series) == 1 {
+		title = series[0].Name
+	}
+	title += ", " + since.In(historyLoc).Format("2006-01-02 15:04") + " to " + until.In(historyLoc).Format("2006-01-02 15:04")
+	charge := chart.Panel{Label: "charge (%)", YMin: 0, YMax: 100}
+	lux := chart.Panel{Label: "light (lux)", YMin: 0, YMax: 2 * historyLuxThreshold,
+		Rules: []chart.Rule{{Y: historyLuxThreshold, Color: historyThresholdInk,
+			Label: fmt.Sprintf("charges above %d lux", historyLuxThreshold)}}}
+	for i, d := range series {
+		name := ""
+		if len(series) > 1 {
+			name = d.Name
+		}
+		percent := chart.Line{Name: name, Color: chart.Color(i)}
+		light := percent
+		for _, s := range d.rows {
+			x := float64(s.Time.Unix())
+			percent.Segments = extendSegment(percent.Segments, x, s.Percent, s.Online && s.Percent >= 0)
+			light.Segments = extendSegment(light.Segments, x, s.Lux, s.Online && s.Lux >= 0)
+			if s.Lux >= 0 {
+				lux.YMax = max(lux.YMax, float64(s.Lux)*1.1)
+			}
+		}
+		if len(percent.Segments) > 0 {
+			charge.Lines = append(charge.Lines, percent)
+		}
+		if len(light.Segments) > 0 {
+			lux.Lines = append(lux.Lines, light)
+		}
+		prog.add(len(d.rows))
+	}
+	if len(charge.Lines) == 0 && len(lux.Lines) == 0 {
+		return nil, exitf(ExitFailure, "nothing to draw: no percentage or light was recorded from %s to %s",
+			since.In(historyLoc).Format(time.RFC3339), until.In(historyLoc).Format(time.RFC3339))
+	}
+	c := &chart.Chart{Width: historyChartW, Height: historyChartH, Title: title,
+		XMin: float64(since.Unix()), XMax: float64(until.Unix()), XTicks: historyTimeTicks(since, until),
+		XLabel: "time (" + until.In(historyLoc).Format("MST") + ")",
+		Panels: []chart.Panel{charge}}
+	if len(lux.Lines) > 0 {
+		c.Panels = append(c.Panels, lux)
+	}
+	return c, nil
+}
+
 // extendSegment adds a point to the last segment of a step line, or ends the
 // segment at x when the value is unknown (offline, not reported): the line
-// shows a gap there rather than a value nobody measured.
-func extendSegment(segs []plotter.XYs, x float64, v int, known bool) []plotter.XYs {
+// shows a gap there rather than a value nobody measured. A nil last segment
+// marks a closed one; it is dropped when the next one starts.
+func extendSegment(segs [][]chart.Point, x float64, v int, known bool) [][]chart.Point {
 	n := len(segs)
 	open := n > 0 && segs[n-1] != nil
 	switch {
 	case known && open:
-		segs[n-1] = append(segs[n-1], plotter.XY{X: x, Y: float64(v)})
+		segs[n-1] = append(segs[n-1], chart.Point{X: x, Y: float64(v)})
 	case known:
 		if n > 0 && segs[n-1] == nil {
 			segs = segs[:n-1]
 		}
-		segs = append(segs, plotter.XYs{{X: x, Y: float64(v)}})
+		segs = append(segs, []chart.Point{{X: x, Y: float64(v)}})
 	case open:
 		last := segs[n-1][len(segs[n-1])-1]
-		segs[n-1] = append(segs[n-1], plotter.XY{X: x, Y: last.Y})
+		segs[n-1] = append(segs[n-1], chart.Point{X: x, Y: last.Y})
 		segs = append(segs, nil) // closed
 	}
 	return segs
 }
 
-// addChartSegments draws segments as step lines (a figure holds until the next
-// change), a lone point as a dot.
-func addChartSegments(p *plot.Plot, segs []plotter.XYs, c color.Color, name string, legend bool) error {
-	var first plot.Thumbnailer
-	for _, s := range segs {
-		if len(s) == 0 {
-			continue
-		}
-		if len(s) == 1 {
-			sc, err := plotter.NewScatter(s)
-			if err != nil {
-				return err
-			}
-			sc.Color, sc.Radius, sc.Shape = c, 2*historyChartPoint, draw.CircleGlyph{}
-			p.Add(sc)
-			if first == nil {
-				first = sc
-			}
-			continue
-		}
-		l, err := plotter.NewLine(s)
-		if err != nil {
-			return err
-		}
-		l.StepStyle, l.Color, l.Width = plotter.PostStep, c, 2*historyChartPoint
-		p.Add(l)
-		if first == nil {
-			first = l
-		}
-	}
-	if legend && first != nil {
-		p.Legend.Add(name, first)
-	}
-	return nil
-}
-
-// historyTimeTicks puts time ticks on round local hours or days.
-type historyTimeTicks struct{}
-
 var historyTickSteps = []time.Duration{10 * time.Minute, 30 * time.Minute, time.Hour, 2 * time.Hour, 3 * time.Hour,
 	6 * time.Hour, 12 * time.Hour, 24 * time.Hour, 48 * time.Hour, 7 * 24 * time.Hour, 14 * 24 * time.Hour, 28 * 24 * time.Hour}
 
-// Ticks implements plot.Ticker.
-func (historyTimeTicks) Ticks(lo, hi float64) []plot.Tick {
-	span := time.Duration(hi-lo) * time.Second
+// historyTimeTicks puts at most about 8 time ticks on round local hours or
+// days (wall clock, so they stay round across a DST change). Hour ticks
+// show the time, and the date under the first one and under each midnight.
+func historyTimeTicks(lo, hi time.Time) []chart.Tick {
+	span := hi.Sub(lo)
 	step := historyTickSteps[len(historyTickSteps)-1]
 	for _, s := range historyTickSteps {
 		if span/s <= 8 {
@@ -476,22 +420,32 @@ func (historyTimeTicks) Ticks(lo, hi float64) []plot.Tick {
 			break
 		}
 	}
-	from := time.Unix(int64(lo), 0).In(historyLoc)
-	t := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, historyLoc)
-	layout := "Jan 2"
-	if step < 24*time.Hour {
-		layout = "Jan 2 15:04"
-	}
-	var ticks []plot.Tick
-	for i := 0; i < 1000 && float64(t.Unix()) <= hi; i++ {
-		if x := float64(t.Unix()); x >= lo {
-			ticks = append(ticks, plot.Tick{Value: x, Label: t.Format(layout)})
-		}
+	from := lo.In(historyLoc)
+	day := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, historyLoc)
+	var ticks []chart.Tick
+	var prev time.Time
+	for i := 0; i < 1000; i++ {
+		var t time.Time
 		if step >= 24*time.Hour {
-			t = t.AddDate(0, 0, int(step/(24*time.Hour)))
+			t = day.AddDate(0, 0, i*int(step/(24*time.Hour)))
 		} else {
-			t = t.Add(step)
+			t = time.Date(day.Year(), day.Month(), day.Day(), 0, i*int(step/time.Minute), 0, 0, historyLoc)
 		}
+		if t.After(hi) {
+			break
+		}
+		if t.Before(lo) || !t.After(prev) {
+			continue
+		}
+		label := t.Format("Jan 2")
+		if step < 24*time.Hour {
+			label = t.Format("15:04")
+			if len(ticks) == 0 || t.Day() != prev.Day() {
+				label += "\n" + t.Format("Jan 2")
+			}
+		}
+		ticks = append(ticks, chart.Tick{X: float64(t.Unix()), Label: label})
+		prev = t
 	}
 	return ticks
 }
