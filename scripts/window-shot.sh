@@ -51,7 +51,8 @@ go test -count=1 -run '^TestEmulatedHistory$' ./window -args -emulated-history="
 dbus-daemon --session --fork --print-address=1 --print-pid=1 >"$W/bus"
 ADDR=$(sed -n 1p "$W/bus")
 BUSPID=$(sed -n 2p "$W/bus")
-unset DBUS_SESSION_BUS_ADDRESS
+# fyne looks for desktop settings on the session bus: give it the private one.
+export DBUS_SESSION_BUS_ADDRESS="$ADDR"
 
 # The export records no history of its own: its emulated receiver runs on the
 # real clock and would not continue the simulated week.
