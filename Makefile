@@ -3,6 +3,7 @@
 
 GO      := $(shell scripts/ensure-go.sh)
 BIN     := bin/helio
+WINDOW  := bin/helio-window
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/helio-linux/helio/cli.Version=$(VERSION)
 FUZZTIME ?= 30s
@@ -10,16 +11,30 @@ FUZZTIME ?= 30s
 # slower than the decoders: "make fuzz FUZZ_PKGS=./history" on its own.
 FUZZ_PKGS ?= ./hidpp ./emulator ./config ./history
 PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share
+# Autostart entries are read from $XDG_CONFIG_DIRS (/etc/xdg), whatever the
+# prefix.
+SYSCONFDIR ?= /etc
 
-# Debian packages: cgo libraries, and the VM rig (qemu, a busybox for the
-# initramfs, Solaar as an oracle).
-BUILD_DEPS := pkg-config libudev-dev libusb-1.0-0-dev
+# Debian packages: cgo libraries, real programs to test against, and the VM
+# rig (qemu, a busybox for the initramfs, Solaar as an oracle).
+# The window (helio-window) is built on fyne's GL driver: GLFW for X11 and
+# Wayland, and OpenGL. Only the window links them; helio does not.
+WINDOW_DEPS := libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev \
+	libxxf86vm-dev libwayland-dev libxkbcommon-dev
+BUILD_DEPS := pkg-config libudev-dev libusb-1.0-0-dev $(WINDOW_DEPS)
+# Real desktop programs the desktop tests run Helio against, headless: an X
+# server, xfce4-panel as the tray host, dunst as the notification daemon,
+# and the tools that read and photograph them.
+DESKTOP_DEPS := xvfb xauth x11-utils xdotool imagemagick libgl1-mesa-dri xfce4-panel dunst \
+	dbus-daemon dbus-bin libglib2.0-bin desktop-file-utils systemd
 # Real programs the unit tests check Helio against: upower (its -i layout),
 # a D-Bus daemon, and the shells the completions are for.
 TEST_DEPS  := upower dbus-daemon zsh fish
 VM_DEPS    := qemu-system-x86 busybox-static cpio python3 xz-utils zstd solaar
 
-.PHONY: all deps build demo test unit fuzz-brief vmtest vet fmt-check fuzz bench install-udev clean
+.PHONY: all deps build window demo test unit desktop fuzz-brief vmtest vet fmt-check fuzz bench install install-udev uninstall clean
 
 all: build
 
@@ -29,6 +44,10 @@ deps:
 build: deps
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
 
+# The first build of the window compiles go-gl's C: about 4 minutes.
+window: deps
+	$(GO) build -trimpath -ldflags '-X main.version=$(VERSION)' -o $(WINDOW) ./cmd/helio-window
+
 # Query the real receivers; with none plugged in, the built-in emulated one.
 demo: build
 	@scripts/demo.sh $(BIN)
@@ -37,11 +56,21 @@ demo: build
 # detector (fuzz seed corpora included; the history survives 100 kill -9s;
 # the D-Bus export takes 1000 calls a second for 30 s), a short fuzzing
 # campaign on every decoder, then the tests against the real kernel in the VM.
-test: unit fuzz-brief vmtest
+test: unit desktop fuzz-brief vmtest
 
+# cmd/helio-window has no tests of its own (package window has them), and
+# building it with -race would compile go-gl's C once more.
 unit: deps vet fmt-check
 	@scripts/apt-deps.sh $(TEST_DEPS)
-	HELIO_FAULT_ROUNDS=100 HELIO_LOAD_SECONDS=30 $(GO) test -race -count=1 -timeout 20m ./...
+	HELIO_FAULT_ROUNDS=100 HELIO_LOAD_SECONDS=30 $(GO) test -race -count=1 -timeout 20m \
+		$$($(GO) list ./... | grep -v -e /desktoptest -e /cmd/helio-window)
+
+# The tray against xfce4-panel, notifications in dunst's history, the
+# desktop files checked by desktop-file-validate; HELIO_DESKTOP=1 turns a
+# missing program into a failure rather than a skipped test.
+desktop: deps window
+	@scripts/apt-deps.sh $(DESKTOP_DEPS)
+	HELIO_DESKTOP=1 $(GO) test -race -count=1 -timeout 10m ./desktoptest
 
 # Every fuzz target for a few seconds, so CI finds what a change broke;
 # "make fuzz" runs longer campaigns.
@@ -82,6 +111,28 @@ bench: build
 	@scripts/apt-deps.sh $(VM_DEPS) dbus-daemon
 	@rig/fetch-kernel.sh
 	@GO="$(GO)" bench/run.sh
+
+# helio and helio-window, the application's menu entry and icon, the tray's
+# autostart entry and the systemd user unit of "helio export". DESTDIR
+# stages the files for a package; PREFIX=$$HOME/.local
+# SYSCONFDIR=$$HOME/.config installs for one user without root.
+install: build window
+	install -D -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/helio
+	install -D -m 0755 $(WINDOW) $(DESTDIR)$(BINDIR)/helio-window
+	install -d $(DESTDIR)$(DATADIR)/applications $(DESTDIR)$(SYSCONFDIR)/xdg/autostart $(DESTDIR)$(PREFIX)/lib/systemd/user
+	sed 's|@BINDIR@|$(BINDIR)|g' assets/desktop/io.github.helio.desktop > $(DESTDIR)$(DATADIR)/applications/io.github.helio.desktop
+	sed 's|@BINDIR@|$(BINDIR)|g' assets/desktop/io.github.helio-tray.desktop > $(DESTDIR)$(SYSCONFDIR)/xdg/autostart/io.github.helio-tray.desktop
+	sed 's|@BINDIR@|$(BINDIR)|g' assets/desktop/helio-export.service > $(DESTDIR)$(PREFIX)/lib/systemd/user/helio-export.service
+	install -D -m 0644 assets/desktop/io.github.helio.svg $(DESTDIR)$(DATADIR)/icons/hicolor/scalable/apps/io.github.helio.svg
+	-[ -n "$(DESTDIR)" ] || [ ! -f $(DATADIR)/icons/hicolor/icon-theme.cache ] || gtk-update-icon-cache -q -t $(DATADIR)/icons/hicolor
+	@echo "Installed. The tray starts at the next login, or now: helio tray &"
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/helio $(DESTDIR)$(BINDIR)/helio-window \
+		$(DESTDIR)$(DATADIR)/applications/io.github.helio.desktop \
+		$(DESTDIR)$(SYSCONFDIR)/xdg/autostart/io.github.helio-tray.desktop \
+		$(DESTDIR)$(PREFIX)/lib/systemd/user/helio-export.service \
+		$(DESTDIR)$(DATADIR)/icons/hicolor/scalable/apps/io.github.helio.svg
 
 # Let the user at the seat open Logitech hidraw nodes without root.
 install-udev:

@@ -82,6 +82,7 @@ func runExport(ctx context.Context, a *app, _ *flag.FlagSet, args []string) erro
 		return err
 	}
 	defer conn.Close()
+	resident()
 	m, closeMonitor, err := a.monitor(true)
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"syscall"
 
@@ -18,7 +19,7 @@ import (
 
 	"github.com/helio-linux/helio/config"
 	"github.com/helio-linux/helio/export"
-	"github.com/helio-linux/helio/sensors"
+	"github.com/helio-linux/helio/notify"
 	"github.com/helio-linux/helio/tray"
 )
 
@@ -105,8 +106,33 @@ func runTray(ctx context.Context, a *app, _ *flag.FlagSet, args []string) error 
 	return syscall.Exec(self, os.Args, os.Environ())
 }
 
+// resident settles the runtime for a process that runs for hours and
+// mostly waits. Setting GOMAXPROCS explicitly stops the runtime from
+// re-reading the CPU count and cgroup limit every minute, which would wake
+// an idle process for nothing; two threads are more than a monitor of a
+// few radios ever needs.
+func resident() {
+	runtime.GOMAXPROCS(min(runtime.GOMAXPROCS(0), 2))
+}
+
 func trayOnce(ctx context.Context, a *app, o *trayOpts, ink color.NRGBA) error {
+	resident()
 	cfgPath, cfgBefore := a.configSnapshot()
+	cfg, err := a.config()
+	if err != nil {
+		return err
+	}
+	thresholds := alertThresholds(cfg)
+	if err := thresholds.Validate(); err != nil {
+		return &exitError{code: ExitUsage, err: err}
+	}
+	// One connection of the tray's own for the export and notifications;
+	// the item itself is on the process's shared one, which systray owns.
+	bus, err := dbus.Connect(a.env.Getenv("DBUS_SESSION_BUS_ADDRESS"))
+	if err != nil {
+		return fmt.Errorf("connect to the session bus: %w", err)
+	}
+	defer bus.Close()
 	m, closeMonitor, err := a.monitor(true)
 	if err != nil {
 		return err
@@ -133,33 +159,41 @@ func trayOnce(ctx context.Context, a *app, o *trayOpts, ink color.NRGBA) error {
 		}
 	}()
 
-	var wg sync.WaitGroup
+	// Subscribed before the monitor runs, so the alerts' watcher sees each
+	// device's first state, which only sets its baseline.
+	alerts, stopAlerts := m.Subscribe()
+	notifyDone := make(chan struct{})
+	go func() {
+		defer close(notifyDone)
+		notify.Run(ctx, alerts, notify.NewWatcher(thresholds), notify.NewSender(bus, a.log))
+	}()
+	var svc *export.Service
+	if !o.noExport {
+		svc, err = export.New(bus, m, export.Opts{DaemonVersion: "helio " + Version, Logger: a.log})
+		switch {
+		case errors.Is(err, export.ErrNameTaken):
+			a.log.Warn("devices not exported on D-Bus: another helio export or tray owns the name; this tray shows them without exporting", "err", err)
+		case err != nil:
+			a.log.Warn("devices not exported on D-Bus", "err", err)
+		}
+	}
 	monitorDone := make(chan error, 1)
 	go func() {
 		err := m.Run(ctx)
 		cancel(nil)
 		monitorDone <- err
 	}()
-
-	var svc *export.Service
-	if !o.noExport {
-		svc, err = a.trayExport(m)
-		if err != nil {
-			a.log.Warn("devices not exported on D-Bus", "err", err)
-		} else {
-			wg.Go(func() {
-				if err := svc.Run(ctx); err != nil {
-					a.log.Warn("D-Bus export stopped", "err", err)
-				}
-			})
+	exportDone := make(chan struct{})
+	go func() {
+		defer close(exportDone)
+		if svc != nil {
+			if err := svc.Run(ctx); err != nil {
+				a.log.Warn("D-Bus export stopped", "err", err)
+			}
 		}
-	}
+	}()
 
 	w := &windowLauncher{a: a, program: o.window, config: cfgPath, exited: changed}
-	cfg, err := a.config()
-	if err != nil {
-		return err
-	}
 	trayErr := tray.Run(ctx, m, tray.RunOpts{
 		Opts: tray.DefaultOpts,
 		Ink:  ink,
@@ -178,7 +212,10 @@ func trayOnce(ctx context.Context, a *app, o *trayOpts, ink color.NRGBA) error {
 	})
 	cancel(nil)
 	merr := <-monitorDone
-	wg.Wait()
+	<-exportDone
+	// The subscriptions end only once the monitor no longer sends.
+	stopAlerts()
+	<-notifyDone
 	if svc != nil {
 		if err := svc.Close(); err != nil {
 			a.log.Warn("D-Bus export not closed cleanly", "err", err)
@@ -193,24 +230,6 @@ func trayOnce(ctx context.Context, a *app, o *trayOpts, ink color.NRGBA) error {
 		return errRestart
 	}
 	return nil
-}
-
-// trayExport exports m on a session bus connection of its own, so closing
-// it never disturbs the tray item's.
-func (a *app) trayExport(m *sensors.Monitor) (*export.Service, error) {
-	conn, err := dbus.Connect(a.env.Getenv("DBUS_SESSION_BUS_ADDRESS"))
-	if err != nil {
-		return nil, fmt.Errorf("connect to the session bus: %w", err)
-	}
-	svc, err := export.New(conn, m, export.Opts{DaemonVersion: "helio " + Version, Logger: a.log})
-	if err != nil {
-		conn.Close()
-		if errors.Is(err, export.ErrNameTaken) {
-			return nil, fmt.Errorf("%w (another helio export or tray runs; this tray shows the devices without exporting them)", err)
-		}
-		return nil, err
-	}
-	return svc, nil
 }
 
 // configSnapshot returns the config file's path and contents (nil when it

@@ -192,6 +192,7 @@ func runWatch(ctx context.Context, a *app, _ *flag.FlagSet, args []string) error
 		defer conn.Close()
 		sender = notify.NewSender(conn, a.log)
 	}
+	resident()
 	m, closeMonitor, err := a.monitor(!o.noHistory)
 	if err != nil {
 		return err
