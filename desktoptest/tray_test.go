@@ -1,6 +1,7 @@
 package desktoptest
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -374,5 +375,109 @@ func TestTray_HostLateAndRestarted(t *testing.T) {
 	case <-p.Exited():
 		t.Fatalf("helio tray exited: %v\n%s", p.Err(), p.Output())
 	default:
+	}
+}
+
+// profile writes the default emulated receiver with change applied to its
+// JSON, and returns the file's path.
+func profile(t *testing.T, s *Session, change func(devices []any)) string {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(filepath.Dir(file)), "emulator/profiles/default.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p map[string]any
+	if err := json.Unmarshal(b, &p); err != nil {
+		t.Fatal(err)
+	}
+	change(p["devices"].([]any))
+	if b, err = json.Marshal(p); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(s.Home, "profile.json")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// device returns the device of the profile with this codename.
+func device(t *testing.T, devices []any, codename string) map[string]any {
+	t.Helper()
+	for _, d := range devices {
+		if m := d.(map[string]any); m["codename"] == codename {
+			return m
+		}
+	}
+	t.Fatalf("no %s in the default profile", codename)
+	return nil
+}
+
+// TestTray_NoAlertAtStart starts the tray with a mouse already at 4 %, and
+// dunst running: the first figure of a device only sets its baseline, so
+// no notification may appear.
+func TestTray_NoAlertAtStart(t *testing.T) {
+	Require(t, append([]string{"xfce4-panel", "go"}, dunstPrograms...)...)
+	s := NewSession(t)
+	s.StartX()
+	startDunst(t, s)
+	startPanel(t, s)
+	low := profile(t, s, func(devices []any) {
+		device(t, devices, "MX Master 3")["battery"].(map[string]any)["percent"] = 4
+	})
+	p := s.Start(helio(t), "--backend", "sim:"+low, "--debug", "tray")
+	owner := itemOwner(t, s, p)
+	want := slices.Clone(wantMenu)
+	want[0] = "MX Master 3 Wireless Mouse: 4 %, discharging"
+	waitMenu(t, s, owner, want, 10*time.Second)
+	time.Sleep(time.Second)
+	if n := count(t, s); n != 0 {
+		t.Errorf("%d notifications at start-up, want none: %s", n, lines(history(t, s)))
+	}
+}
+
+// TestTray_Alerts runs the tray with a K750 in the dark, losing a point of
+// charge a second from 8 %, and the config file's dark delay of 2 s: the
+// tray process itself must show exactly the critical alert (at 5 %) and
+// the dark one, each once.
+func TestTray_Alerts(t *testing.T) {
+	Require(t, append([]string{"xfce4-panel", "go"}, dunstPrograms...)...)
+	s := NewSession(t)
+	s.StartX()
+	startDunst(t, s)
+	dark := profile(t, s, func(devices []any) {
+		device(t, devices, "K750")["solar"] = map[string]any{"charge": 8, "lux": 0, "drain_per_hour": 36, "speed": 100}
+	})
+	config := filepath.Join(s.Home, "helio.toml")
+	if err := os.WriteFile(config, []byte("[thresholds]\ndark_after = \"2s\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := s.Start(helio(t), "--backend", "sim:"+dark, "--config", config, "--debug", "tray")
+	owner := itemOwner(t, s, p)
+	// The K750 reports its charge only when asked: ask through the menu,
+	// as a user would, until both alerts are in.
+	deadline := time.Now().Add(20 * time.Second)
+	for count(t, s) < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("dunst holds %d notifications after 20 s of light checks, want 2\n%s", count(t, s), p.Output())
+		}
+		click(t, s, owner, layout(t, s, owner), "Check light")
+		// The keyboard answers a second after each request, and a new
+		// request starts that second over.
+		time.Sleep(1500 * time.Millisecond)
+	}
+	time.Sleep(2 * time.Second) // long enough for a duplicate to show
+	var got []string
+	for _, n := range history(t, s) {
+		got = append(got, n.Urgency+" "+n.Summary)
+	}
+	want := []string{ // sorted, as got is: the order depends on the clicks
+		"critical Wireless Solar Keyboard K750 battery critical",
+		"normal Wireless Solar Keyboard K750 is in the dark",
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("dunst showed %q, want %q\n%s", got, want, p.Output())
 	}
 }
