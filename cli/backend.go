@@ -5,12 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"sync"
 
+	"github.com/helio-linux/helio/backends"
 	"github.com/helio-linux/helio/config"
-	"github.com/helio-linux/helio/emulator"
-	"github.com/helio-linux/helio/hidapi"
 	"github.com/helio-linux/helio/hidpp"
 	"github.com/helio-linux/helio/hidraw"
 	"github.com/helio-linux/helio/history"
@@ -22,21 +20,12 @@ import (
 
 // newBackend is replaced in tests to hand the CLI an emulator they drive.
 var newBackend = func(spec string) (transport.Backend, error) {
-	switch {
-	case spec == "hidraw":
-		return hidraw.Backend{}, nil
-	case spec == "hidapi":
-		return hidapi.Backend{}, nil
-	case spec == "libusb":
-		return libusb.Backend{}, nil
-	case spec == "sim" || strings.HasPrefix(spec, "sim:"):
-		b, err := emulator.OpenBackend(spec, nil)
-		if err != nil {
-			return nil, exitf(ExitUsage, "%v", err)
-		}
-		return b, nil
+	b, err := backends.Open(spec)
+	if err != nil {
+		// A wrong name or a wrong profile file is the user's input.
+		return nil, &exitError{code: ExitUsage, err: err}
 	}
-	return nil, exitf(ExitUsage, "unknown backend %q (have hidraw, hidapi, libusb, sim, sim:NAME, sim:FILE.json)", spec)
+	return b, nil
 }
 
 // openedReceiver is a receiver opened for a command, with its devices.

@@ -256,11 +256,16 @@ func deviceName(st *sensors.State) string {
 	return st.Name
 }
 
-// label is "Name: figure[, N lux][, status]".
-func label(st *sensors.State) string {
-	name := deviceName(st)
+// label is "Name: figures".
+func label(st *sensors.State) string { return deviceName(st) + ": " + Figures(st) }
+
+// Figures is what the tray says of a device after its name: its battery as
+// precisely as the device gives it, its light when it measures light, and
+// its status when the figure does not already say it, such as
+// "57 %, 12 lux, discharging"; or "offline".
+func Figures(st *sensors.State) string {
 	if !st.Online {
-		return name + ": offline"
+		return "offline"
 	}
 	figure, said := batteryFigure(st.Battery)
 	parts := []string{figure}
@@ -270,7 +275,15 @@ func label(st *sensors.State) string {
 	if w := st.StatusWord(); w != "" && w != said {
 		parts = append(parts, w)
 	}
-	return name + ": " + strings.Join(parts, ", ")
+	return strings.Join(parts, ", ")
+}
+
+// BatteryFigure is how much charge b holds, as the tray words it: "57 %",
+// "about 50 %", a level such as "good", "charging" or "full" when the
+// device says only that, or "battery unknown".
+func BatteryFigure(b *hidpp.Battery) string {
+	figure, _ := batteryFigure(b)
+	return figure
 }
 
 // batteryFigure is how much charge b holds, as precisely as the device

@@ -455,3 +455,26 @@ func describe(r sensors.State) string {
 	}
 	return s
 }
+
+func TestFigures(t *testing.T) {
+	tests := []struct {
+		st      sensors.State
+		figures string
+		battery string
+	}{
+		{solar(k750, 57, 12), "57 %, 12 lux, discharging", "57 %"},
+		{approx(mx, 50, discharging), "about 50 %, discharging", "about 50 %"},
+		{level(r400, hidpp.LevelGood, discharging), "good, discharging", "good"},
+		{status(m705, charging), "charging", "charging"},
+		{offline(percent(m705, 45, discharging)), "offline", "45 %"},
+		{offline(m705), "offline", "battery unknown"},
+	}
+	for _, tt := range tests {
+		if got := Figures(&tt.st); got != tt.figures {
+			t.Errorf("Figures(%s) = %q, want %q", Summarize([]sensors.State{tt.st}, Opts{}).Tooltip, got, tt.figures)
+		}
+		if got := BatteryFigure(tt.st.Battery); got != tt.battery {
+			t.Errorf("BatteryFigure(%+v) = %q, want %q", tt.st.Battery, got, tt.battery)
+		}
+	}
+}

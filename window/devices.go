@@ -2,7 +2,6 @@ package window
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -81,8 +80,7 @@ func (d *deviceList) card(st *sensors.State, it tray.Item) fyne.CanvasObject {
 	if name == "" {
 		name = tray.UnknownDevice
 	}
-	// The tray's label is "Name: figures"; the card shows the name above.
-	figures := strings.TrimPrefix(it.Label, name+": ")
+	figures := tray.Figures(st)
 
 	icon := canvas.NewImageFromResource(d.icon(it.Icon))
 	icon.FillMode = canvas.ImageFillContain
@@ -101,13 +99,7 @@ func (d *deviceList) card(st *sensors.State, it tray.Item) fyne.CanvasObject {
 		badge.Text, badge.Importance = "Offline", widget.WarningImportance
 		figures = "Out of range, switched off or asleep"
 		if st.Battery != nil {
-			// The tray words only the figures of devices in range; word
-			// the last figure the same way.
-			seen := *st
-			seen.Online = true
-			last := strings.TrimPrefix(tray.Summarize([]sensors.State{seen}, tray.Opts{}).Items[0].Label, name+": ")
-			last, _, _ = strings.Cut(last, ", ")
-			figures += "; last known charge " + last
+			figures += "; last known charge " + tray.BatteryFigure(st.Battery)
 		}
 	}
 	when := widget.NewLabel(d.updated(st))

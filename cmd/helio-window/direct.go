@@ -5,39 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
-	"github.com/helio-linux/helio/emulator"
-	"github.com/helio-linux/helio/hidapi"
+	"github.com/helio-linux/helio/backends"
 	"github.com/helio-linux/helio/hidpp"
-	"github.com/helio-linux/helio/hidraw"
 	"github.com/helio-linux/helio/libusb"
 	"github.com/helio-linux/helio/sensors"
 	"github.com/helio-linux/helio/transport"
 	"github.com/helio-linux/helio/unifying"
 	"github.com/helio-linux/helio/window"
 )
-
-// backend is the backend --backend names, with the names the helio
-// command takes.
-//
-// TODO(lead): this mirrors cli.newBackend and cli.session.read, which are
-// unexported; once they move to a package of their own (say
-// backend.Open(spec) and backend.ReadAll(ctx, b)), call that instead.
-func backend(spec string) (transport.Backend, error) {
-	switch {
-	case spec == "hidraw":
-		return hidraw.Backend{}, nil
-	case spec == "hidapi":
-		return hidapi.Backend{}, nil
-	case spec == "libusb":
-		return libusb.Backend{}, nil
-	case spec == "sim" || strings.HasPrefix(spec, "sim:"):
-		return emulator.OpenBackend(spec, nil)
-	}
-	return nil, fmt.Errorf("unknown backend %q (have hidraw, hidapi, libusb, sim, sim:NAME, sim:FILE.json)", spec)
-}
 
 // readTimeout bounds the whole direct read: a sleeping solar keyboard
 // may take a few seconds to send its light report.
@@ -49,7 +26,7 @@ func directRead(spec string, log *slog.Logger) window.ReadFunc {
 	return func(ctx context.Context) ([]sensors.State, error) {
 		ctx, cancel := context.WithTimeout(ctx, readTimeout)
 		defer cancel()
-		b, err := backend(spec)
+		b, err := backends.Open(spec)
 		if err != nil {
 			return nil, err
 		}
