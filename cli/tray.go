@@ -102,7 +102,7 @@ func runTray(ctx context.Context, a *app, _ *flag.FlagSet, args []string) error 
 	if err != nil {
 		return fmt.Errorf("restart: %w", err)
 	}
-	a.log.Info("config changed: restarting the tray to apply it")
+	a.log.Warn("config changed: restarting the tray to apply it")
 	return syscall.Exec(self, os.Args, os.Environ())
 }
 

@@ -29,11 +29,13 @@ var helioBin struct {
 	err  error
 }
 
-// TestMain removes the helio binary the tests built.
+// TestMain removes the binaries the tests built.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if helioBin.path != "" {
-		os.RemoveAll(filepath.Dir(helioBin.path))
+	for _, bin := range []string{helioBin.path, windowBin.path} {
+		if bin != "" {
+			os.RemoveAll(filepath.Dir(bin))
+		}
 	}
 	os.Exit(code)
 }

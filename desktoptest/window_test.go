@@ -1,0 +1,112 @@
+package desktoptest
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+var windowBin struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// helioWindow builds helio-window (fyne with its GL driver) once. The
+// first build compiles go-gl's C, for minutes; "make desktop" builds the
+// same way first, so the tests find it in the build cache.
+func helioWindow(t *testing.T) string {
+	t.Helper()
+	windowBin.once.Do(func() {
+		dir, err := os.MkdirTemp("", "helio-window-test-")
+		if err != nil {
+			windowBin.err = err
+			return
+		}
+		windowBin.path = filepath.Join(dir, "helio-window")
+		_, file, _, _ := runtime.Caller(0)
+		cmd := exec.Command("go", "build", "-trimpath", "-o", windowBin.path, "./cmd/helio-window")
+		cmd.Dir = filepath.Dir(filepath.Dir(file))
+		if out, err := cmd.CombinedOutput(); err != nil {
+			windowBin.err = &buildError{err, string(out)}
+		}
+	})
+	if windowBin.err != nil {
+		t.Fatal(windowBin.err)
+	}
+	return windowBin.path
+}
+
+type buildError struct {
+	err error
+	out string
+}
+
+func (e *buildError) Error() string { return "go build ./cmd/helio-window: " + e.err.Error() + "\n" + e.out }
+
+// windows lists the visible X windows titled "Helio".
+func windows(s *Session) []string {
+	cmd := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^Helio$")
+	cmd.Env = s.Env()
+	out, _ := cmd.Output() // no window: exit status 1
+	return strings.Fields(string(out))
+}
+
+// TestTray_OpenWindow clicks "Open Helio": the window maps as a process of
+// its own, a second click opens no second window, and a config changed
+// while it was open makes the tray restart itself to apply it when the
+// window closes.
+func TestTray_OpenWindow(t *testing.T) {
+	Require(t, "dbus-daemon", "Xvfb", "xfce4-panel", "xdotool", "go")
+	win := helioWindow(t)
+	s := NewSession(t)
+	s.StartX()
+	startPanel(t, s)
+	config := filepath.Join(s.Home, "helio.toml")
+	if err := os.WriteFile(config, []byte("[thresholds]\nlow = 20\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := s.Start(helio(t), "--backend", "sim", "--config", config, "tray", "--window", win)
+	owner := itemOwner(t, s, p)
+	items := waitMenu(t, s, owner, wantMenu, 10*time.Second)
+
+	start := time.Now()
+	click(t, s, owner, items, "Open Helio")
+	for len(windows(s)) == 0 {
+		if time.Since(start) > 20*time.Second {
+			t.Fatalf("no window titled Helio 20 s after Open Helio\n%s", p.Output())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("METRIC window_start %d ms (click on Open Helio to the window mapped)", time.Since(start).Milliseconds())
+
+	click(t, s, owner, layout(t, s, owner), "Open Helio")
+	time.Sleep(time.Second)
+	if n := len(windows(s)); n != 1 {
+		t.Errorf("%d Helio windows after a second click, want 1", n)
+	}
+
+	// What the settings window's Save does, then the window closes.
+	if err := os.WriteFile(config, []byte("[thresholds]\nlow = 25\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	kill := exec.Command("pkill", "-TERM", "-P", strconv.Itoa(p.cmd.Process.Pid), "-x", "helio-window")
+	if out, err := kill.CombinedOutput(); err != nil {
+		t.Fatalf("pkill helio-window: %v %s", err, out)
+	}
+	waitOutput(t, p, "config changed: restarting the tray to apply it", 1, 10*time.Second)
+	// The same process, restarted, shows its item again.
+	waitRegistered(t, s, itemOwner(t, s, p), 10*time.Second)
+	waitMenu(t, s, itemOwner(t, s, p), wantMenu, 10*time.Second)
+	select {
+	case <-p.Exited():
+		t.Fatalf("helio tray exited: %v\n%s", p.Err(), p.Output())
+	default:
+	}
+}
