@@ -48,7 +48,9 @@ type buildError struct {
 	out string
 }
 
-func (e *buildError) Error() string { return "go build ./cmd/helio-window: " + e.err.Error() + "\n" + e.out }
+func (e *buildError) Error() string {
+	return "go build ./cmd/helio-window: " + e.err.Error() + "\n" + e.out
+}
 
 // windows lists the visible X windows titled "Helio".
 func windows(s *Session) []string {
