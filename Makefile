@@ -108,7 +108,7 @@ fuzz:
 # machine, and the host micro-benchmarks (compared with benchstat): prints
 # a table and writes it to bench/results.md (bench/run.sh).
 bench: build
-	@scripts/apt-deps.sh $(VM_DEPS) dbus-daemon
+	@scripts/apt-deps.sh $(VM_DEPS) dbus-daemon xvfb xfce4-panel libglib2.0-bin
 	@rig/fetch-kernel.sh
 	@GO="$(GO)" bench/run.sh
 

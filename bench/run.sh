@@ -1,7 +1,7 @@
 #!/bin/sh
 # "make bench": Helio against Debian's Solaar and the kernel's own drivers on
 # the same emulated receiver in the rig's VM (bench/bench_test.go), the
-# footprint of "helio export" idle on this machine, and the host
+# footprint of "helio export" and of the tray idle on this machine, and the host
 # micro-benchmarks. Prints one Markdown table and writes it, with the date
 # and the machine, to bench/results.md.
 #   bench/run.sh            (from the repository's root; make bench builds
@@ -27,8 +27,10 @@ echo "$(date -u '+%Y-%m-%d %H:%M UTC'), Helio $(git describe --always --dirty 2>
 busdir=$(mktemp -d)
 buspid=""
 idlepid=""
+traypid=""
 cleanup() {
 	[ -z "$idlepid" ] || kill "$idlepid" 2>/dev/null || true
+	[ -z "$traypid" ] || kill "$traypid" 2>/dev/null || true
 	[ -z "$buspid" ] || kill "$buspid" 2>/dev/null || true
 	rm -rf "$busdir"
 }
@@ -44,6 +46,11 @@ buspid=$(printf '%s\n' "$bus" | sed -n 2p)
 echo "bench: helio export idle for $minutes min on a private bus, in the background" >&2
 HELIO=bin/helio scripts/measure-idle.sh "$minutes" --backend sim export --bus-address "$addr" > "$out/idle.txt" 2>&1 &
 idlepid=$!
+# The resident tray, at the same time: under Xvfb with xfce4-panel as its
+# tray host (scripts/measure-tray.sh).
+echo "bench: helio tray idle for $minutes min under Xvfb with xfce4-panel, in the background" >&2
+HELIO=bin/helio scripts/measure-tray.sh "$minutes" > "$out/tray.txt" 2>&1 &
+traypid=$!
 
 # 2. Host micro-benchmarks, compared with the last committed results.
 echo "bench: host micro-benchmarks (go test -bench, 5 counts)" >&2
@@ -89,12 +96,17 @@ minutes=$(sed -n 's/.*: \([0-9.]*\) min idle.*/\1/p' "$out/idle.txt" | cut -d. -
 
 # m NAME: a figure from the VM.
 m() { awk -v k="$1" '$2 == k { sub(/^METRIC [^ ]+ /, ""); print; found = 1; exit } END { if (!found) print "?" }' "$out/metrics.txt"; }
-idle=$(cat "$out/idle.txt")
-idle_rss=$(printf '%s\n' "$idle" | sed -n 's/.*RSS \([0-9.]* MB\).*/\1/p')
-idle_peak=$(printf '%s\n' "$idle" | sed -n 's/.*(peak \([0-9.]* MB\)).*/\1/p')
-idle_wake=$(printf '%s\n' "$idle" | sed -n 's/.* \([0-9.]*\) wakeups\/min.*/\1/p')
-idle_cpu=$(printf '%s\n' "$idle" | sed -n 's/.*CPU \([0-9]*\) ticks.*/\1/p')
-idle_min=$(printf '%s\n' "$idle" | sed -n 's/.*: \([0-9.]*\) min idle.*/\1/p')
+# resting FILE FIELD: a figure of a scripts/measure-idle.sh line.
+resting() {
+	case $2 in
+	rss) sed -n 's/.*RSS \([0-9.]* MB\).*/\1/p' "$1" ;;
+	peak) sed -n 's/.*(peak \([0-9.]* MB\).*/\1/p' "$1" ;;
+	private) sed -n 's/.*; \([0-9.]* MB\) private.*/\1/p' "$1" ;;
+	wake) sed -n 's/.* \([0-9.]*\) wakeups\/min.*/\1/p' "$1" ;;
+	cpu) echo $(($(sed -n 's/.*CPU \([0-9]*\) ticks.*/\1/p' "$1") * 10)) ;;
+	min) sed -n 's/.*: \([0-9.]*\) min idle.*/\1/p' "$1" ;;
+	esac
+}
 
 # micro NAME: median ns/op and allocs/op of a host benchmark over the counts.
 micro() {
@@ -126,7 +138,8 @@ table() {
 | bytes sent to the receiver, warm | $(m helio_warm_bytes) | $(m solaar_bytes) | | $(m ratio_bytes_warm) |
 | peak resident memory of one run (cold) | $(m helio_cold_maxrss) | $(m solaar_maxrss) | | $(m ratio_rss) |
 | K750 charge and light | 57 %, 12 lux | "$(m solaar_k750)" | | |
-| \`helio export\` idle $idle_min min on the host (emulated receiver, private D-Bus) | RSS $idle_rss (peak $idle_peak), $idle_wake wakeups/min, $((idle_cpu * 10)) ms of CPU since start | not applicable (see below) | | |
+| \`helio export\` idle $(resting "$out/idle.txt" min) min on the host (emulated receiver, private D-Bus) | RSS $(resting "$out/idle.txt" rss) (peak $(resting "$out/idle.txt" peak); $(resting "$out/idle.txt" private) private), $(resting "$out/idle.txt" wake) wakeups/min, $(resting "$out/idle.txt" cpu) ms of CPU since start | not applicable (see below) | | |
+| \`helio tray\` idle $(resting "$out/tray.txt" min) min on the host (emulated receiver, Xvfb, xfce4-panel showing its icon; history, notifications and the export included) | RSS $(resting "$out/tray.txt" rss) (peak $(resting "$out/tray.txt" peak); $(resting "$out/tray.txt" private) private), $(resting "$out/tray.txt" wake) wakeups/min, $(resting "$out/tray.txt" cpu) ms of CPU since start | not applicable (see below) | | |
 | CPU while the emulator floods 1000 input reports a second ($(m export_flood_rate) achieved) for 30 s, \`helio export\` in the VM | $(m export_flood_cpu_pct) of the VM's CPU ($(m export_flood_cpu); idle $(m export_idle_cpu)), about $(m export_flood_us_per_report) a report | not applicable (see below) | | |
 | the same, a bare Helio reader (hidpp.Conn on the node, as vmtest's TestInputFlood) | $(m reader_flood_cpu_pct) ($(m reader_flood_cpu); idle $(m reader_idle_cpu)), $(m reader_flood_dropped) of $(m reader_flood_sent) reports read and dropped | | | |
 | scale: 1 receiver, 6 devices: \`helio query\` cold / warm | $(m six_cold_s) / $(m six_warm_s); $(m six_cold_requests) / $(m six_warm_requests) requests; $(m six_cold_maxrss) | | $(m six_kernel_probe_requests) requests at probe | |
