@@ -69,3 +69,11 @@ func BenchmarkRender(b *testing.B) {
 		}
 	}
 }
+
+func TestRenderSVG_Errors(t *testing.T) {
+	for _, doc := range []string{"", "<svg", "not xml at all", `<svg xmlns="http://www.w3.org/2000/svg"><path d="M0 0 L"/></svg>`} {
+		if _, err := RenderSVG([]byte(doc), 24); err == nil {
+			t.Errorf("RenderSVG(%q): no error", doc)
+		}
+	}
+}

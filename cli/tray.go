@@ -195,8 +195,9 @@ func trayOnce(ctx context.Context, a *app, o *trayOpts, ink color.NRGBA) error {
 
 	w := &windowLauncher{a: a, program: o.window, config: cfgPath, exited: changed}
 	trayErr := tray.Run(ctx, m, tray.RunOpts{
-		Opts: tray.DefaultOpts,
-		Ink:  ink,
+		Opts:  tray.DefaultOpts,
+		Ink:   ink,
+		Theme: tray.LoadTheme(a.env.Getenv),
 		Actions: tray.Actions{
 			CheckLight: func(id string) {
 				go func() {

@@ -33,18 +33,25 @@ const badgeSize = IconSize * 15 / 32
 // must not hide the level the battery's fill shows.
 const batteryShift = IconSize * 5 / 32
 
+// lightIcons are the freedesktop names of the light badges.
+var lightIcons = map[string]string{
+	assets.SolarSun:  "weather-clear-symbolic",
+	assets.SolarDark: "weather-clear-night-symbolic",
+}
+
 // Icon draws the tray icon s stands for as a PNG: the battery of
-// s.Fallback and, when a solar keyboard has a light reading, the sun or
-// the dark of s.Light as a badge in the lower right corner. Outlines are
-// drawn in ink. StatusNotifierItem hosts take the icon as a pixmap, so the
-// picture is drawn here rather than named from the icon theme.
-func Icon(s Summary, ink color.NRGBA) ([]byte, error) {
-	img, err := assets.Render(s.Fallback, IconSize, ink)
+// s.IconName from the icon theme, else of s.Fallback from Helio's own
+// icons, and, when a solar keyboard has a light reading, the sun or the
+// dark of s.Light as a badge in the lower right corner. Outlines, and
+// symbolic theme icons, are drawn in ink. theme may be nil: Helio's own
+// icons only.
+func Icon(s Summary, ink color.NRGBA, theme *Theme) ([]byte, error) {
+	img, err := draw1(s.IconName, s.Fallback, IconSize, ink, theme)
 	if err != nil {
 		return nil, fmt.Errorf("tray icon: %w", err)
 	}
 	if s.Light != "" {
-		badge, err := assets.Render(s.Light, badgeSize, ink)
+		badge, err := draw1(lightIcons[s.Light], s.Light, badgeSize, ink, theme)
 		if err != nil {
 			return nil, fmt.Errorf("tray icon badge: %w", err)
 		}
@@ -59,4 +66,15 @@ func Icon(s Summary, ink color.NRGBA) ([]byte, error) {
 		return nil, fmt.Errorf("tray icon: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// draw1 draws the theme's icon called name, or Helio's own fallback when
+// the theme lacks it or it cannot be drawn.
+func draw1(name, fallback string, size int, ink color.NRGBA, theme *Theme) (*image.NRGBA, error) {
+	if doc, ok := theme.Lookup(name, fmt.Sprintf("#%02x%02x%02x", ink.R, ink.G, ink.B)); ok {
+		if img, err := assets.RenderSVG(doc, size); err == nil {
+			return img, nil
+		}
+	}
+	return assets.Render(fallback, size, ink)
 }

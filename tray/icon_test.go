@@ -23,15 +23,15 @@ func decode(t *testing.T, b []byte) image.Image {
 }
 
 func TestIcon(t *testing.T) {
-	plain, err := Icon(Summarize([]sensors.State{percent(m705, 40, discharging)}, DefaultOpts), InkLight)
+	plain, err := Icon(Summarize([]sensors.State{percent(m705, 40, discharging)}, DefaultOpts), InkLight, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sun, err := Icon(Summarize([]sensors.State{percent(m705, 40, discharging), solar(k750, 90, 600)}, DefaultOpts), InkLight)
+	sun, err := Icon(Summarize([]sensors.State{percent(m705, 40, discharging), solar(k750, 90, 600)}, DefaultOpts), InkLight, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dark, err := Icon(Summarize([]sensors.State{percent(m705, 40, discharging), solar(k750, 90, 20)}, DefaultOpts), InkLight)
+	dark, err := Icon(Summarize([]sensors.State{percent(m705, 40, discharging), solar(k750, 90, 20)}, DefaultOpts), InkLight, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,10 +55,10 @@ func TestIcon(t *testing.T) {
 }
 
 func TestIcon_BadName(t *testing.T) {
-	if _, err := Icon(Summary{Fallback: "nope"}, InkLight); err == nil {
+	if _, err := Icon(Summary{Fallback: "nope"}, InkLight, nil); err == nil {
 		t.Error("unknown fallback: no error")
 	}
-	if _, err := Icon(Summary{Fallback: assets.BatteryGood, Light: "nope"}, InkLight); err == nil {
+	if _, err := Icon(Summary{Fallback: assets.BatteryGood, Light: "nope"}, InkLight, nil); err == nil {
 		t.Error("unknown light: no error")
 	}
 }

@@ -30,7 +30,9 @@ type RunOpts struct {
 	Opts    Opts
 	Actions Actions
 	// Ink is the colour of the icon's outlines; zero means [InkGrey].
-	Ink    color.NRGBA
+	Ink color.NRGBA
+	// Theme is the icon theme to draw from; nil draws Helio's own icons.
+	Theme  *Theme
 	Logger *slog.Logger // may be nil
 }
 
@@ -129,14 +131,14 @@ type sni struct {
 	opts RunOpts
 
 	menu    menu
-	icon    string // fallback and light the icon was last drawn for
+	icon    string // icon name and light the icon was last drawn for
 	tooltip string
 	title   string
 }
 
 func (t *sni) show(s Summary) {
-	if key := s.Fallback + "+" + s.Light; key != t.icon {
-		png, err := Icon(s, t.opts.Ink)
+	if key := s.IconName + "+" + s.Light; key != t.icon {
+		png, err := Icon(s, t.opts.Ink, t.opts.Theme)
 		if err != nil {
 			t.log.Error("tray icon not drawn", "err", err)
 		} else {
