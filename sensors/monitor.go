@@ -85,6 +85,13 @@ type Monitor struct {
 	states  map[string]State
 	order   []string // device IDs in the order first seen
 	devices map[string]*unifying.Device
+	// owner is, per device ID, the receiver run (numbered from 1 as they
+	// start) whose device object last updated it. A receiver pulled out
+	// and put back is a new run with new device objects; the old run's
+	// last words (a refresh failing as its connection closes) come late
+	// and must not overwrite what the new run said.
+	owner   map[string]uint64
+	runs    uint64 // receiver runs started
 	subs    map[chan State]struct{}
 	history map[string][]chargeAt // recent charges of solar devices, for trends
 }
@@ -92,7 +99,7 @@ type Monitor struct {
 // NewMonitor prepares a monitor; Run starts it.
 func NewMonitor(opts MonitorOpts) *Monitor {
 	opts.fill()
-	return &Monitor{opts: opts, states: map[string]State{}, devices: map[string]*unifying.Device{},
+	return &Monitor{opts: opts, states: map[string]State{}, devices: map[string]*unifying.Device{}, owner: map[string]uint64{},
 		subs: map[chan State]struct{}{}, history: map[string][]chargeAt{}}
 }
 
@@ -147,9 +154,15 @@ func (m *Monitor) CheckLight(ctx context.Context, id string, reports int) error 
 
 // update applies f to device id's state and, if anything a person would see
 // changed, publishes and records it.
-func (m *Monitor) update(d *unifying.Device, f func(*State)) {
+// It ignores a run older than the one that last updated the device.
+func (m *Monitor) update(run uint64, d *unifying.Device, f func(*State)) {
 	m.mu.Lock()
 	id := d.ID()
+	if run < m.owner[id] {
+		m.mu.Unlock()
+		return
+	}
+	m.owner[id] = run
 	old, seen := m.states[id]
 	st := old
 	if !seen {
@@ -349,7 +362,11 @@ func (m *Monitor) runReceiver(ctx context.Context, info transport.Info) error {
 	if err := r.EnableNotifications(ctx); err != nil {
 		m.opts.Logger.Warn("no connection notifications", "receiver", r, "err", err)
 	}
-	rs := &receiverState{m: m, r: r, ctx: ctx, next: map[string]time.Time{}, period: map[string]time.Duration{}}
+	m.mu.Lock()
+	m.runs++
+	run := m.runs
+	m.mu.Unlock()
+	rs := &receiverState{m: m, run: run, r: r, ctx: ctx, next: map[string]time.Time{}, period: map[string]time.Duration{}}
 	if err := rs.list(); err != nil {
 		return err
 	}
@@ -386,6 +403,7 @@ type receiverState struct {
 	relist     time.Time     // when to list the devices again after a partial listing
 	relistWait time.Duration // the backoff of those relists
 	m          *Monitor
+	run        uint64 // this run's number, for Monitor.update
 	r          *unifying.Receiver
 	ctx        context.Context
 	devices    []*unifying.Device
@@ -421,7 +439,7 @@ func (rs *receiverState) list() error {
 func (rs *receiverState) lost() {
 	for _, d := range rs.devices {
 		d.SetOnline(false)
-		rs.m.update(d, func(s *State) { s.Online = false })
+		rs.m.update(rs.run, d, func(s *State) { s.Online = false })
 	}
 }
 
@@ -431,10 +449,10 @@ func (rs *receiverState) lost() {
 func (rs *receiverState) refresh(d *unifying.Device) {
 	ctx, id, now := rs.ctx, d.ID(), rs.m.opts.Now()
 	if err := d.Refresh(ctx); err != nil {
-		rs.m.update(d, func(s *State) { s.Err = err })
+		rs.m.update(rs.run, d, func(s *State) { s.Err = err })
 	}
 	if !d.Online() {
-		rs.m.update(d, func(s *State) { s.Online = false })
+		rs.m.update(rs.run, d, func(s *State) { s.Online = false })
 		return
 	}
 	if !d.Protocol().IsFeatureBased() && !rs.polled[id] {
@@ -447,20 +465,20 @@ func (rs *receiverState) refresh(d *unifying.Device) {
 	b, err := d.Battery(ctx)
 	switch {
 	case err == nil:
-		rs.m.update(d, func(s *State) {
+		rs.m.update(rs.run, d, func(s *State) {
 			s.Online, s.Battery, s.BatteryTime, s.SeenTime, s.Err = true, &b, now, now, nil
 		})
 	case errors.Is(err, hidpp.ErrNoBattery):
 		ix, ferr := d.FeatureIndex(ctx, hidpp.FeatureSolarDashboard)
 		if ferr == nil && ix != 0 {
-			rs.m.update(d, func(s *State) { s.Online, s.Solar, s.SeenTime = true, true, now })
+			rs.m.update(rs.run, d, func(s *State) { s.Online, s.Solar, s.SeenTime = true, true, now })
 			rs.askLight(d)
 		}
 	case errors.Is(err, hidpp.ErrOffline), errors.Is(err, hidpp.ErrTimeout):
 		d.SetOnline(false)
-		rs.m.update(d, func(s *State) { s.Online = false })
+		rs.m.update(rs.run, d, func(s *State) { s.Online = false })
 	default:
-		rs.m.update(d, func(s *State) { s.Err = err })
+		rs.m.update(rs.run, d, func(s *State) { s.Err = err })
 	}
 	d.Save()
 	if rs.polled[id] {
@@ -543,7 +561,7 @@ func (rs *receiverState) event(rep *hidpp.Report) {
 		case unifying.Connected:
 			rs.refresh(c.Device)
 		case unifying.Disconnected, unifying.Unpaired:
-			rs.m.update(c.Device, func(s *State) { s.Online = false })
+			rs.m.update(rs.run, c.Device, func(s *State) { s.Online = false })
 			if !rs.polled[c.Device.ID()] {
 				delete(rs.next, c.Device.ID())
 			}
@@ -575,7 +593,7 @@ func (rs *receiverState) event(rep *hidpp.Report) {
 			rs.solarEvent(d, rep, b, now)
 			return
 		}
-		rs.m.update(d, func(s *State) {
+		rs.m.update(rs.run, d, func(s *State) {
 			s.Online, s.Battery, s.BatteryTime, s.SeenTime, s.Err = true, &b, now, now, nil
 		})
 		return
@@ -592,7 +610,7 @@ func (rs *receiverState) event(rep *hidpp.Report) {
 // asks for a light report.
 func (rs *receiverState) solarEvent(d *unifying.Device, rep *hidpp.Report, b hidpp.Battery, now time.Time) {
 	ev, _ := hidpp.DecodeSolarEvent(rep)
-	rs.m.update(d, func(s *State) {
+	rs.m.update(rs.run, d, func(s *State) {
 		s.Online, s.Solar, s.SeenTime, s.Err = true, true, now, nil
 		if !ev.HasLux && b.Status == hidpp.StatusUnknown && s.Battery != nil && s.Battery.HasPercent {
 			switch {
