@@ -26,6 +26,7 @@ import (
 // trayOpts are the options of helio tray.
 type trayOpts struct {
 	ink      string
+	percent  bool
 	noExport bool
 	window   string
 }
@@ -60,11 +61,13 @@ to apply it.
 Examples:
   helio tray
   helio --backend sim tray          the emulated receiver
-  helio tray --ink light            crisper on a dark panel`,
+  helio tray --ink light            crisper on a dark panel
+  helio tray --percent              the lowest percentage written over the icon`,
 	flags: func(fs *flag.FlagSet, a *app) {
 		o := &trayOpts{}
 		a.opts = o
 		fs.StringVar(&o.ink, "ink", "grey", "the icon's outline colour: grey (shows on any panel), light (for dark panels) or dark (for light ones)")
+		fs.BoolVar(&o.percent, "percent", false, "write the lowest battery's percentage over the icon, for panels that show no label beside it")
 		fs.BoolVar(&o.noExport, "no-export", false, "do not export the devices on the session bus")
 		fs.StringVar(&o.window, "window", "", "the window `PROGRAM` \"Open Helio\" starts (default "+WindowProgram+" beside helio, or on $PATH)")
 	},
@@ -195,9 +198,8 @@ func trayOnce(ctx context.Context, a *app, o *trayOpts, ink color.NRGBA) error {
 
 	w := &windowLauncher{a: a, program: o.window, config: cfgPath, exited: changed}
 	trayErr := tray.Run(ctx, m, tray.RunOpts{
-		Opts:  tray.DefaultOpts,
-		Ink:   ink,
-		Theme: tray.LoadTheme(a.env.Getenv),
+		Opts: tray.DefaultOpts,
+		Icon: tray.IconOpts{Ink: ink, Theme: tray.LoadTheme(a.env.Getenv), Percent: o.percent},
 		Actions: tray.Actions{
 			CheckLight: func(id string) {
 				go func() {

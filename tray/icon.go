@@ -7,6 +7,13 @@ import (
 	"image/color"
 	"image/draw"
 	"image/png"
+	"strings"
+	"sync"
+
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/gofont/goregular"
+	"golang.org/x/image/font/opentype"
+	"golang.org/x/image/math/fixed"
 
 	"github.com/helio-linux/helio/assets"
 )
@@ -39,19 +46,30 @@ var lightIcons = map[string]string{
 	assets.SolarDark: "weather-clear-night-symbolic",
 }
 
+// IconOpts says how to draw the tray icon.
+type IconOpts struct {
+	// Ink is the colour of outlines and of symbolic theme icons.
+	Ink color.NRGBA
+	// Theme is the icon theme to draw from; nil draws Helio's own icons.
+	Theme *Theme
+	// Percent writes the lowest battery's percentage over the icon, for
+	// panels that show no label beside it.
+	Percent bool
+}
+
 // Icon draws the tray icon s stands for as a PNG: the battery of
 // s.IconName from the icon theme, else of s.Fallback from Helio's own
-// icons, and, when a solar keyboard has a light reading, the sun or the
-// dark of s.Light as a badge in the lower right corner. Outlines, and
-// symbolic theme icons, are drawn in ink. theme may be nil: Helio's own
-// icons only.
-func Icon(s Summary, ink color.NRGBA, theme *Theme) ([]byte, error) {
-	img, err := draw1(s.IconName, s.Fallback, IconSize, ink, theme)
+// icons; when a solar keyboard has a light reading, the sun or the dark
+// of s.Light as a badge in the lower right corner; and with o.Percent, the
+// figure of s.Text ("57", "~50") along the bottom.
+func Icon(s Summary, o IconOpts) ([]byte, error) {
+	img, err := draw1(s.IconName, s.Fallback, IconSize, o.Ink, o.Theme)
 	if err != nil {
 		return nil, fmt.Errorf("tray icon: %w", err)
 	}
+	room := IconSize
 	if s.Light != "" {
-		badge, err := draw1(lightIcons[s.Light], s.Light, badgeSize, ink, theme)
+		badge, err := draw1(lightIcons[s.Light], s.Light, badgeSize, o.Ink, o.Theme)
 		if err != nil {
 			return nil, fmt.Errorf("tray icon badge: %w", err)
 		}
@@ -59,13 +77,67 @@ func Icon(s Summary, ink color.NRGBA, theme *Theme) ([]byte, error) {
 		draw.Draw(both, img.Bounds().Sub(image.Pt(batteryShift, 0)), img, image.Point{}, draw.Src)
 		at := image.Pt(IconSize-badgeSize, IconSize-badgeSize)
 		draw.Draw(both, badge.Bounds().Add(at), badge, image.Point{}, draw.Over)
-		img = both
+		img, room = both, IconSize-badgeSize
+	}
+	if o.Percent {
+		if digits := percentDigits(s.Text); digits != "" {
+			if err := drawFigure(img, digits, room); err != nil {
+				return nil, fmt.Errorf("tray icon percentage: %w", err)
+			}
+		}
 	}
 	var buf bytes.Buffer
 	if err := png.Encode(&buf, img); err != nil {
 		return nil, fmt.Errorf("tray icon: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// percentDigits is the number of a Summary.Text such as "57 %" or
+// "about 50 %", as it fits on an icon: "57", "~50"; "" for no figure.
+func percentDigits(text string) string {
+	f := strings.Fields(text)
+	if len(f) < 2 || f[len(f)-1] != "%" {
+		return ""
+	}
+	if len(f) == 3 {
+		return "~" + f[1]
+	}
+	return f[0]
+}
+
+// goRegular is parsed on first use only: a tray that shows no percentage
+// never reads it.
+var goRegular = sync.OnceValues(func() (*opentype.Font, error) { return opentype.Parse(goregular.TTF) })
+
+// drawFigure writes text along the bottom left of img, as large as fits in
+// width pixels (at most half the icon's height), white on a black outline
+// so it reads on any panel.
+func drawFigure(img *image.NRGBA, text string, width int) error {
+	ft, err := goRegular()
+	if err != nil {
+		return err
+	}
+	for size := float64(IconSize) / 2; size >= 8; size-- {
+		face, err := opentype.NewFace(ft, &opentype.FaceOptions{Size: size, DPI: 72, Hinting: font.HintingFull})
+		if err != nil {
+			return err
+		}
+		if font.MeasureString(face, text).Ceil()+4 > width && size > 8 {
+			face.Close()
+			continue
+		}
+		base := fixed.P(2, IconSize-3)
+		d := &font.Drawer{Dst: img, Face: face, Src: image.NewUniform(color.Black)}
+		for _, off := range [][2]int{{-2, 0}, {2, 0}, {0, -2}, {0, 2}, {-1, -1}, {1, 1}, {-1, 1}, {1, -1}} {
+			d.Dot = base.Add(fixed.P(off[0], off[1]))
+			d.DrawString(text)
+		}
+		d.Src, d.Dot = image.NewUniform(color.White), base
+		d.DrawString(text)
+		return face.Close()
+	}
+	return nil
 }
 
 // draw1 draws the theme's icon called name, or Helio's own fallback when

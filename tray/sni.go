@@ -29,10 +29,8 @@ type Source interface {
 type RunOpts struct {
 	Opts    Opts
 	Actions Actions
-	// Ink is the colour of the icon's outlines; zero means [InkGrey].
-	Ink color.NRGBA
-	// Theme is the icon theme to draw from; nil draws Helio's own icons.
-	Theme  *Theme
+	// Icon says how to draw the icon; a zero Ink means [InkGrey].
+	Icon   IconOpts
 	Logger *slog.Logger // may be nil
 }
 
@@ -68,8 +66,8 @@ func Run(ctx context.Context, src Source, opts RunOpts) error {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	if opts.Ink == (color.NRGBA{}) {
-		opts.Ink = InkGrey
+	if opts.Icon.Ink == (color.NRGBA{}) {
+		opts.Icon.Ink = InkGrey
 	}
 	conn, err := dbus.SessionBus()
 	if err != nil {
@@ -131,14 +129,18 @@ type sni struct {
 	opts RunOpts
 
 	menu    menu
-	icon    string // icon name and light the icon was last drawn for
+	icon    string // what the icon was last drawn for: name, light, text
 	tooltip string
 	title   string
 }
 
 func (t *sni) show(s Summary) {
-	if key := s.IconName + "+" + s.Light; key != t.icon {
-		png, err := Icon(s, t.opts.Ink, t.opts.Theme)
+	key := s.IconName + "+" + s.Light
+	if t.opts.Icon.Percent {
+		key += "+" + s.Text
+	}
+	if key != t.icon {
+		png, err := Icon(s, t.opts.Icon)
 		if err != nil {
 			t.log.Error("tray icon not drawn", "err", err)
 		} else {

@@ -108,7 +108,7 @@ func TestIcon_Theme(t *testing.T) {
 		{[]sensors.State{percent(m705, 40, discharging)}, true},  // battery-level-40-symbolic
 		{[]sensors.State{percent(m705, 60, discharging)}, false}, // battery-level-60-symbolic: not in the theme
 	} {
-		b, err := Icon(Summarize(tt.states, DefaultOpts), ink, th)
+		b, err := Icon(Summarize(tt.states, DefaultOpts), IconOpts{Ink: ink, Theme: th})
 		if err != nil {
 			t.Fatal(err)
 		}
