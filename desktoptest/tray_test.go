@@ -23,45 +23,52 @@ import (
 
 var screenshots = flag.String("screenshots", "", "write screenshots of the panel and the open menu to this `directory`")
 
-var helioBin struct {
-	once sync.Once
-	path string
-	err  error
+// built holds the programs the tests built, once each for all of them.
+var built struct {
+	mu    sync.Mutex
+	dir   string
+	paths map[string]string // by package
 }
 
-// TestMain removes the binaries the tests built.
+// TestMain removes the programs the tests built.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	for _, bin := range []string{helioBin.path, windowBin.path} {
-		if bin != "" {
-			os.RemoveAll(filepath.Dir(bin))
-		}
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
 	}
 	os.Exit(code)
 }
 
-// helio builds the helio binary once for all tests.
-func helio(t *testing.T) string {
+// program builds the command in pkg (relative to the module's root), with
+// -trimpath as "make" builds, so both share the build cache: the first
+// build of helio-window compiles go-gl's C, for minutes.
+func program(t *testing.T, pkg string) string {
 	t.Helper()
-	helioBin.once.Do(func() {
+	built.mu.Lock()
+	defer built.mu.Unlock()
+	if p, ok := built.paths[pkg]; ok {
+		return p
+	}
+	if built.dir == "" {
 		dir, err := os.MkdirTemp("", "helio-desktoptest-")
 		if err != nil {
-			helioBin.err = err
-			return
+			t.Fatal(err)
 		}
-		helioBin.path = filepath.Join(dir, "helio")
-		_, file, _, _ := runtime.Caller(0)
-		cmd := exec.Command("go", "build", "-o", helioBin.path, ".")
-		cmd.Dir = filepath.Dir(filepath.Dir(file))
-		if out, err := cmd.CombinedOutput(); err != nil {
-			helioBin.err = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if helioBin.err != nil {
-		t.Fatal(helioBin.err)
+		built.dir, built.paths = dir, map[string]string{}
 	}
-	return helioBin.path
+	_, file, _, _ := runtime.Caller(0)
+	out := filepath.Join(built.dir, filepath.Base(filepath.Join("helio", pkg)))
+	cmd := exec.Command("go", "build", "-trimpath", "-o", out, pkg)
+	cmd.Dir = filepath.Dir(filepath.Dir(file))
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", pkg, err, b)
+	}
+	built.paths[pkg] = out
+	return out
 }
+
+// helio is the helio program.
+func helio(t *testing.T) string { return program(t, ".") }
 
 const xfconfd = "/usr/lib/x86_64-linux-gnu/xfce4/xfconf/xfconfd"
 

@@ -4,53 +4,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
-
-var windowBin struct {
-	once sync.Once
-	path string
-	err  error
-}
-
-// helioWindow builds helio-window (fyne with its GL driver) once. The
-// first build compiles go-gl's C, for minutes; "make desktop" builds the
-// same way first, so the tests find it in the build cache.
-func helioWindow(t *testing.T) string {
-	t.Helper()
-	windowBin.once.Do(func() {
-		dir, err := os.MkdirTemp("", "helio-window-test-")
-		if err != nil {
-			windowBin.err = err
-			return
-		}
-		windowBin.path = filepath.Join(dir, "helio-window")
-		_, file, _, _ := runtime.Caller(0)
-		cmd := exec.Command("go", "build", "-trimpath", "-o", windowBin.path, "./cmd/helio-window")
-		cmd.Dir = filepath.Dir(filepath.Dir(file))
-		if out, err := cmd.CombinedOutput(); err != nil {
-			windowBin.err = &buildError{err, string(out)}
-		}
-	})
-	if windowBin.err != nil {
-		t.Fatal(windowBin.err)
-	}
-	return windowBin.path
-}
-
-type buildError struct {
-	err error
-	out string
-}
-
-func (e *buildError) Error() string {
-	return "go build ./cmd/helio-window: " + e.err.Error() + "\n" + e.out
-}
 
 // windows lists the visible X windows titled "Helio".
 func windows(s *Session) []string {
@@ -66,7 +24,7 @@ func windows(s *Session) []string {
 // window closes.
 func TestTray_OpenWindow(t *testing.T) {
 	Require(t, "dbus-daemon", "Xvfb", "xfce4-panel", "xdotool", "go")
-	win := helioWindow(t)
+	win := program(t, "./cmd/helio-window")
 	s := NewSession(t)
 	s.StartX()
 	startPanel(t, s)
