@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -39,9 +38,9 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// program builds the command in pkg (relative to the module's root), with
-// -trimpath as "make" builds, so both share the build cache: the first
-// build of helio-window compiles go-gl's C, for minutes.
+// program builds the command in pkg (relative to the module's root) with
+// the flags "make window" and go vet use, so all share the build cache:
+// the first build of helio-window compiles go-gl's C, for minutes.
 func program(t *testing.T, pkg string) string {
 	t.Helper()
 	built.mu.Lock()
@@ -56,10 +55,9 @@ func program(t *testing.T, pkg string) string {
 		}
 		built.dir, built.paths = dir, map[string]string{}
 	}
-	_, file, _, _ := runtime.Caller(0)
 	out := filepath.Join(built.dir, filepath.Base(filepath.Join("helio", pkg)))
-	cmd := exec.Command("go", "build", "-trimpath", "-o", out, pkg)
-	cmd.Dir = filepath.Dir(filepath.Dir(file))
+	cmd := exec.Command("go", "build", "-o", out, pkg)
+	cmd.Dir = ".." // go test runs in the package's directory
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build %s: %v\n%s", pkg, err, b)
 	}
@@ -391,8 +389,7 @@ func TestTray_HostLateAndRestarted(t *testing.T) {
 // JSON, and returns the file's path.
 func profile(t *testing.T, s *Session, change func(devices []any)) string {
 	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	b, err := os.ReadFile(filepath.Join(filepath.Dir(filepath.Dir(file)), "emulator/profiles/default.json"))
+	b, err := os.ReadFile("../emulator/profiles/default.json")
 	if err != nil {
 		t.Fatal(err)
 	}
