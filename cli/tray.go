@@ -148,17 +148,27 @@ func trayOnce(ctx context.Context, a *app, o *trayOpts, ink color.NRGBA) error {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	// A config changed on disk (by the window, or by hand followed by
-	// SIGHUP) is applied by starting afresh, as every part reads it once.
-	changed := func() {
-		if _, now := a.configSnapshot(); !bytes.Equal(now, cfgBefore) {
-			cancel(errRestart)
+	// SIGHUP) is applied by starting afresh, as every part reads it once;
+	// a broken one is said, and the tray goes on with what it has.
+	reload := func(always bool) {
+		_, now := a.configSnapshot()
+		if !always && bytes.Equal(now, cfgBefore) {
+			return
 		}
+		if _, err := a.config(); err != nil {
+			a.log.Error("config not applied; the tray goes on with the one it started with", "err", err)
+			return
+		}
+		cancel(errRestart)
 	}
 	go func() {
-		select {
-		case <-hup:
-			cancel(errRestart)
-		case <-ctx.Done():
+		for {
+			select {
+			case <-hup:
+				reload(true)
+			case <-ctx.Done():
+				return
+			}
 		}
 	}()
 
@@ -196,7 +206,7 @@ func trayOnce(ctx context.Context, a *app, o *trayOpts, ink color.NRGBA) error {
 		}
 	}()
 
-	w := &windowLauncher{a: a, program: o.window, config: cfgPath, exited: changed}
+	w := &windowLauncher{a: a, program: o.window, config: cfgPath, exited: func() { reload(false) }}
 	trayErr := tray.Run(ctx, m, tray.RunOpts{
 		Opts: tray.DefaultOpts,
 		Icon: tray.IconOpts{Ink: ink, Theme: tray.LoadTheme(a.env.Getenv), Percent: o.percent},

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -64,6 +65,39 @@ func TestTray_OpenWindow(t *testing.T) {
 	// The same process, restarted, shows its item again.
 	waitRegistered(t, s, itemOwner(t, s, p), 10*time.Second)
 	waitMenu(t, s, itemOwner(t, s, p), wantMenu, 10*time.Second)
+	select {
+	case <-p.Exited():
+		t.Fatalf("helio tray exited: %v\n%s", p.Err(), p.Output())
+	default:
+	}
+}
+
+// TestTray_ReloadOnHUP: SIGHUP with a broken config keeps the tray
+// running on the config it has, and says why; with a good one, the tray
+// restarts itself to apply it.
+func TestTray_ReloadOnHUP(t *testing.T) {
+	Require(t, "dbus-daemon", "go")
+	s := NewSession(t)
+	config := filepath.Join(s.Home, "helio.toml")
+	if err := os.WriteFile(config, []byte("[thresholds]\nlow = 20\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := s.Start(helio(t), "--backend", "sim", "--config", config, "tray")
+	itemOwner(t, s, p)
+	if err := os.WriteFile(config, []byte("[thresholds]\nlow = 2000\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p.cmd.Process.Signal(syscall.SIGHUP)
+	waitOutput(t, p, "config not applied", 1, 5*time.Second)
+	if !strings.Contains(p.Output(), "thresholds.low") {
+		t.Errorf("the tray did not say what is wrong:\n%s", p.Output())
+	}
+	if err := os.WriteFile(config, []byte("[thresholds]\nlow = 30\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p.cmd.Process.Signal(syscall.SIGHUP)
+	waitOutput(t, p, "config changed: restarting the tray to apply it", 1, 5*time.Second)
+	itemOwner(t, s, p)
 	select {
 	case <-p.Exited():
 		t.Fatalf("helio tray exited: %v\n%s", p.Err(), p.Output())
