@@ -25,10 +25,11 @@ WINDOW_DEPS := libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinera
 	libxxf86vm-dev libwayland-dev libxkbcommon-dev
 BUILD_DEPS := pkg-config libudev-dev libusb-1.0-0-dev $(WINDOW_DEPS)
 # Real desktop programs the desktop tests run Helio against, headless: an X
-# server, xfce4-panel as the tray host, dunst as the notification daemon,
-# and the tools that read and photograph them.
+# server, xfce4-panel as the tray host, a bare StatusNotifierWatcher (which
+# serves its object late), dunst as the notification daemon, and the tools
+# that read and photograph them.
 DESKTOP_DEPS := xvfb xauth x11-utils xdotool imagemagick libgl1-mesa-dri xfce4-panel dunst \
-	dbus-daemon dbus-bin libglib2.0-bin desktop-file-utils systemd
+	dbus-daemon dbus-bin libglib2.0-bin desktop-file-utils systemd haskell-status-notifier-item-utils
 # Real programs the unit tests check Helio against: upower (its -i layout),
 # a D-Bus daemon, and the shells the completions are for.
 TEST_DEPS  := upower dbus-daemon zsh fish

@@ -36,17 +36,18 @@ import (
 // install them. A program not listed is taken to come from the package of
 // its own name.
 var packages = map[string]string{
-	"Xvfb":         "xvfb",
-	"dbus-daemon":  "dbus-daemon",
-	"dbus-send":    "dbus-bin",
-	"dbus-monitor": "dbus-bin",
-	"busctl":       "systemd", // dunstctl history calls it
-	"dunst":        "dunst",
-	"dunstctl":     "dunst",
-	"xprop":        "x11-utils",
-	"xwd":          "x11-apps",
-	"gdbus":        "libglib2.0-bin",
-	"import":       "imagemagick",
+	"Xvfb":                    "xvfb",
+	"dbus-daemon":             "dbus-daemon",
+	"dbus-send":               "dbus-bin",
+	"dbus-monitor":            "dbus-bin",
+	"busctl":                  "systemd", // dunstctl history calls it
+	"dunst":                   "dunst",
+	"dunstctl":                "dunst",
+	"xprop":                   "x11-utils",
+	"xwd":                     "x11-apps",
+	"gdbus":                   "libglib2.0-bin",
+	"status-notifier-watcher": "haskell-status-notifier-item-utils",
+	"import":                  "imagemagick",
 }
 
 // gate is the environment variable that turns a missing program from a

@@ -487,3 +487,33 @@ func TestTray_Alerts(t *testing.T) {
 		t.Errorf("dunst showed %q, want %q\n%s", got, want, p.Output())
 	}
 }
+
+// TestTray_LateBareWatcher starts a bare StatusNotifierWatcher
+// (status-notifier-watcher) after Helio, five times over. That watcher
+// owns its name before it serves its object, so a single registration
+// attempt, as fyne.io/systray makes, mostly fails; Helio's retries must
+// get the item listed every time.
+func TestTray_LateBareWatcher(t *testing.T) {
+	Require(t, "dbus-daemon", "status-notifier-watcher", "go")
+	s := NewSession(t)
+	p := startTray(t, s)
+	owner := itemOwner(t, s, p)
+	for round := 1; round <= 5; round++ {
+		w := s.Start("status-notifier-watcher")
+		s.WaitForName(watcherName, 10*time.Second, w)
+		waitRegistered(t, s, owner, 10*time.Second)
+		w.Stop()
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			var has bool
+			s.Conn().BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, watcherName).Store(&has)
+			if !has {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("round %d: the watcher still owns its name after it stopped", round)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+}
