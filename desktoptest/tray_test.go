@@ -212,9 +212,16 @@ func labels(items []menuItem) []string {
 // click sends the "clicked" event a host sends when an entry is picked.
 func click(t *testing.T, s *Session, owner string, items []menuItem, label string) {
 	t.Helper()
+	clickWith(t, s, owner, items, label, 0)
+}
+
+// clickWith sends the event with the call flags given: Quit is clicked
+// with no reply expected, as the process may be gone before it replies.
+func clickWith(t *testing.T, s *Session, owner string, items []menuItem, label string, flags dbus.Flags) {
+	t.Helper()
 	for _, it := range items {
 		if strings.TrimSpace(it.label) == label {
-			call := s.Conn().Object(owner, "/StatusNotifierItem/menu").Call("com.canonical.dbusmenu.Event", 0,
+			call := s.Conn().Object(owner, "/StatusNotifierItem/menu").Call("com.canonical.dbusmenu.Event", flags,
 				it.id, "clicked", dbus.MakeVariant(""), uint32(time.Now().Unix()))
 			if call.Err != nil {
 				t.Fatalf("clicking %q: %v", label, call.Err)
@@ -307,7 +314,7 @@ func TestTray_Panel(t *testing.T) {
 	waitOutput(t, p, setLightMeasure, before+1, 5*time.Second)
 
 	// Quit ends the process cleanly, and the host drops the item.
-	click(t, s, owner, layout(t, s, owner), "Quit")
+	clickWith(t, s, owner, layout(t, s, owner), "Quit", dbus.FlagNoReplyExpected)
 	select {
 	case <-p.Exited():
 		if err := p.Err(); err != nil {
