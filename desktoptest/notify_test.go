@@ -304,7 +304,9 @@ func TestNotify_Dunst(t *testing.T) {
 	icons := startDunst(t, s)
 
 	th := notify.DefaultThresholds
-	th.DarkAfter = 2 * time.Second
+	// Long enough that the first loss of charge comes well inside it, even
+	// on a loaded machine.
+	th.DarkAfter = 4 * time.Second
 	r, start := startRig(t, s, th, func(rc *emulator.Receiver) {
 		rc.SetBattery(m705, 12, hidpp.StatusDischarging) // already low at start-up
 		rc.SetLux(k750, 0)                               // in the dark from the start
