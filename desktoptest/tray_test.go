@@ -112,6 +112,26 @@ func itemOwner(t *testing.T, s *Session, p *Process) string {
 	return owner
 }
 
+// waitNoWatcher waits until the stopped tray host's watcher name is gone,
+// so the next host's arrival is a new one.
+func waitNoWatcher(t *testing.T, s *Session) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var has bool
+		if err := s.Conn().BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, watcherName).Store(&has); err != nil {
+			t.Fatal(err)
+		}
+		if !has {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the tray host still owns the watcher name 5 s after it stopped")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // registered returns the items the watcher lists.
 func registered(t *testing.T, s *Session) []string {
 	t.Helper()
@@ -369,18 +389,7 @@ func TestTray_HostLateAndRestarted(t *testing.T) {
 		waitRegistered(t, s, owner, 10*time.Second)
 		waitMenu(t, s, owner, wantMenu, 10*time.Second)
 		panel.Stop()
-		deadline := time.Now().Add(5 * time.Second)
-		for {
-			var has bool
-			s.Conn().BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, watcherName).Store(&has)
-			if !has {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatal("the panel still owns the watcher name after it stopped")
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		waitNoWatcher(t, s)
 	}
 	if n := strings.Count(p.Output(), noHost); n != 1 {
 		t.Errorf("Helio said %q %d times, want once", noHost, n)
@@ -510,17 +519,6 @@ func TestTray_LateBareWatcher(t *testing.T) {
 		s.WaitForName(watcherName, 10*time.Second, w)
 		waitRegistered(t, s, owner, 10*time.Second)
 		w.Stop()
-		deadline := time.Now().Add(5 * time.Second)
-		for {
-			var has bool
-			s.Conn().BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, watcherName).Store(&has)
-			if !has {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("round %d: the watcher still owns its name after it stopped", round)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+		waitNoWatcher(t, s)
 	}
 }
