@@ -87,8 +87,10 @@ grep '^METRIC ' "$out/vm.log" > "$out/metrics.txt"
 echo "bench: waiting for the idle measurement ($minutes min in all, plus 30 s)" >&2
 wait "$idlepid" || { cat "$out/idle.txt" >&2; echo "bench: the idle measurement failed" >&2; exit 1; }
 idlepid=""
+wait "$traypid" || { cat "$out/tray.txt" >&2; echo "bench: the tray measurement failed" >&2; exit 1; }
+traypid=""
 fi # ! $report_only
-for f in stamp metrics.txt idle.txt host.txt benchstat.note; do
+for f in stamp metrics.txt idle.txt tray.txt host.txt benchstat.note; do
 	[ -f "$out/$f" ] || { echo "bench: $out/$f is missing: run make bench" >&2; exit 2; }
 done
 benchstat_note=$(cat "$out/benchstat.note")
