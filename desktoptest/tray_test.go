@@ -218,6 +218,26 @@ func waitMenu(t *testing.T, s *Session, owner string, want []string, timeout tim
 	}
 }
 
+// waitEntry waits until the menu has an entry labelled label (the item's
+// name is on the bus a moment before its menu is filled), and returns the
+// menu.
+func waitEntry(t *testing.T, s *Session, owner, label string, timeout time.Duration) []menuItem {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		items := layout(t, s, owner)
+		for _, it := range items {
+			if strings.TrimSpace(it.label) == label {
+				return items
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no entry %q in the menu %q after %v", label, labels(items), timeout)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 func labels(items []menuItem) []string {
 	out := make([]string, len(items))
 	for i, it := range items {
@@ -484,7 +504,7 @@ func TestTray_Alerts(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("dunst holds %d notifications after 20 s of light checks, want 2\n%s", count(t, s), p.Output())
 		}
-		click(t, s, owner, layout(t, s, owner), "Check light")
+		click(t, s, owner, waitEntry(t, s, owner, "Check light", 10*time.Second), "Check light")
 		// The keyboard answers a second after each request, and a new
 		// request starts that second over.
 		time.Sleep(1500 * time.Millisecond)
