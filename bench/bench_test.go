@@ -41,6 +41,7 @@ import (
 	"github.com/helio-linux/helio/emulator"
 	"github.com/helio-linux/helio/hidpp"
 	"github.com/helio-linux/helio/hidraw"
+	"github.com/helio-linux/helio/internal/syncbuf"
 	"github.com/helio-linux/helio/transport"
 )
 
@@ -575,7 +576,7 @@ func flood(t *testing.T, emu *emulator.Receiver, prefix string, pid int, alive f
 // startProc starts cmd and returns a liveness check.
 func startProc(t *testing.T, cmd *exec.Cmd) (alive func() bool, output func() string) {
 	t.Helper()
-	var out syncBuffer
+	var out syncbuf.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -600,23 +601,6 @@ func startProc(t *testing.T, cmd *exec.Cmd) (alive func() bool, output func() st
 		}
 	}
 	return alive, out.String
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // TestFlood: the CPU of resident readers while the emulator floods 1000

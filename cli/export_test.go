@@ -15,6 +15,7 @@ import (
 
 	"github.com/helio-linux/helio/dbustest"
 	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/internal/syncbuf"
 	"github.com/helio-linux/helio/upower"
 )
 
@@ -30,12 +31,12 @@ func needTools(t *testing.T, tools ...string) {
 
 // startExport runs `helio export` in-process with args until the test
 // ends, and checks then that it exited 0.
-func startExport(t *testing.T, getenv func(string) string, args ...string) (stderr *syncBuffer) {
+func startExport(t *testing.T, getenv func(string) string, args ...string) (stderr *syncbuf.Buffer) {
 	t.Helper()
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	ctx, cancel := context.WithCancel(context.Background())
-	var out syncBuffer
-	stderr = &syncBuffer{}
+	var out syncbuf.Buffer
+	stderr = &syncbuf.Buffer{}
 	done := make(chan int, 1)
 	go func() {
 		done <- Main(append([]string{"--backend", "sim", "export"}, args...),
@@ -57,7 +58,7 @@ func startExport(t *testing.T, getenv func(string) string, args ...string) (stde
 
 // awaitDevices waits until name on the bus at addr has the emulator's
 // three devices, the K750's light read.
-func awaitDevices(t *testing.T, addr, name string, stderr *syncBuffer) {
+func awaitDevices(t *testing.T, addr, name string, stderr *syncbuf.Buffer) {
 	t.Helper()
 	c, err := dbus.Connect(addr)
 	if err != nil {
@@ -149,7 +150,7 @@ func TestExport_RealUpower(t *testing.T) {
 	defer cancel()
 	mon := exec.CommandContext(ctx, "upower", "--monitor-detail")
 	mon.Env = env
-	var monErr syncBuffer
+	var monErr syncbuf.Buffer
 	mon.Stderr = &monErr
 	pipe, err := mon.StdoutPipe()
 	if err != nil {

@@ -1,18 +1,17 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/helio-linux/helio/config"
 	"github.com/helio-linux/helio/dbustest"
 	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/internal/syncbuf"
 	"github.com/helio-linux/helio/notify"
 	"github.com/helio-linux/helio/notify/notifytest"
 )
@@ -54,30 +53,12 @@ func TestLight(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe to read while watch writes it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestWatch(t *testing.T) {
 	for _, asJSON := range []bool{false, true} {
 		b := useEmulator(t)
 		t.Setenv("XDG_STATE_HOME", t.TempDir())
 		ctx, cancel := context.WithCancel(context.Background())
-		var out, errs syncBuffer
+		var out, errs syncbuf.Buffer
 		args := []string{"--backend", "sim", "watch"}
 		want := "55 %, charging"
 		if asJSON {
@@ -138,7 +119,7 @@ func TestWatch_RecordsHistory(t *testing.T) {
 	cfg := t.TempDir() + "/config.toml"
 	os.WriteFile(cfg, []byte("[light]\ninterval = \"1m\"\n"), 0o644)
 	ctx, cancel := context.WithCancel(context.Background())
-	var out, errs syncBuffer
+	var out, errs syncbuf.Buffer
 	done := make(chan int)
 	go func() {
 		done <- Main([]string{"--config", cfg, "--backend", "sim", "watch"},
@@ -176,7 +157,7 @@ func TestWatch_Notify(t *testing.T) {
 	cfg := t.TempDir() + "/config.toml"
 	os.WriteFile(cfg, []byte("[thresholds]\nlow = 50\ncritical = 10\n[notifications]\ncritical = false\n"), 0o644)
 	ctx, cancel := context.WithCancel(context.Background())
-	var out, errs syncBuffer
+	var out, errs syncbuf.Buffer
 	env := func(k string) string {
 		if k == "DBUS_SESSION_BUS_ADDRESS" {
 			return addr
@@ -251,7 +232,7 @@ func TestWatch_NotifyNoDaemon(t *testing.T) {
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	addr := dbustest.Start(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	var out, errs syncBuffer
+	var out, errs syncbuf.Buffer
 	env := func(k string) string {
 		if k == "DBUS_SESSION_BUS_ADDRESS" {
 			return addr

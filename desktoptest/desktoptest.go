@@ -30,6 +30,7 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/helio-linux/helio/dbustest"
+	"github.com/helio-linux/helio/internal/syncbuf"
 )
 
 // packages maps the programs tests use to the Debian packages that
@@ -277,7 +278,7 @@ type Process struct {
 	Name string // the program, as started
 
 	cmd    *exec.Cmd
-	out    syncBuffer
+	out    syncbuf.Buffer
 	exited chan struct{}
 	err    error // set before exited closes
 	stop   sync.Once
@@ -317,22 +318,4 @@ func (p *Process) Stop() {
 			<-p.exited
 		}
 	})
-}
-
-// syncBuffer is a bytes.Buffer that a program writes while a test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

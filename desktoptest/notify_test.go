@@ -18,6 +18,7 @@ import (
 
 	"github.com/helio-linux/helio/emulator"
 	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/internal/syncbuf"
 	"github.com/helio-linux/helio/notify"
 	"github.com/helio-linux/helio/sensors"
 )
@@ -196,7 +197,7 @@ func waitCount(t *testing.T, s *Session, n int, timeout time.Duration) {
 type rig struct {
 	b      *emulator.Backend
 	states <-chan sensors.State
-	log    *syncBuffer
+	log    *syncbuf.Buffer
 }
 
 // Emulated devices: slots of the default profile.
@@ -225,7 +226,7 @@ func startRig(t *testing.T, s *Session, th notify.Thresholds, prepare func(*emul
 	ctx, cancel := context.WithCancel(context.Background())
 	alerts, stopAlerts := m.Subscribe()
 	states, stopStates := m.Subscribe()
-	r := &rig{b: b, states: states, log: &syncBuffer{}}
+	r := &rig{b: b, states: states, log: &syncbuf.Buffer{}}
 	logger := slog.New(slog.NewTextHandler(r.log, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	loop, monitor := make(chan error, 1), make(chan error, 1)
 	sender := notify.NewSender(s.Conn(), logger)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/internal/syncbuf"
 	"github.com/helio-linux/helio/transport"
 )
 
@@ -670,7 +671,7 @@ func TestConnSendAndInfo(t *testing.T) {
 }
 
 func TestConnDebugLog(t *testing.T) {
-	var buf syncBuffer
+	var buf syncbuf.Buffer
 	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	f := newFake(scripted(map[string][]string{"10 03 81 0D 00 00 00": {m705Reg0D}}))
 	c := newConn(t, f, &hidpp.Opts{Logger: log, DeviceTimeout: 5 * time.Second})
@@ -689,7 +690,7 @@ func TestConnDebugLog(t *testing.T) {
 // describes every report; a 0x41 connection notification must not kill it
 // (describeConnect once indexed past a short report's 3 parameter bytes).
 func TestConnDebugLogConnectNotification(t *testing.T) {
-	var buf syncBuffer
+	var buf syncbuf.Buffer
 	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	f := newFake(nil)
 	c := newConn(t, f, &hidpp.Opts{Logger: log})
@@ -700,23 +701,6 @@ func TestConnDebugLogConnectNotification(t *testing.T) {
 	if !strings.Contains(buf.String(), "link up") {
 		t.Errorf("debug log %q, want it to describe the connection", buf.String())
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // TestConnGoroutines: Close leaves no goroutine behind (the reader and the
