@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -96,21 +95,8 @@ func TestExport_RealUpower(t *testing.T) {
 	stderr := startExport(t, func(string) string { return "" }, "--bus-address", addr, "--name", upower.Name)
 	awaitDevices(t, addr, upower.Name, stderr)
 
-	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "LC_ALL=C", "DBUS_SYSTEM_BUS_ADDRESS=" + addr}
-	run := func(args ...string) string {
-		t.Helper()
-		cmd := exec.Command("upower", args...)
-		cmd.Env = env
-		var out, errb bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		if err := cmd.Run(); err != nil {
-			t.Fatalf("upower %v: %v; stderr:\n%s", args, err, errb.String())
-		}
-		if errb.Len() > 0 {
-			t.Errorf("upower %v wrote to stderr (a GLib warning means a property or method has the wrong type):\n%s", args, errb.String())
-		}
-		return out.String()
-	}
+	env := upowerEnv(t, addr)
+	run := upowerCLI(t, env)
 
 	const (
 		mx   = "/org/freedesktop/UPower/devices/mouse_hidpp_battery_1a2b3c4d"

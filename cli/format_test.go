@@ -210,21 +210,7 @@ func TestFormatUPower_RealUpower(t *testing.T) {
 	addr := dbustest.Start(t)
 	exportUPower(t, addr, states)
 
-	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "LC_ALL=C", "TZ=UTC", "DBUS_SYSTEM_BUS_ADDRESS=" + addr}
-	run := func(args ...string) string {
-		t.Helper()
-		cmd := exec.Command("upower", args...)
-		cmd.Env = env
-		var out, errb bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		if err := cmd.Run(); err != nil {
-			t.Fatalf("upower %v: %v; stderr:\n%s", args, err, errb.String())
-		}
-		if errb.Len() > 0 {
-			t.Errorf("upower %v wrote to stderr (a GLib warning means a property has the wrong type):\n%s", args, errb.String())
-		}
-		return out.String()
-	}
+	run := upowerCLI(t, upowerEnv(t, addr))
 
 	before := time.Now()
 	dump := run("--dump")
@@ -446,5 +432,32 @@ func TestFormat_WriteError(t *testing.T) {
 	}
 	if err := formatWaybar(failWriter{}, upowerTestStates()); err == nil || !strings.Contains(err.Error(), "file already closed") {
 		t.Errorf("formatWaybar to a closed writer = %v", err)
+	}
+}
+
+// upowerEnv is the environment the real upower command runs in against
+// the service on the private bus at addr, which it takes for the system
+// bus: the C locale and UTC, so its output is the same everywhere.
+func upowerEnv(t *testing.T, addr string) []string {
+	return []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "LC_ALL=C", "TZ=UTC", "DBUS_SYSTEM_BUS_ADDRESS=" + addr}
+}
+
+// upowerCLI runs the real upower command in env and returns what it
+// printed. Anything on its stderr fails the test: a GLib warning there
+// means a property or method has the wrong type.
+func upowerCLI(t *testing.T, env []string) func(args ...string) string {
+	return func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("upower", args...)
+		cmd.Env = env
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("upower %v: %v; stderr:\n%s", args, err, errb.String())
+		}
+		if errb.Len() > 0 {
+			t.Errorf("upower %v wrote to stderr (a GLib warning means a property or method has the wrong type):\n%s", args, errb.String())
+		}
+		return out.String()
 	}
 }

@@ -147,6 +147,17 @@ func TestWatch_RecordsHistory(t *testing.T) {
 	}
 }
 
+// sessionBusEnv is an environment with only DBUS_SESSION_BUS_ADDRESS set,
+// to addr.
+func sessionBusEnv(addr string) func(string) string {
+	return func(k string) string {
+		if k == "DBUS_SESSION_BUS_ADDRESS" {
+			return addr
+		}
+		return ""
+	}
+}
+
 // TestWatch_Notify: watch --notify alerts by the config file's thresholds
 // and switches, on the session bus its environment names.
 func TestWatch_Notify(t *testing.T) {
@@ -158,12 +169,7 @@ func TestWatch_Notify(t *testing.T) {
 	os.WriteFile(cfg, []byte("[thresholds]\nlow = 50\ncritical = 10\n[notifications]\ncritical = false\n"), 0o644)
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errs syncbuf.Buffer
-	env := func(k string) string {
-		if k == "DBUS_SESSION_BUS_ADDRESS" {
-			return addr
-		}
-		return ""
-	}
+	env := sessionBusEnv(addr)
 	done := make(chan int)
 	go func() {
 		done <- Main([]string{"--config", cfg, "--backend", "sim", "watch", "--notify"},
@@ -233,12 +239,7 @@ func TestWatch_NotifyNoDaemon(t *testing.T) {
 	addr := dbustest.Start(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errs syncbuf.Buffer
-	env := func(k string) string {
-		if k == "DBUS_SESSION_BUS_ADDRESS" {
-			return addr
-		}
-		return ""
-	}
+	env := sessionBusEnv(addr)
 	done := make(chan int)
 	go func() {
 		done <- Main([]string{"--backend", "sim", "watch", "--notify"}, Env{Stdout: &out, Stderr: &errs, Getenv: env, Context: ctx})
