@@ -5,11 +5,11 @@ GO      := $(shell scripts/ensure-go.sh)
 BIN     := bin/helio
 WINDOW  := bin/helio-window
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -X github.com/helio-linux/helio/cli.Version=$(VERSION)
+LDFLAGS := -X github.com/helio-linux/helio/internal/cli.Version=$(VERSION)
 FUZZTIME ?= 30s
 # The history reader opens a database per input, about a thousand times
-# slower than the decoders: "make fuzz FUZZ_PKGS=./history" on its own.
-FUZZ_PKGS ?= ./hidpp ./emulator ./config ./history
+# slower than the decoders: "make fuzz FUZZ_PKGS=./sensors/history" on its own.
+FUZZ_PKGS ?= ./hidpp ./emulator ./internal/config ./sensors/history
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share
@@ -66,31 +66,31 @@ test: unit desktop fuzz-brief vmtest
 unit: deps vet fmt-check
 	@scripts/apt-deps.sh $(TEST_DEPS)
 	HELIO_FAULT_ROUNDS=100 HELIO_LOAD_SECONDS=30 $(GO) test -race -count=1 -timeout 20m \
-		$$($(GO) list ./... | grep -v -e /desktoptest -e /cmd/helio-window)
+		$$($(GO) list ./... | grep -v -e /test/desktop -e /cmd/helio-window)
 
 # The tray against xfce4-panel, notifications in dunst's history, the
 # desktop files checked by desktop-file-validate; HELIO_DESKTOP=1 turns a
 # missing program into a failure rather than a skipped test.
 desktop: deps window
 	@scripts/apt-deps.sh $(DESKTOP_DEPS)
-	HELIO_DESKTOP=1 $(GO) test -race -count=1 -timeout 10m ./desktoptest
+	HELIO_DESKTOP=1 $(GO) test -race -count=1 -timeout 10m ./test/desktop
 
 # Every fuzz target for a few seconds, so CI finds what a change broke;
 # "make fuzz" runs longer campaigns.
 fuzz-brief:
-	@$(MAKE) --no-print-directory fuzz FUZZTIME=20000x FUZZ_PKGS="./hidpp ./emulator ./config"
-	@$(MAKE) --no-print-directory fuzz FUZZTIME=300x FUZZ_PKGS=./history
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=20000x FUZZ_PKGS="./hidpp ./emulator ./internal/config"
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=300x FUZZ_PKGS=./sensors/history
 
 # Boots Debian's kernel under qemu and runs vmtest/ there: the emulated
 # receiver on /dev/uhid, the kernel's Logitech drivers bound, Helio on the
 # real hidraw nodes, the kernel and Solaar as oracles.
 vmtest: build
 	@scripts/apt-deps.sh $(VM_DEPS)
-	@rig/fetch-kernel.sh
-	@mkdir -p rig/build; start=$$(date +%s); \
-	{ $(GO) test -count=1 -v -exec "$(CURDIR)/rig/vmexec.sh" ./vmtest; echo $$? > rig/build/vmtest.rc; } 2>&1 | tee rig/build/vmtest.log; \
-	rc=$$(cat rig/build/vmtest.rc); echo "vmtest: the VM part took $$(( $$(date +%s) - start )) s"; \
-	grep -h 'METRIC' rig/build/vmtest.log | sed 's/^ *vm_test.go:[0-9]*: //' > rig/build/metrics.txt || true; \
+	@test/rig/fetch-kernel.sh
+	@mkdir -p test/rig/build; start=$$(date +%s); \
+	{ $(GO) test -count=1 -v -exec "$(CURDIR)/test/rig/vmexec.sh" ./test/vm; echo $$? > test/rig/build/vmtest.rc; } 2>&1 | tee test/rig/build/vmtest.log; \
+	rc=$$(cat test/rig/build/vmtest.rc); echo "vmtest: the VM part took $$(( $$(date +%s) - start )) s"; \
+	grep -h 'METRIC' test/rig/build/vmtest.log | sed 's/^ *vm_test.go:[0-9]*: //' > test/rig/build/metrics.txt || true; \
 	exit $$rc
 
 vet: deps
@@ -109,11 +109,11 @@ fuzz:
 # Helio against Solaar and the kernel's drivers on the same emulated receiver
 # in the VM, "helio export" idle for BENCH_IDLE_MINUTES (default 10) on this
 # machine, and the host micro-benchmarks (compared with benchstat): prints
-# a table and writes it to bench/results.md (bench/run.sh).
+# a table and writes it to bench/results.md (test/bench/run.sh).
 bench: build
 	@scripts/apt-deps.sh $(VM_DEPS) dbus-daemon xvfb xfce4-panel libglib2.0-bin
-	@rig/fetch-kernel.sh
-	@GO="$(GO)" bench/run.sh
+	@test/rig/fetch-kernel.sh
+	@GO="$(GO)" test/bench/run.sh
 
 # helio and helio-window, the application's menu entry and icon, the tray's
 # autostart entry and the systemd user unit of "helio export". DESTDIR
@@ -139,8 +139,8 @@ uninstall:
 
 # Let the user at the seat open Logitech hidraw nodes without root.
 install-udev:
-	install -D -m 0644 udev/42-helio.rules $(DESTDIR)/etc/udev/rules.d/42-helio.rules
+	install -D -m 0644 assets/udev/42-helio.rules $(DESTDIR)/etc/udev/rules.d/42-helio.rules
 	-udevadm control --reload-rules && udevadm trigger --subsystem-match=hidraw
 
 clean:
-	rm -rf bin rig/build
+	rm -rf bin test/rig/build

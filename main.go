@@ -6,7 +6,7 @@ package main
 import (
 	"os"
 
-	"github.com/helio-linux/helio/cli"
+	"github.com/helio-linux/helio/internal/cli"
 )
 
 func main() {

@@ -8,7 +8,7 @@ import (
 	"sync"
 
 	"github.com/helio-linux/helio/transport"
-	"github.com/helio-linux/helio/uhid"
+	"github.com/helio-linux/helio/emulator/uhid"
 )
 
 // DescriptorHIDPP is the report descriptor of the C52B's interface 2, the

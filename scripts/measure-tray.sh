@@ -21,7 +21,7 @@ export HOME="$w/home" XDG_CONFIG_HOME="$w/config" XDG_CACHE_HOME="$w/cache" \
 	XDG_DATA_HOME="$w/data" XDG_STATE_HOME="$w/state" XDG_RUNTIME_DIR="$w/run" NO_AT_BRIDGE=1
 mkdir -p "$HOME" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME" "$XDG_DATA_HOME" "$XDG_STATE_HOME"
 mkdir -m 700 "$XDG_RUNTIME_DIR"
-cp -r "$here/desktoptest/testdata/xfce4" "$XDG_CONFIG_HOME/"
+cp -r "$here/test/desktop/testdata/xfce4" "$XDG_CONFIG_HOME/"
 bus=$(dbus-daemon --session --fork --print-address=1 --print-pid=1)
 DBUS_SESSION_BUS_ADDRESS=$(echo "$bus" | sed -n 1p)
 export DBUS_SESSION_BUS_ADDRESS

@@ -22,9 +22,9 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
-	"github.com/helio-linux/helio/config"
-	"github.com/helio-linux/helio/export"
-	"github.com/helio-linux/helio/window"
+	"github.com/helio-linux/helio/internal/config"
+	"github.com/helio-linux/helio/upower"
+	"github.com/helio-linux/helio/internal/window"
 )
 
 // version is set at link time (-ldflags "-X main.version=1.2.0"); else the
@@ -122,7 +122,7 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("helio-window takes no arguments, got %q", strings.Join(fs.Args(), " "))
 	}
-	if err := export.CheckName(o.name); err != nil {
+	if err := upower.CheckName(o.name); err != nil {
 		return o, fmt.Errorf("--name: %w", err)
 	}
 	if _, ok := tabs[o.tab]; !ok {

@@ -1,0 +1,164 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+
+	"github.com/godbus/dbus/v5"
+
+	"github.com/helio-linux/helio/upower"
+)
+
+// exportOpts are the options of helio export.
+type exportOpts struct {
+	name    string
+	address string
+	system  bool
+}
+
+var exportCmd = &command{
+	name: "export", args: "",
+	summary: "publish the devices on D-Bus as UPower does, until interrupted",
+	help: `Publishes every device on D-Bus the way UPower publishes batteries: one
+org.freedesktop.UPower.Device object per device under
+/org/freedesktop/UPower/devices/ (keyboard_hidpp_battery_SERIAL, ...), with
+UPower's properties, types and enums (Percentage, State, BatteryLevel,
+WarningLevel, IconName, Model, Serial, UpdateTime, IsPresent, ... and
+Luminosity, the K750's light in lux), and a root object
+/org/freedesktop/UPower with EnumerateDevices, GetDisplayDevice (the lowest
+battery) and the DeviceAdded signal. Every change is sent as
+PropertiesChanged. Nothing on the bus can change a property or reach a
+device. Helio keeps the devices current as watch does, and records the
+history; it serves until interrupted.
+
+The bus is the session bus ($DBUS_SESSION_BUS_ADDRESS), --system for the
+system bus ($DBUS_SYSTEM_BUS_ADDRESS or its usual socket; its policy lets
+only configured services own names), or the one at --bus-address. The name
+is io.github.helio unless --name says otherwise: on the system bus,
+org.freedesktop.UPower belongs to the UPower daemon.
+
+Examples:
+  helio export
+  busctl --user tree io.github.helio
+  busctl --user get-property io.github.helio \
+    /org/freedesktop/UPower/devices/keyboard_hidpp_battery_750c0de2 \
+    org.freedesktop.UPower.Device Percentage Luminosity
+
+  The upower command reads only org.freedesktop.UPower on the system bus,
+  but takes the bus's address from DBUS_SYSTEM_BUS_ADDRESS; on a private
+  bus it reads Helio's devices:
+  ADDR=$(dbus-daemon --session --fork --print-address=1)
+  helio export --bus-address "$ADDR" --name org.freedesktop.UPower &
+  DBUS_SYSTEM_BUS_ADDRESS=$ADDR upower -e
+  DBUS_SYSTEM_BUS_ADDRESS=$ADDR upower -i /org/freedesktop/UPower/devices/keyboard_hidpp_battery_750c0de2
+  DBUS_SYSTEM_BUS_ADDRESS=$ADDR upower --monitor-detail`,
+	flags: func(fs *flag.FlagSet, a *app) {
+		o := &exportOpts{}
+		a.opts = o
+		fs.StringVar(&o.name, "name", upower.DefaultOpts.Name, "the bus `NAME` to own")
+		fs.StringVar(&o.address, "bus-address", "", "the D-Bus `ADDRESS` of the bus to use, such as unix:path=/run/helio-bus")
+		fs.BoolVar(&o.system, "system", false, "use the system bus instead of the session bus")
+	},
+	run: runExport,
+}
+
+func runExport(ctx context.Context, a *app, _ *flag.FlagSet, args []string) error {
+	o := a.opts.(*exportOpts)
+	if len(args) > 0 {
+		return exitf(ExitUsage, "export takes no arguments")
+	}
+	if o.system && o.address != "" {
+		return exitf(ExitUsage, "--system and --bus-address both name a bus: give one")
+	}
+	if err := upower.CheckName(o.name); err != nil {
+		return &exitError{code: ExitUsage, err: fmt.Errorf("--name: %w", err)}
+	}
+	conn, bus, err := a.connectBus(o)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	resident()
+	m, closeMonitor, err := a.monitor(true)
+	if err != nil {
+		return err
+	}
+	defer closeMonitor()
+	err = upower.Serve(ctx, conn, m, upower.Opts{Name: o.name, DaemonVersion: "helio " + Version, Logger: a.log})
+	switch {
+	case errors.Is(err, upower.ErrNameTaken):
+		hint := ""
+		if o.name == upower.Name {
+			hint = " (on the system bus, by the UPower daemon)"
+		}
+		return exitf(ExitFailure, "%s is already owned on %s%s: choose another name with --name, such as %s",
+			o.name, bus, hint, upower.DefaultOpts.Name)
+	case errors.Is(err, upower.ErrNameDenied):
+		hint := ""
+		if o.system {
+			hint = "; on the system bus only configured services may own names: export on the session bus (without --system) or on a bus of your own (--bus-address)"
+		}
+		return &exitError{code: ExitPermission, err: fmt.Errorf("on %s: %w%s", bus, err, hint)}
+	case errors.Is(err, upower.ErrBadName):
+		return &exitError{code: ExitUsage, err: err}
+	case err != nil:
+		return fmt.Errorf("export on %s: %w", bus, err)
+	}
+	return nil
+}
+
+// systemBusDefault is the system bus's address when DBUS_SYSTEM_BUS_ADDRESS
+// is unset, as the D-Bus specification says.
+const systemBusDefault = "unix:path=/var/run/dbus/system_bus_socket"
+
+// connectBus opens a connection of export's own (never the process's shared
+// one) to the bus o names, and says which bus it is in messages.
+func (a *app) connectBus(o *exportOpts) (*dbus.Conn, string, error) {
+	var addr, bus string
+	switch {
+	case o.address != "":
+		if err := checkBusAddress(o.address); err != nil {
+			return nil, "", &exitError{code: ExitUsage, err: fmt.Errorf("--bus-address: %w", err)}
+		}
+		addr, bus = o.address, "the bus at "+o.address
+	case o.system:
+		addr, bus = a.env.Getenv("DBUS_SYSTEM_BUS_ADDRESS"), "the system bus"
+		if addr == "" {
+			addr = systemBusDefault
+		}
+	default:
+		addr, bus = a.env.Getenv("DBUS_SESSION_BUS_ADDRESS"), "the session bus"
+		if addr == "" {
+			return nil, "", exitf(ExitFailure, "no session bus: DBUS_SESSION_BUS_ADDRESS is unset (run in a desktop session, or give --bus-address ADDRESS or --system)")
+		}
+	}
+	conn, err := dbus.Connect(addr)
+	if err != nil {
+		return nil, "", fmt.Errorf("cannot connect to %s (%s): %w", bus, addr, err)
+	}
+	return conn, bus, nil
+}
+
+// checkBusAddress checks the form of a D-Bus server address: one or more
+// "transport:key=value,..." separated by ';', such as
+// unix:path=/run/user/1000/bus.
+func checkBusAddress(addr string) error {
+	for _, entry := range strings.Split(addr, ";") {
+		transport, params, ok := strings.Cut(entry, ":")
+		if !ok || transport == "" {
+			return fmt.Errorf("%q is not a D-Bus address such as unix:path=/run/user/1000/bus", addr)
+		}
+		if params == "" {
+			continue
+		}
+		for _, kv := range strings.Split(params, ",") {
+			if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
+				return fmt.Errorf("%q is not a D-Bus address: %q is not key=value", addr, kv)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,498 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"flag"
+	"fmt"
+	"image/color"
+	"io"
+	"io/fs"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/helio-linux/helio/internal/chart"
+	"github.com/helio-linux/helio/internal/config"
+	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/sensors/history"
+)
+
+var historyCmd = &command{
+	name: "history", args: "[DEVICE]",
+	summary: "print or export the recorded battery and light of each device",
+	help: `Helio records a row each time a device's figures change (charge, level,
+status, voltage, light, online) while "helio watch" runs, in
+$XDG_STATE_HOME/helio/history.db (~/.local/state/helio/history.db). This
+command reads that history; it needs no receiver.
+
+DEVICE picks one device by name, codename, wpid, serial or id
+(case-insensitive; a unique prefix is enough). Without it, every device with
+changes in the range is shown.
+
+--since and --until take a duration back from now (90m, 24h, 7d, 30d, 1d12h)
+or a date (2026-11-20, or RFC 3339: 2026-11-20T10:00:00+01:00).
+
+--csv prints device,name,time,online,percent,level,status,voltage_mv,lux with
+RFC 3339 times; unknown figures are empty. --png draws the charge (%) and, for
+solar keyboards, the light (lux) over the range, 1000x600 pixels; devices that
+report only levels (good, low) are left out of the chart.
+
+Examples:
+  helio history
+  helio history K750 --since 7d
+  helio history --since 2026-11-01 --until 2026-11-08 --csv > batteries.csv
+  helio history k750 --since 30d --png k750.png`,
+	flags: func(fs *flag.FlagSet, _ *app) {
+		fs.String("since", "24h", "start of the range: a duration back from now (24h, 7d) or a date")
+		fs.String("until", "", "end of the range, like --since (default now)")
+		fs.Bool("csv", false, "print CSV: device,name,time,online,percent,level,status,voltage_mv,lux")
+		fs.String("png", "", "draw charge and light into this PNG `FILE`")
+		fs.String("db", "", "read this history database `PATH` (default $XDG_STATE_HOME/helio/history.db)")
+	},
+	run: runHistory,
+}
+
+// historyNow and historyLoc are the clock and the time zone of the output;
+// tests fix them.
+var (
+	historyNow = time.Now
+	historyLoc = time.Local
+)
+
+// historyOpts are history's options, read back from its flag set.
+type historyOpts struct {
+	since, until time.Time
+	csv          bool
+	png, db      string
+}
+
+func historyFlags(fs *flag.FlagSet) (historyOpts, error) {
+	get := func(name string) string { return fs.Lookup(name).Value.String() }
+	o := historyOpts{csv: get("csv") == "true", png: get("png"), db: get("db")}
+	now := historyNow()
+	var err error
+	if o.since, err = parseHistoryTime("--since", get("since"), now); err != nil {
+		return o, err
+	}
+	o.until = now
+	if u := get("until"); u != "" {
+		if o.until, err = parseHistoryTime("--until", u, now); err != nil {
+			return o, err
+		}
+	}
+	if !o.since.Before(o.until) {
+		return o, exitf(ExitUsage, "--since %s is not before --until %s", o.since.In(historyLoc).Format(time.RFC3339),
+			o.until.In(historyLoc).Format(time.RFC3339))
+	}
+	if o.csv && o.png != "" {
+		return o, exitf(ExitUsage, "choose one of --csv and --png")
+	}
+	return o, nil
+}
+
+// parseHistoryTime reads a time for --since or --until: a duration back
+// from now, with "d" for days (7d, 1d12h), or a date, RFC 3339 or
+// YYYY-MM-DD (local midnight).
+func parseHistoryTime(flagName, s string, now time.Time) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.ParseInLocation("2006-01-02", s, historyLoc); err == nil {
+		return t, nil
+	}
+	d, err := config.ParseDuration(s)
+	if err != nil || d < 0 || d > 100*366*24*time.Hour {
+		return time.Time{}, exitf(ExitUsage, "%s %q: want a duration back from now (24h, 7d, 30d) or a date (2026-11-20, 2026-11-20T10:00:00Z)", flagName, s)
+	}
+	return now.Add(-d), nil
+}
+
+func runHistory(_ context.Context, a *app, flags *flag.FlagSet, args []string) error {
+	if len(args) > 1 {
+		return exitf(ExitUsage, "history takes at most one DEVICE, got %d arguments", len(args))
+	}
+	o, err := historyFlags(flags)
+	if err != nil {
+		return err
+	}
+	cfg, err := a.config()
+	if err != nil {
+		return err
+	}
+	path := o.db
+	if path == "" {
+		path = cfg.History.Path
+	}
+	if path == "" {
+		if path, err = history.DefaultPath(); err != nil {
+			return err
+		}
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return exitf(ExitFailure, "no history has been recorded yet (no %s); \"helio watch\" records it", path)
+	}
+	st, err := history.Open(path, history.Opts{Now: historyNow,
+		Retention: history.Retention{Full: cfg.History.Full.Duration, Hourly: cfg.History.Keep.Duration}})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if w := st.Warning(); w != "" {
+		fmt.Fprintln(a.env.Stderr, "helio history: warning:", w)
+	}
+	all, err := st.Devices()
+	if err != nil {
+		return err
+	}
+	if len(all) == 0 {
+		return exitf(ExitFailure, "no history has been recorded yet (%s is empty); \"helio watch\" records it", path)
+	}
+	devs := all
+	if len(args) == 1 {
+		d, err := matchHistory(all, args[0])
+		if err != nil {
+			return err
+		}
+		devs = []history.Device{d}
+	}
+
+	series := make([]deviceHistory, 0, len(devs))
+	total := 0
+	for _, d := range devs {
+		rows, err := st.Query(d.ID, o.since, o.until)
+		if err != nil {
+			return err
+		}
+		if len(rows) > 0 || len(devs) == 1 {
+			series = append(series, deviceHistory{Device: d, rows: rows})
+			total += len(rows)
+		}
+	}
+	switch {
+	case o.csv:
+		prog := newHistoryProgress(a.env.Stderr, total)
+		defer prog.finish()
+		return writeHistoryCSV(a.env.Stdout, series, prog)
+	case o.png != "":
+		prog := newHistoryProgress(a.env.Stderr, total)
+		defer prog.finish()
+		return writeHistoryPNG(o.png, series, o.since, o.until, prog)
+	}
+	return writeHistoryText(a.env.Stdout, all, series, o.since, o.until)
+}
+
+// deviceHistory is one device's rows in the range.
+type deviceHistory struct {
+	history.Device
+	rows []history.Sample
+}
+
+// matchHistory finds the device a user named among those of the history,
+// as query does among those plugged in: an exact name, codename, wpid,
+// serial or id first, then a unique prefix. An unknown or ambiguous name
+// lists the candidates.
+func matchHistory(all []history.Device, q string) (history.Device, error) {
+	return pick(q, all, " in the history",
+		func(d history.Device) []string {
+			return []string{d.ID, d.Name, d.Codename, fmt.Sprintf("%04x", d.WPID), d.Serial}
+		},
+		func(d history.Device) string {
+			return fmt.Sprintf("%s  (%s, wpid %04x, serial %s, id %s)", d.Name, d.Codename, d.WPID, d.Serial, d.ID)
+		})
+}
+
+const historyTimeLayout = "2006-01-02 15:04:05"
+
+// historyCharge puts a sample's charge in words with the precision it was stored
+// with: "57 %", "about 50 %", a level word, or nothing.
+func historyCharge(s history.Sample) string {
+	switch {
+	case s.Percent >= 0 && s.Approximate:
+		return fmt.Sprintf("about %d %%", s.Percent)
+	case s.Percent >= 0:
+		return fmt.Sprintf("%d %%", s.Percent)
+	}
+	return s.Level
+}
+
+func writeHistoryText(w io.Writer, all []history.Device, series []deviceHistory, since, until time.Time) error {
+	var buf bytes.Buffer
+	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
+	writeHistoryTable(tw, all, series, since, until)
+	tw.Flush()
+	// tabwriter pads a cell before an empty last column: trim that.
+	var out strings.Builder
+	for line := range strings.Lines(buf.String()) {
+		out.WriteString(strings.TrimRight(line, " \n") + "\n")
+	}
+	_, err := io.WriteString(w, out.String())
+	return err
+}
+
+func writeHistoryTable(tw io.Writer, all []history.Device, series []deviceHistory, since, until time.Time) {
+	span := fmt.Sprintf("%s to %s", since.In(historyLoc).Format(historyTimeLayout), until.In(historyLoc).Format(historyTimeLayout))
+	if len(series) == 0 {
+		first, last := all[0].First, all[0].Last
+		for _, d := range all[1:] {
+			if d.First.Before(first) {
+				first = d.First
+			}
+			if d.Last.After(last) {
+				last = d.Last
+			}
+		}
+		fmt.Fprintf(tw, "No change recorded from %s.\nThe history of %d devices goes from %s to %s; try a longer --since.\n",
+			span, len(all), first.In(historyLoc).Format(historyTimeLayout), last.In(historyLoc).Format(historyTimeLayout))
+		return
+	}
+	for i, d := range series {
+		if i > 0 {
+			fmt.Fprintln(tw)
+		}
+		changes := "changes"
+		if len(d.rows) == 1 {
+			changes = "change"
+		}
+		fmt.Fprintf(tw, "%s (%s, %s, wpid %04x, serial %s): %d %s from %s\n", d.Name, d.Codename, d.Kind, d.WPID, d.Serial,
+			len(d.rows), changes, span)
+		if len(d.rows) == 0 {
+			fmt.Fprintf(tw, "  nothing changed in this range; last change %s\n", d.Last.In(historyLoc).Format(historyTimeLayout))
+			continue
+		}
+		fmt.Fprintln(tw, "  TIME\tSTATUS\tCHARGE\tLIGHT")
+		for _, s := range d.rows {
+			status := s.Status
+			if !s.Online {
+				status = "offline"
+			}
+			lux := ""
+			if s.Lux >= 0 {
+				lux = fmt.Sprintf("%d lux", s.Lux)
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", s.Time.In(historyLoc).Format(historyTimeLayout), status, historyCharge(s), lux)
+		}
+	}
+}
+
+func writeHistoryCSV(w io.Writer, series []deviceHistory, prog *historyProgress) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"device", "name", "time", "online", "percent", "level", "status", "voltage_mv", "lux"})
+	num := func(v, unknown int) string {
+		if v == unknown {
+			return ""
+		}
+		return strconv.Itoa(v)
+	}
+	for _, d := range series {
+		for i, s := range d.rows {
+			cw.Write([]string{d.ID, d.Name, s.Time.In(historyLoc).Format(time.RFC3339), strconv.FormatBool(s.Online),
+				num(s.Percent, -1), s.Level, s.Status, num(s.VoltageMV, 0), num(s.Lux, -1)})
+			if i%1024 == 1023 {
+				prog.add(1024)
+			}
+		}
+		prog.add(len(d.rows) % 1024)
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// Chart size: 1000x600 pixels, readable pasted in a bug report.
+const (
+	historyChartW, historyChartH = 1000, 600
+	historyLuxThreshold          = hidpp.SolarChargingLux
+)
+
+// historyThresholdInk is the colour of the charging threshold rule.
+var historyThresholdInk = color.RGBA{0x80, 0x80, 0x80, 0xff}
+
+func writeHistoryPNG(path string, series []deviceHistory, since, until time.Time, prog *historyProgress) error {
+	c, err := historyChart(series, since, until, prog)
+	if err != nil {
+		return err
+	}
+	prog.say(fmt.Sprintf("drawing %d rows", prog.total))
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("write the chart: %w", err)
+	}
+	if err := c.Encode(f); err != nil {
+		f.Close()
+		return fmt.Errorf("write the chart to %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write the chart to %s: %w", path, err)
+	}
+	return nil
+}
+
+// historyChart lays out the chart of series: the charge (%) of each device
+// and, when any reported it, the light (lux) under it with the charging
+// threshold. Each device keeps its colour in both panels; the legend names
+// them when there are several. A device with neither figure is left out.
+func historyChart(series []deviceHistory, since, until time.Time, prog *historyProgress) (*chart.Chart, error) {
+	title := "Helio history"
+	if len(series) == 1 {
+		title = series[0].Name
+	}
+	title += ", " + since.In(historyLoc).Format("2006-01-02 15:04") + " to " + until.In(historyLoc).Format("2006-01-02 15:04")
+	charge := chart.Panel{Label: "charge (%)", YMin: 0, YMax: 100}
+	lux := chart.Panel{Label: "light (lux)", YMin: 0, YMax: 2 * historyLuxThreshold,
+		Rules: []chart.Rule{{Y: historyLuxThreshold, Color: historyThresholdInk,
+			Label: fmt.Sprintf("charges above %d lux", historyLuxThreshold)}}}
+	for i, d := range series {
+		name := ""
+		if len(series) > 1 {
+			name = d.Name
+		}
+		percent := chart.Line{Name: name, Color: chart.Color(i)}
+		light := percent
+		for _, s := range d.rows {
+			x := float64(s.Time.Unix())
+			percent.Segments = extendSegment(percent.Segments, x, s.Percent, s.Online && s.Percent >= 0)
+			light.Segments = extendSegment(light.Segments, x, s.Lux, s.Online && s.Lux >= 0)
+			if s.Lux >= 0 {
+				lux.YMax = max(lux.YMax, float64(s.Lux)*1.1)
+			}
+		}
+		if len(percent.Segments) > 0 {
+			charge.Lines = append(charge.Lines, percent)
+		}
+		if len(light.Segments) > 0 {
+			lux.Lines = append(lux.Lines, light)
+		}
+		prog.add(len(d.rows))
+	}
+	if len(charge.Lines) == 0 && len(lux.Lines) == 0 {
+		return nil, exitf(ExitFailure, "nothing to draw: no percentage or light was recorded from %s to %s",
+			since.In(historyLoc).Format(time.RFC3339), until.In(historyLoc).Format(time.RFC3339))
+	}
+	c := &chart.Chart{Width: historyChartW, Height: historyChartH, Title: title,
+		XMin: float64(since.Unix()), XMax: float64(until.Unix()), XTicks: historyTimeTicks(since, until),
+		XLabel: "time (" + until.In(historyLoc).Format("MST") + ")",
+		Panels: []chart.Panel{charge}}
+	if len(lux.Lines) > 0 {
+		c.Panels = append(c.Panels, lux)
+	}
+	return c, nil
+}
+
+// extendSegment adds a point to the last segment of a step line, or ends the
+// segment at x when the value is unknown (offline, not reported): the line
+// shows a gap there rather than a value nobody measured. A nil last segment
+// marks a closed one; it is dropped when the next one starts.
+func extendSegment(segs [][]chart.Point, x float64, v int, known bool) [][]chart.Point {
+	n := len(segs)
+	open := n > 0 && segs[n-1] != nil
+	switch {
+	case known && open:
+		segs[n-1] = append(segs[n-1], chart.Point{X: x, Y: float64(v)})
+	case known:
+		if n > 0 && segs[n-1] == nil {
+			segs = segs[:n-1]
+		}
+		segs = append(segs, []chart.Point{{X: x, Y: float64(v)}})
+	case open:
+		last := segs[n-1][len(segs[n-1])-1]
+		segs[n-1] = append(segs[n-1], chart.Point{X: x, Y: last.Y})
+		segs = append(segs, nil) // closed
+	}
+	return segs
+}
+
+var historyTickSteps = []time.Duration{10 * time.Minute, 30 * time.Minute, time.Hour, 2 * time.Hour, 3 * time.Hour,
+	6 * time.Hour, 12 * time.Hour, 24 * time.Hour, 48 * time.Hour, 7 * 24 * time.Hour, 14 * 24 * time.Hour, 28 * 24 * time.Hour}
+
+// historyTimeTicks puts at most about 8 time ticks on round local hours or
+// days (wall clock, so they stay round across a DST change). Hour ticks
+// show the time, and the date under the first one and under each midnight.
+func historyTimeTicks(lo, hi time.Time) []chart.Tick {
+	span := hi.Sub(lo)
+	step := historyTickSteps[len(historyTickSteps)-1]
+	for _, s := range historyTickSteps {
+		if span/s <= 8 {
+			step = s
+			break
+		}
+	}
+	from := lo.In(historyLoc)
+	day := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, historyLoc)
+	var ticks []chart.Tick
+	var prev time.Time
+	for i := 0; i < 1000; i++ {
+		var t time.Time
+		if step >= 24*time.Hour {
+			t = day.AddDate(0, 0, i*int(step/(24*time.Hour)))
+		} else {
+			t = time.Date(day.Year(), day.Month(), day.Day(), 0, i*int(step/time.Minute), 0, 0, historyLoc)
+		}
+		if t.After(hi) {
+			break
+		}
+		if t.Before(lo) || !t.After(prev) {
+			continue
+		}
+		label := t.Format("Jan 2")
+		if step < 24*time.Hour {
+			label = t.Format("15:04")
+			if len(ticks) == 0 || t.Day() != prev.Day() {
+				label += "\n" + t.Format("Jan 2")
+			}
+		}
+		ticks = append(ticks, chart.Tick{X: float64(t.Unix()), Label: label})
+		prev = t
+	}
+	return ticks
+}
+
+// An export is long, and shows its progress on a terminal, after
+// historyProgressAfter or from historyProgressRows rows; tests lower them.
+var (
+	historyProgressAfter = 500 * time.Millisecond
+	historyProgressRows  = 10000
+)
+
+// historyProgress shows how far a long export is, on stderr, only when
+// stderr is a terminal.
+type historyProgress struct {
+	w           io.Writer
+	on, shown   bool
+	total, done int
+	start, last time.Time
+}
+
+func newHistoryProgress(w io.Writer, total int) *historyProgress {
+	return &historyProgress{w: w, on: isTerminal(w), total: total, start: time.Now()}
+}
+
+func (p *historyProgress) add(n int) {
+	if !p.on {
+		return
+	}
+	p.done += n
+	now := time.Now()
+	if (now.Sub(p.start) < historyProgressAfter && p.total < historyProgressRows) || now.Sub(p.last) < 100*time.Millisecond {
+		return
+	}
+	p.last, p.shown = now, true
+	fmt.Fprintf(p.w, "\rhelio history: %d of %d rows", min(p.done, p.total), p.total)
+}
+
+// say shows what a long export is doing now.
+func (p *historyProgress) say(what string) {
+	if p.on && (p.total >= historyProgressRows || time.Since(p.start) >= historyProgressAfter) {
+		p.shown = true
+		fmt.Fprintf(p.w, "\r\033[Khelio history: %s", what)
+	}
+}
+
+func (p *historyProgress) finish() {
+	if p.shown {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}

@@ -1,0 +1,522 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/helio-linux/helio/internal/chart"
+	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/sensors/history"
+	"github.com/helio-linux/helio/sensors"
+)
+
+// historyT0 is when the test histories start; "now" is a day later.
+var historyT0 = time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+
+// useHistory points the CLI at a history database in a temporary
+// XDG_STATE_HOME, fixes its clock and time zone, and fills it with a day of
+// a K750 (light every 30 minutes, offline for a while), an MX Master 3 and
+// a level-only K270. It returns the database path.
+func useHistory(t *testing.T) string {
+	t.Helper()
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	oldNow, oldLoc := historyNow, historyLoc
+	historyNow, historyLoc = func() time.Time { return historyT0.Add(24 * time.Hour) }, time.UTC
+	t.Cleanup(func() { historyNow, historyLoc = oldNow, oldLoc })
+	path, err := history.DefaultPath()
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := historyT0
+	st, err := history.Open(path, history.Opts{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	k750 := func(percent, lux int, online bool) sensors.State {
+		return sensors.State{ID: "E0662192-4002-750C0DE2", Name: "Wireless Solar Keyboard K750", Codename: "K750",
+			Kind: hidpp.KindKeyboard, WPID: 0x4002, Serial: "750C0DE2", Online: online, Solar: true,
+			Battery: &hidpp.Battery{Percent: percent, HasPercent: true, Status: hidpp.StatusDischarging},
+			Light:   &sensors.Light{Lux: lux}}
+	}
+	mx := func(percent int, status hidpp.Status) sensors.State {
+		return sensors.State{ID: "E0662192-4082-1A2B3C4D", Name: "MX Master 3 Wireless Mouse", Codename: "MX Master 3",
+			Kind: hidpp.KindMouse, WPID: 0x4082, Serial: "1A2B3C4D", Online: true,
+			Battery: &hidpp.Battery{Percent: percent, HasPercent: true, Status: status}}
+	}
+	k270 := sensors.State{ID: "E0662192-4003-27027027", Name: "Wireless Keyboard K270", Codename: "K270",
+		Kind: hidpp.KindKeyboard, WPID: 0x4003, Serial: "27027027", Online: true,
+		Battery: &hidpp.Battery{Level: hidpp.LevelGood, Status: hidpp.StatusDischarging}}
+	record := func(at time.Duration, s sensors.State) {
+		now = historyT0.Add(at)
+		if err := st.Record(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	record(0, mx(80, hidpp.StatusDischarging))
+	record(0, k270)
+	for i := range 6 {
+		record(time.Duration(i)*30*time.Minute, k750(57-i/3, 12+150*i, true))
+	}
+	record(3*time.Hour, k750(56, 762, false))
+	record(4*time.Hour, k750(56, 300, true))
+	record(10*time.Hour, mx(79, hidpp.StatusDischarging))
+	record(11*time.Hour, mx(79, hidpp.StatusCharging))
+	// An old K270 reading, outside the default day.
+	k270.Battery = &hidpp.Battery{Level: hidpp.LevelLow, Status: hidpp.StatusDischarging}
+	record(-72*time.Hour, k270) // recorded last, so its last row is the oldest
+	return path
+}
+
+func TestHistory_Text(t *testing.T) {
+	useHistory(t)
+	out, errs, code := run(t, "", "history")
+	if code != 0 || errs != "" {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+	golden(t, "history-text.golden", out)
+}
+
+func TestHistory_CSV(t *testing.T) {
+	useHistory(t)
+	out, errs, code := run(t, "", "history", "k750", "--csv", "--since", "2026-03-01T09:00:00Z", "--until", "2026-03-01T11:59:59Z")
+	if code != 0 || errs != "" {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+	want := `device,name,time,online,percent,level,status,voltage_mv,lux
+E0662192-4002-750C0DE2,Wireless Solar Keyboard K750,2026-03-01T09:00:00Z,true,57,,discharging,,312
+E0662192-4002-750C0DE2,Wireless Solar Keyboard K750,2026-03-01T09:30:00Z,true,56,,discharging,,462
+E0662192-4002-750C0DE2,Wireless Solar Keyboard K750,2026-03-01T10:00:00Z,true,56,,discharging,,612
+E0662192-4002-750C0DE2,Wireless Solar Keyboard K750,2026-03-01T10:30:00Z,true,56,,discharging,,762
+E0662192-4002-750C0DE2,Wireless Solar Keyboard K750,2026-03-01T11:00:00Z,false,56,,discharging,,762
+`
+	if out != want {
+		t.Errorf("history --csv =\n%s\nwant\n%s", out, want)
+	}
+	// Every device over the whole history.
+	out, _, code = run(t, "", "history", "--csv", "--since", "30d")
+	golden(t, "history-all.csv.golden", out)
+	if code != 0 || !strings.Contains(out, ",low,discharging,,\n") {
+		t.Errorf("exit %d; the K270's level is missing", code)
+	}
+}
+
+func TestHistory_PNG(t *testing.T) {
+	useHistory(t)
+	for _, args := range [][]string{{"k750"}, {}, {"mx master"}} {
+		file := filepath.Join(t.TempDir(), "chart.png")
+		_, errs, code := run(t, "", append([]string{"history", "--png", file}, args...)...)
+		if code != 0 || errs != "" {
+			t.Fatalf("history %v --png: exit %d, stderr %q", args, code, errs)
+		}
+		f, err := os.Open(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := img.Bounds(); b.Dx() != 1000 || b.Dy() != 600 {
+			t.Errorf("history %v --png: %dx%d, want 1000x600", args, b.Dx(), b.Dy())
+		}
+		// Not blank: text, axes and coloured lines (every other pixel is
+		// enough to tell).
+		colors, ink := map[color.RGBA]bool{}, 0
+		b := img.Bounds()
+		for y := b.Min.Y; y < b.Max.Y; y += 2 {
+			for x := b.Min.X; x < b.Max.X; x += 2 {
+				r, g, bl, _ := img.At(x, y).RGBA()
+				c := color.RGBA{uint8(r >> 8), uint8(g >> 8), uint8(bl >> 8), 255}
+				colors[c] = true
+				if c != (color.RGBA{255, 255, 255, 255}) {
+					ink++
+				}
+			}
+		}
+		if ink < 1500 || len(colors) < 10 {
+			t.Errorf("history %v --png looks blank: %d non-white pixels, %d colours", args, ink, len(colors))
+		}
+	}
+}
+
+// TestHistory_Picture checks what the chart shows, in the PNG the command
+// writes: each device's colour at the height of its figures, gaps while it
+// is offline, and the charging threshold under the light.
+func TestHistory_Picture(t *testing.T) {
+	path := useHistory(t)
+	st, err := history.Open(path, history.Opts{Now: historyNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	devs, err := st.Devices()
+	if err != nil {
+		t.Fatal(err)
+	}
+	since, until := historyNow().Add(-24*time.Hour), historyNow()
+	// The chart the command draws, for its geometry and colours.
+	layout := func(only string) (*chart.Chart, map[string]color.RGBA) {
+		var series []deviceHistory
+		for _, d := range devs {
+			rows, err := st.Query(d.ID, since, until)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rows) > 0 && strings.Contains(d.Name, only) {
+				series = append(series, deviceHistory{Device: d, rows: rows})
+			}
+		}
+		c, err := historyChart(series, since, until, &historyProgress{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		colors := map[string]color.RGBA{}
+		for i, d := range series {
+			colors[d.Codename] = chart.Color(i)
+		}
+		return c, colors
+	}
+	tests := []struct {
+		args   []string
+		only   string // the devices of args
+		dev    string
+		panels int
+		panel  int
+		at     time.Duration // after historyT0
+		value  float64
+		want   bool
+	}{
+		{[]string{"k750"}, "K750", "K750", 2, 0, 15 * time.Minute, 57, true},
+		{[]string{"k750"}, "K750", "K750", 2, 0, 2*time.Hour + 15*time.Minute, 56, true},
+		{[]string{"k750"}, "K750", "K750", 2, 0, 2*time.Hour + 15*time.Minute, 57, false},
+		{[]string{"k750"}, "K750", "K750", 2, 0, 3*time.Hour + 30*time.Minute, 56, false}, // offline
+		{[]string{"k750"}, "K750", "K750", 2, 1, 75 * time.Minute, 312, true},
+		{[]string{"k750"}, "K750", "K750", 2, 1, 3*time.Hour + 30*time.Minute, 762, false}, // offline
+		{[]string{"k750"}, "K750", "K750", 2, 1, 4 * time.Hour, 300, true},                 // back: a dot
+		{[]string{"k750"}, "K750", "K750", 2, 1, 6 * time.Hour, 300, false},                // nothing after the last row
+		{[]string{}, "", "MX Master 3", 2, 0, 5 * time.Hour, 80, true},
+		{[]string{}, "", "MX Master 3", 2, 0, 10*time.Hour + 30*time.Minute, 79, true},
+		{[]string{}, "", "K750", 2, 0, 15 * time.Minute, 57, true},
+		{[]string{"mx master"}, "MX Master", "MX Master 3", 1, 0, 5 * time.Hour, 80, true},
+	}
+	for _, tt := range tests {
+		file := filepath.Join(t.TempDir(), "chart.png")
+		if _, errs, code := run(t, "", append([]string{"history", "--png", file}, tt.args...)...); code != 0 {
+			t.Fatalf("history %v --png: exit %d, stderr %q", tt.args, code, errs)
+		}
+		img := decodePNG(t, file)
+		c, colors := layout(tt.only)
+		areas, err := c.PlotAreas()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(areas) != tt.panels {
+			t.Fatalf("history %v --png: %d panels, want %d", tt.args, len(areas), tt.panels)
+		}
+		a := areas[tt.panel]
+		x := c.XPixel(a, float64(historyT0.Add(tt.at).Unix()))
+		y := c.YPixel(tt.panel, a, tt.value)
+		ink := colors[tt.dev]
+		got := rgbaAt(img, x, y-1) == ink && rgbaAt(img, x, y) == ink
+		if got != tt.want {
+			t.Errorf("history %v --png: %s at %v, %g in panel %d: pixels (%d, %d..%d) are %v, %v; want %v: %v",
+				tt.args, tt.dev, tt.at, tt.value, tt.panel, x, y-1, y, rgbaAt(img, x, y-1), rgbaAt(img, x, y), ink, tt.want)
+		}
+		// While the K750 is offline, its column stays empty in both panels.
+		if tt.dev == "K750" && !tt.want && tt.at == 3*time.Hour+30*time.Minute {
+			for y := a.Min.Y; y < a.Max.Y; y++ {
+				if rgbaAt(img, x, y) == ink {
+					t.Errorf("history %v --png: the offline K750 is drawn at (%d, %d)", tt.args, x, y)
+					break
+				}
+			}
+		}
+		if tt.panels == 2 {
+			y := c.YPixel(1, areas[1], historyLuxThreshold)
+			if rgbaAt(img, areas[1].Min.X+2, y) != historyThresholdInk {
+				t.Errorf("history %v --png: no threshold at (%d, %d)", tt.args, areas[1].Min.X+2, y)
+			}
+		}
+	}
+}
+
+func decodePNG(t *testing.T, file string) image.Image {
+	t.Helper()
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+func rgbaAt(img image.Image, x, y int) color.RGBA {
+	return color.RGBAModel.Convert(img.At(x, y)).(color.RGBA)
+}
+
+func TestHistoryTimeTicks(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Skipf("no time zone data: %v", err)
+	}
+	oldLoc := historyLoc
+	defer func() { historyLoc = oldLoc }()
+	tests := []struct {
+		loc    *time.Location
+		lo, hi time.Time
+		want   string
+	}{
+		{time.UTC, historyT0, historyT0.Add(24 * time.Hour),
+			"09:00\nMar 1|12:00|15:00|18:00|21:00|00:00\nMar 2|03:00|06:00"},
+		{time.UTC, historyT0, historyT0.Add(80 * time.Minute), "08:00\nMar 1|08:10|08:20|08:30|08:40|08:50|09:00|09:10|09:20"},
+		{time.UTC, historyT0.AddDate(0, 0, -30), historyT0, "Feb 6|Feb 13|Feb 20|Feb 27"},
+		{time.UTC, historyT0.AddDate(0, 0, -7), historyT0, "Feb 23|Feb 24|Feb 25|Feb 26|Feb 27|Feb 28|Mar 1"},
+		// Round local hours on both sides of a change to summer time.
+		{berlin, time.Date(2026, 3, 28, 20, 0, 0, 0, berlin), time.Date(2026, 3, 29, 20, 0, 0, 0, berlin),
+			"21:00\nMar 28|00:00\nMar 29|03:00|06:00|09:00|12:00|15:00|18:00"},
+	}
+	for _, tt := range tests {
+		historyLoc = tt.loc
+		var labels []string
+		for _, tick := range historyTimeTicks(tt.lo, tt.hi) {
+			labels = append(labels, tick.Label)
+		}
+		if got := strings.Join(labels, "|"); got != tt.want {
+			t.Errorf("historyTimeTicks(%v, %v) in %v = %q, want %q", tt.lo, tt.hi, tt.loc, got, tt.want)
+		}
+	}
+}
+
+func TestExtendSegment(t *testing.T) {
+	type row struct {
+		v     int
+		known bool
+	}
+	tests := []struct {
+		rows []row
+		want string
+	}{
+		{[]row{{50, true}, {60, true}}, "[{0 50} {1 60}]"},
+		{[]row{{50, true}, {0, false}, {60, true}}, "[{0 50} {1 50}] [{2 60}]"},
+		{[]row{{0, false}, {50, true}, {0, false}}, "[{1 50} {2 50}] []"},
+		{[]row{{0, false}, {0, false}}, ""},
+	}
+	for _, tt := range tests {
+		var segs [][]chart.Point
+		for i, r := range tt.rows {
+			segs = extendSegment(segs, float64(i), r.v, r.known)
+		}
+		var got []string
+		for _, s := range segs {
+			got = append(got, fmt.Sprint(s))
+		}
+		if g := strings.Join(got, " "); g != tt.want {
+			t.Errorf("extendSegment(%v) = %s, want %s", tt.rows, g, tt.want)
+		}
+	}
+}
+
+func TestHistory_Match(t *testing.T) {
+	useHistory(t)
+	for _, q := range []string{"k750", "4002", "750c", "wireless solar", "E0662192-4002-750C0DE2", "K750"} {
+		out, errs, code := run(t, "", "history", q)
+		if code != 0 || !strings.Contains(out, "K750") || strings.Contains(out, "MX Master") {
+			t.Errorf("history %q: exit %d, stdout %q, stderr %q", q, code, out, errs)
+		}
+	}
+	for _, q := range []string{"wireless", "nothing"} {
+		_, errs, code := run(t, "", "history", q)
+		if code != ExitUsage || !strings.Contains(errs, "K750") || !strings.Contains(errs, "K270") {
+			t.Errorf("history %q: exit %d, stderr %q; want the candidates listed", q, code, errs)
+		}
+	}
+	// A device with nothing in the range is still shown when asked for.
+	out, _, code := run(t, "", "history", "K270", "--since", "1h")
+	if code != 0 || !strings.Contains(out, "nothing changed in this range") {
+		t.Errorf("history K270 --since 1h: exit %d, %q", code, out)
+	}
+}
+
+func TestHistory_NoDatabase(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	for _, args := range [][]string{{"history"}, {"history", "--db", filepath.Join(t.TempDir(), "none.db")}} {
+		_, errs, code := run(t, "", args...)
+		if code != ExitFailure || !strings.Contains(errs, "no history has been recorded yet") || !strings.Contains(errs, "helio watch") {
+			t.Errorf("helio %v: exit %d, stderr %q", args, code, errs)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(os.Getenv("XDG_STATE_HOME"), "helio")); err == nil {
+		t.Error("reading a missing history created it")
+	}
+}
+
+func TestHistory_DB(t *testing.T) {
+	path := useHistory(t)
+	t.Setenv("XDG_STATE_HOME", t.TempDir()) // elsewhere: only --db finds it
+	out, _, code := run(t, "", "history", "--db", path, "mx")
+	if code != 0 || !strings.Contains(out, "79 %") {
+		t.Errorf("history --db: exit %d, %q", code, out)
+	}
+}
+
+func TestHistory_UsageErrors(t *testing.T) {
+	useHistory(t)
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--since", "yesterday"}, `--since "yesterday": want a duration`},
+		{[]string{"--since", "7x"}, `--since "7x"`},
+		{[]string{"--since", "-5h"}, `--since "-5h"`},
+		{[]string{"--since", "3d-1h"}, `--since "3d-1h"`},
+		{[]string{"--since", ""}, `--since ""`},
+		{[]string{"--until", "2026-13-01"}, `--until "2026-13-01"`},
+		{[]string{"--since", "1h", "--until", "2d"}, "is not before --until"},
+		{[]string{"--csv", "--png", "x.png"}, "choose one of --csv and --png"},
+		{[]string{"a", "b"}, "at most one DEVICE"},
+	}
+	for _, tt := range tests {
+		_, errs, code := run(t, "", append([]string{"history"}, tt.args...)...)
+		if code != ExitUsage || !strings.Contains(errs, tt.want) {
+			t.Errorf("history %q: exit %d, stderr %q; want exit 2 and %q", tt.args, code, errs, tt.want)
+		}
+		if n := strings.Count(strings.TrimSpace(errs), "\n"); n > 0 {
+			t.Errorf("history %q: the error is %d lines, want one", tt.args, n+1)
+		}
+	}
+}
+
+func TestParseHistoryTime(t *testing.T) {
+	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	oldLoc := historyLoc
+	historyLoc = time.UTC
+	defer func() { historyLoc = oldLoc }()
+	tests := []struct {
+		in   string
+		want time.Time
+	}{
+		{"24h", now.Add(-24 * time.Hour)},
+		{"90m", now.Add(-90 * time.Minute)},
+		{"7d", now.AddDate(0, 0, -7)},
+		{"30d", now.AddDate(0, 0, -30)},
+		{"1d12h", now.Add(-36 * time.Hour)},
+		{"0d", now},
+		{"2026-03-01", time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)},
+		{"2026-03-01T10:00:00+01:00", time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)},
+	}
+	for _, tt := range tests {
+		got, err := parseHistoryTime("--since", tt.in, now)
+		if err != nil || !got.Equal(tt.want) {
+			t.Errorf("parseHistoryTime(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+// TestHistory_Quiet checks that an export into a pipe or a buffer shows no
+// progress.
+func TestHistory_Quiet(t *testing.T) {
+	useHistory(t)
+	var out, errb bytes.Buffer
+	code := Main([]string{"history", "--csv", "--since", "30d"}, Env{Stdout: &out, Stderr: &errb})
+	if code != 0 || errb.Len() != 0 {
+		t.Errorf("exit %d, stderr %q", code, errb.String())
+	}
+	if isTerminal(&errb) {
+		t.Error("a buffer is a terminal")
+	}
+	r, w, _ := os.Pipe()
+	defer r.Close()
+	defer w.Close()
+	if isTerminal(w) {
+		t.Error("a pipe is a terminal")
+	}
+	if f, err := os.Open(os.DevNull); err == nil {
+		defer f.Close()
+		if isTerminal(f) {
+			t.Error("/dev/null is a terminal")
+		}
+	}
+}
+
+func TestHistory_Help(t *testing.T) {
+	for _, args := range [][]string{{"help", "history"}, {"history", "--help"}} {
+		out, _, code := run(t, "", args...)
+		if code != 0 || !strings.Contains(out, "Examples:") || !strings.Contains(out, "--png") || !strings.Contains(out, "helio watch") {
+			t.Errorf("helio %v: exit %d, %q", args, code, out)
+		}
+	}
+}
+
+// openPTY returns both ends of a new pseudo-terminal, or skips the test.
+func openPTY(t *testing.T) (master, slave *os.File) {
+	t.Helper()
+	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminal: %v", err)
+	}
+	t.Cleanup(func() { m.Close() })
+	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		t.Skipf("unlock the pseudo-terminal: %v", err)
+	}
+	n, err := unix.IoctlGetInt(int(m.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		t.Skipf("pseudo-terminal number: %v", err)
+	}
+	s, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Skipf("open the pseudo-terminal: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return m, s
+}
+
+// TestHistory_Progress checks that a long export shows its progress on a
+// terminal, and clears it after.
+func TestHistory_Progress(t *testing.T) {
+	useHistory(t)
+	master, slave := openPTY(t)
+	if !isTerminal(slave) {
+		t.Fatal("a pseudo-terminal is not a terminal")
+	}
+	oldAfter, oldRows := historyProgressAfter, historyProgressRows
+	historyProgressAfter, historyProgressRows = 0, 0
+	defer func() { historyProgressAfter, historyProgressRows = oldAfter, oldRows }()
+	for _, args := range [][]string{{"--csv"}, {"--png", filepath.Join(t.TempDir(), "c.png")}} {
+		var out bytes.Buffer
+		code := Main(append([]string{"history", "--since", "30d"}, args...), Env{Stdout: &out, Stderr: slave})
+		if code != 0 {
+			t.Fatalf("history %v: exit %d", args, code)
+		}
+		var got string
+		buf := make([]byte, 4096)
+		if err := master.SetReadDeadline(time.Now().Add(2 * time.Second)); err != nil {
+			t.Skipf("no deadline on a pseudo-terminal: %v", err)
+		}
+		for !strings.HasSuffix(got, "\r\x1b[K") {
+			n, err := master.Read(buf)
+			got += string(buf[:n])
+			if err != nil {
+				break
+			}
+		}
+		if !strings.Contains(got, "helio history: ") || !strings.HasSuffix(got, "\r\x1b[K") {
+			t.Errorf("history %v on a terminal: stderr %q, want progress, then the line cleared", args, got)
+		}
+	}
+}
