@@ -7,8 +7,8 @@ import (
 	"log/slog"
 	"sync"
 
-	"github.com/helio-linux/helio/transport"
 	"github.com/helio-linux/helio/emulator/uhid"
+	"github.com/helio-linux/helio/transport"
 )
 
 // DescriptorHIDPP is the report descriptor of the C52B's interface 2, the

@@ -75,3 +75,21 @@ type Watcher interface {
 	// ctx ends, then closes the channel.
 	Watch(ctx context.Context) (<-chan Change, error)
 }
+
+// UdevRule is the rule file that grants the logged-in user access to
+// Logitech hidraw nodes ("make install-udev" writes it).
+const UdevRule = "/etc/udev/rules.d/42-helio.rules"
+
+// PermissionError is returned by a Backend's Open when a receiver exists
+// but this user may not open it. Its message says how to fix that.
+type PermissionError struct {
+	Path string
+	Err  error
+}
+
+func (e *PermissionError) Error() string {
+	return fmt.Sprintf("cannot open %s: %v; install Helio's udev rule (sudo make install-udev, which writes %s) and replug the receiver, or run as root",
+		e.Path, e.Err, UdevRule)
+}
+
+func (e *PermissionError) Unwrap() error { return e.Err }

@@ -19,47 +19,8 @@ import (
 	"sync"
 
 	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/transport"
 )
-
-// Family is a kind of receiver.
-type Family string
-
-// Receiver families.
-const (
-	FamilyUnifying   Family = "Unifying"
-	FamilyBolt       Family = "Bolt"
-	FamilyNano       Family = "Nano"
-	FamilyLightspeed Family = "Lightspeed"
-	FamilyUnknown    Family = "unknown"
-)
-
-// Logitech's USB vendor id.
-const VendorLogitech = 0x046D
-
-var families = map[uint16]Family{
-	0xc52b: FamilyUnifying, 0xc532: FamilyUnifying,
-	0xc548: FamilyBolt,
-	0xc52f: FamilyNano, 0xc534: FamilyNano, 0xc518: FamilyNano, 0xc51a: FamilyNano,
-	0xc51b: FamilyNano, 0xc521: FamilyNano, 0xc525: FamilyNano, 0xc526: FamilyNano,
-	0xc52e: FamilyNano, 0xc531: FamilyNano, 0xc535: FamilyNano, 0xc537: FamilyNano,
-	0xc539: FamilyLightspeed, 0xc53a: FamilyLightspeed, 0xc53d: FamilyLightspeed,
-	0xc53f: FamilyLightspeed, 0xc541: FamilyLightspeed, 0xc545: FamilyLightspeed,
-	0xc547: FamilyLightspeed, 0xc54d: FamilyLightspeed,
-}
-
-// FamilyOf names the receiver family of a Logitech product id.
-func FamilyOf(pid uint16) Family {
-	if f, ok := families[pid]; ok {
-		return f
-	}
-	return FamilyUnknown
-}
-
-// IsReceiver reports whether a USB id is a Logitech receiver: a known
-// product id, or one in the c500..c5ff range Logitech uses for receivers.
-func IsReceiver(vid, pid uint16) bool {
-	return vid == VendorLogitech && (FamilyOf(pid) != FamilyUnknown || pid&0xFF00 == 0xC500)
-}
 
 // Notification flags of register 0x00, as one 24-bit value (byte 0 most
 // significant).
@@ -75,7 +36,7 @@ type Receiver struct {
 	dev  *hidpp.Device // the receiver itself, index 0xFF
 
 	PID        uint16
-	Family     Family
+	Family     transport.Family
 	Serial     string // 8 hex digits
 	Firmware   string // "24.11.B0036"
 	Bootloader string // "02.09"
@@ -91,8 +52,8 @@ type Receiver struct {
 func Open(ctx context.Context, c *hidpp.Conn) (*Receiver, error) {
 	info := c.Info()
 	r := &Receiver{conn: c, dev: hidpp.NewDevice(c, hidpp.ReceiverIndex, nil),
-		PID: info.ProductID, Family: FamilyOf(info.ProductID), MaxDevices: 6}
-	if r.Family == FamilyBolt {
+		PID: info.ProductID, Family: transport.FamilyOf(info.ProductID), MaxDevices: 6}
+	if r.Family == transport.FamilyBolt {
 		// Bolt keeps a 16-byte unique id in long register 0xFB instead of
 		// 0xB5 0x03, and always pairs up to 6 devices.
 		v, err := r.dev.ReadLongRegister(ctx, 0xFB)
@@ -237,7 +198,7 @@ func (r *Receiver) pairingInfo(ctx context.Context, sub byte) ([]byte, error) {
 func (r *Receiver) pairedDevice(ctx context.Context, ix byte, cache Cache) (*Device, error) {
 	d := &Device{Receiver: r, Index: ix, cache: cache}
 	var err error
-	if r.Family == FamilyBolt {
+	if r.Family == transport.FamilyBolt {
 		err = r.boltPairing(ctx, d)
 	} else {
 		err = r.unifyingPairing(ctx, d)
@@ -302,7 +263,7 @@ func (r *Receiver) codename(ctx context.Context, ix byte) (string, error) {
 	var v []byte
 	var err error
 	start := 2
-	if r.Family == FamilyBolt {
+	if r.Family == transport.FamilyBolt {
 		v, err = r.dev.ReadLongRegister(ctx, 0xB5, 0x60+ix, 0x01)
 		start = 3
 	} else {

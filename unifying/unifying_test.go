@@ -27,7 +27,7 @@ func open(t *testing.T, p *emulator.Profile) (*emulator.Receiver, *unifying.Rece
 
 func TestOpen(t *testing.T) {
 	_, r := open(t, nil)
-	if r.Serial != "E0662192" || r.Firmware != "24.11.B0036" || r.Bootloader != "02.09" || r.MaxDevices != 6 || r.Family != unifying.FamilyUnifying {
+	if r.Serial != "E0662192" || r.Firmware != "24.11.B0036" || r.Bootloader != "02.09" || r.MaxDevices != 6 || r.Family != transport.FamilyUnifying {
 		t.Errorf("Open = %+v", r)
 	}
 }
@@ -96,24 +96,6 @@ func TestEnableNotifications(t *testing.T) {
 	got, err := r.Notifications(context.Background())
 	if err != nil || got != 0x100900 {
 		t.Errorf("Notifications() = %06X, %v; want 100900", got, err)
-	}
-}
-
-func TestFamilyOf(t *testing.T) {
-	tests := []struct {
-		pid  uint16
-		want unifying.Family
-	}{
-		{0xc52b, unifying.FamilyUnifying}, {0xc532, unifying.FamilyUnifying}, {0xc548, unifying.FamilyBolt},
-		{0xc534, unifying.FamilyNano}, {0xc547, unifying.FamilyLightspeed}, {0x4002, unifying.FamilyUnknown},
-	}
-	for _, tt := range tests {
-		if got := unifying.FamilyOf(tt.pid); got != tt.want {
-			t.Errorf("FamilyOf(%04x) = %s, want %s", tt.pid, got, tt.want)
-		}
-	}
-	if !unifying.IsReceiver(0x046d, 0xc5ff) || unifying.IsReceiver(0x046d, 0x4002) || unifying.IsReceiver(0x1234, 0xc52b) {
-		t.Error("IsReceiver misjudges")
 	}
 }
 
@@ -246,7 +228,7 @@ func TestBolt(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, r := open(t, p)
-	if r.Family != unifying.FamilyBolt || r.Serial != "3338343233363338"+"3338343233363338" {
+	if r.Family != transport.FamilyBolt || r.Serial != "3338343233363338"+"3338343233363338" {
 		t.Errorf("Bolt receiver = %s serial %s", r.Family, r.Serial)
 	}
 	devs, err := r.Devices(context.Background(), nil)

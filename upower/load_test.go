@@ -13,9 +13,9 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"github.com/helio-linux/helio/hidpp"
 	"github.com/helio-linux/helio/internal/dbustest"
 	"github.com/helio-linux/helio/upower"
-	"github.com/helio-linux/helio/hidpp"
 )
 
 // TestService_UnderLoad calls the export 1000 times a second for

@@ -13,11 +13,11 @@ import (
 	"github.com/godbus/dbus/v5"
 	"github.com/godbus/dbus/v5/introspect"
 
-	"github.com/helio-linux/helio/internal/dbustest"
 	"github.com/helio-linux/helio/emulator"
-	"github.com/helio-linux/helio/upower"
 	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/internal/dbustest"
 	"github.com/helio-linux/helio/sensors"
+	"github.com/helio-linux/helio/upower"
 )
 
 // connect opens a connection of the test's own to the bus at addr.

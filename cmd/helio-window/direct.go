@@ -7,13 +7,13 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/helio-linux/helio/transport/backends"
 	"github.com/helio-linux/helio/hidpp"
-	"github.com/helio-linux/helio/transport/libusb"
+	"github.com/helio-linux/helio/internal/window"
 	"github.com/helio-linux/helio/sensors"
 	"github.com/helio-linux/helio/transport"
+	"github.com/helio-linux/helio/transport/backends"
+	"github.com/helio-linux/helio/transport/libusb"
 	"github.com/helio-linux/helio/unifying"
-	"github.com/helio-linux/helio/internal/window"
 )
 
 // readTimeout bounds the whole direct read: a sleeping solar keyboard

@@ -23,8 +23,8 @@ import (
 	"fyne.io/fyne/v2/app"
 
 	"github.com/helio-linux/helio/internal/config"
-	"github.com/helio-linux/helio/upower"
 	"github.com/helio-linux/helio/internal/window"
+	"github.com/helio-linux/helio/upower"
 )
 
 // version is set at link time (-ldflags "-X main.version=1.2.0"); else the

@@ -7,14 +7,13 @@ import (
 	"os"
 	"sync"
 
-	"github.com/helio-linux/helio/transport/backends"
-	"github.com/helio-linux/helio/internal/config"
 	"github.com/helio-linux/helio/hidpp"
-	"github.com/helio-linux/helio/transport/hidraw"
-	"github.com/helio-linux/helio/sensors/history"
-	"github.com/helio-linux/helio/transport/libusb"
+	"github.com/helio-linux/helio/internal/config"
 	"github.com/helio-linux/helio/sensors"
+	"github.com/helio-linux/helio/sensors/history"
 	"github.com/helio-linux/helio/transport"
+	"github.com/helio-linux/helio/transport/backends"
+	"github.com/helio-linux/helio/transport/libusb"
 	"github.com/helio-linux/helio/unifying"
 )
 
@@ -82,7 +81,7 @@ func (a *app) open(ctx context.Context) (*session, error) {
 		t, err := b.Open(info)
 		if err != nil {
 			s.Close()
-			var pe *hidraw.PermissionError
+			var pe *transport.PermissionError
 			if errors.As(err, &pe) || errors.Is(err, os.ErrPermission) {
 				return nil, &exitError{code: ExitPermission, err: err}
 			}

@@ -12,8 +12,8 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
-	"github.com/helio-linux/helio/internal/dbustest"
 	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/internal/dbustest"
 	"github.com/helio-linux/helio/internal/syncbuf"
 	"github.com/helio-linux/helio/upower"
 )

@@ -16,8 +16,8 @@ import (
 	"github.com/godbus/dbus/v5/introspect"
 	"github.com/godbus/dbus/v5/prop"
 
-	"github.com/helio-linux/helio/internal/dbustest"
 	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/internal/dbustest"
 	"github.com/helio-linux/helio/sensors"
 	"github.com/helio-linux/helio/upower"
 )

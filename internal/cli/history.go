@@ -16,9 +16,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/helio-linux/helio/hidpp"
 	"github.com/helio-linux/helio/internal/chart"
 	"github.com/helio-linux/helio/internal/config"
-	"github.com/helio-linux/helio/hidpp"
 	"github.com/helio-linux/helio/sensors/history"
 )
 

@@ -14,10 +14,10 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/helio-linux/helio/internal/chart"
 	"github.com/helio-linux/helio/hidpp"
-	"github.com/helio-linux/helio/sensors/history"
+	"github.com/helio-linux/helio/internal/chart"
 	"github.com/helio-linux/helio/sensors"
+	"github.com/helio-linux/helio/sensors/history"
 )
 
 // historyT0 is when the test histories start; "now" is a day later.

@@ -19,9 +19,9 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/helio-linux/helio/internal/config"
-	"github.com/helio-linux/helio/upower"
 	"github.com/helio-linux/helio/notify"
 	"github.com/helio-linux/helio/tray"
+	"github.com/helio-linux/helio/upower"
 )
 
 // trayOpts are the options of helio tray.

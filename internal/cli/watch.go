@@ -14,8 +14,8 @@ import (
 	"github.com/godbus/dbus/v5"
 	"golang.org/x/sys/unix"
 
-	"github.com/helio-linux/helio/internal/config"
 	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/internal/config"
 	"github.com/helio-linux/helio/notify"
 	"github.com/helio-linux/helio/sensors"
 	"github.com/helio-linux/helio/unifying"

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/helio-linux/helio/hidpp"
 	"github.com/helio-linux/helio/internal/config"
 	"github.com/helio-linux/helio/internal/dbustest"
-	"github.com/helio-linux/helio/hidpp"
 	"github.com/helio-linux/helio/internal/syncbuf"
 	"github.com/helio-linux/helio/notify"
 	"github.com/helio-linux/helio/notify/notifytest"

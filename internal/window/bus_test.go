@@ -12,12 +12,12 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
-	"github.com/helio-linux/helio/internal/dbustest"
 	"github.com/helio-linux/helio/emulator"
-	"github.com/helio-linux/helio/upower"
 	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/internal/dbustest"
 	"github.com/helio-linux/helio/sensors"
 	"github.com/helio-linux/helio/tray"
+	"github.com/helio-linux/helio/upower"
 )
 
 const testName = "io.github.helio.WindowTest"

@@ -10,8 +10,8 @@ import (
 
 	"github.com/helio-linux/helio/emulator"
 	"github.com/helio-linux/helio/hidpp"
-	"github.com/helio-linux/helio/sensors/history"
 	"github.com/helio-linux/helio/sensors"
+	"github.com/helio-linux/helio/sensors/history"
 	"github.com/helio-linux/helio/unifying"
 )
 

@@ -13,11 +13,11 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 
-	"github.com/helio-linux/helio/internal/config"
 	"github.com/helio-linux/helio/emulator/emulatortest"
 	"github.com/helio-linux/helio/hidpp"
-	"github.com/helio-linux/helio/sensors/history"
+	"github.com/helio-linux/helio/internal/config"
 	"github.com/helio-linux/helio/sensors"
+	"github.com/helio-linux/helio/sensors/history"
 	"github.com/helio-linux/helio/unifying"
 )
 

@@ -40,9 +40,9 @@ import (
 
 	"github.com/helio-linux/helio/emulator"
 	"github.com/helio-linux/helio/hidpp"
-	"github.com/helio-linux/helio/transport/hidraw"
 	"github.com/helio-linux/helio/internal/syncbuf"
 	"github.com/helio-linux/helio/transport"
+	"github.com/helio-linux/helio/transport/hidraw"
 )
 
 // runs is how many times each timing is repeated; the median is reported.

@@ -28,9 +28,9 @@ import (
 
 	"github.com/helio-linux/helio/emulator"
 	"github.com/helio-linux/helio/hidpp"
-	"github.com/helio-linux/helio/transport/hidraw"
 	"github.com/helio-linux/helio/sensors"
 	"github.com/helio-linux/helio/transport"
+	"github.com/helio-linux/helio/transport/hidraw"
 	"github.com/helio-linux/helio/unifying"
 )
 

@@ -12,10 +12,10 @@ import (
 	"strings"
 
 	"github.com/helio-linux/helio/emulator"
+	"github.com/helio-linux/helio/transport"
 	"github.com/helio-linux/helio/transport/hidapi"
 	"github.com/helio-linux/helio/transport/hidraw"
 	"github.com/helio-linux/helio/transport/libusb"
-	"github.com/helio-linux/helio/transport"
 )
 
 // ErrUnknown is wrapped by the error [Open] returns for a name it does not

@@ -36,9 +36,7 @@ import (
 	hid "github.com/sstallion/go-hid"
 	"golang.org/x/sys/unix"
 
-	"github.com/helio-linux/helio/transport/hidraw"
 	"github.com/helio-linux/helio/transport"
-	"github.com/helio-linux/helio/unifying"
 )
 
 // HID++ collections in a receiver's report descriptor (hidpp.md §11): the
@@ -79,7 +77,7 @@ func initHID() error {
 }
 
 // Receivers lists the HID++ interfaces of Logitech receivers:
-// hid.Enumerate(0x046D, 0), kept when unifying.IsReceiver accepts the
+// hid.Enumerate(0x046D, 0), kept when transport.IsReceiver accepts the
 // product id and the entry is a HID++ collection (usage page 0xFF00, usage
 // 0x0001 or 0x0002; hidapi's hidraw backend reads these from the report
 // descriptor and lists each top-level collection as its own entry, so one
@@ -94,7 +92,7 @@ func (Backend) Receivers() ([]transport.Info, error) {
 		return nil, err
 	}
 	var all []*hid.DeviceInfo
-	err := hid.Enumerate(unifying.VendorLogitech, hid.ProductIDAny, func(d *hid.DeviceInfo) error {
+	err := hid.Enumerate(transport.VendorLogitech, hid.ProductIDAny, func(d *hid.DeviceInfo) error {
 		all = append(all, d)
 		return nil
 	})
@@ -110,7 +108,7 @@ func receivers(devs []*hid.DeviceInfo) []transport.Info {
 	seen := make(map[string]bool)
 	var out []transport.Info
 	for _, d := range devs {
-		if !unifying.IsReceiver(d.VendorID, d.ProductID) || !isHIDPP(d) || seen[d.Path] {
+		if !transport.IsReceiver(d.VendorID, d.ProductID) || !isHIDPP(d) || seen[d.Path] {
 			continue
 		}
 		seen[d.Path] = true
@@ -152,7 +150,7 @@ var openPath = func(path string) (hidDevice, error) {
 
 // Open opens a receiver listed by Receivers, and checks that the node still
 // is that receiver (nodes are reused after unplugging). A node the user may
-// not open gives a [*hidraw.PermissionError], whose message says how to fix
+// not open gives a [*transport.PermissionError], whose message says how to fix
 // it; a node that is gone gives an error wrapping [transport.ErrGone].
 func (Backend) Open(info transport.Info) (transport.Conn, error) {
 	if err := initHID(); err != nil {
@@ -185,7 +183,7 @@ func openError(path string, err error) error {
 	aerr := access(path)
 	switch {
 	case errors.Is(aerr, unix.EACCES), errors.Is(aerr, unix.EPERM):
-		return &hidraw.PermissionError{Path: path, Err: aerr}
+		return &transport.PermissionError{Path: path, Err: aerr}
 	case errors.Is(aerr, unix.ENOENT), errors.Is(aerr, unix.ENODEV), errors.Is(aerr, unix.ENXIO):
 		return fmt.Errorf("hidapi: open %s: %w (%v)", path, transport.ErrGone, err)
 	}

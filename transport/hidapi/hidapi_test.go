@@ -13,9 +13,7 @@ import (
 	hid "github.com/sstallion/go-hid"
 	"golang.org/x/sys/unix"
 
-	"github.com/helio-linux/helio/transport/hidraw"
 	"github.com/helio-linux/helio/transport"
-	"github.com/helio-linux/helio/unifying"
 )
 
 // fakeDevice stands in for *hid.Device.
@@ -142,7 +140,7 @@ func TestBackend_Receivers(t *testing.T) {
 		t.Errorf("Receivers() = %v on a machine without hidraw", got)
 	}
 	for _, info := range got {
-		if info.Backend != "hidapi" || !unifying.IsReceiver(info.VendorID, info.ProductID) {
+		if info.Backend != "hidapi" || !transport.IsReceiver(info.VendorID, info.ProductID) {
 			t.Errorf("Receivers() listed %+v", info)
 		}
 	}
@@ -179,7 +177,7 @@ func TestBackend_OpenNotHidraw(t *testing.T) {
 		t.Fatal("Open of a regular file succeeded")
 	}
 	t.Log(err)
-	var perr *hidraw.PermissionError
+	var perr *transport.PermissionError
 	if errors.As(err, &perr) || errors.Is(err, transport.ErrGone) {
 		t.Errorf("Open(regular file) = %v, want a plain error", err)
 	}
@@ -191,9 +189,9 @@ func TestOpenError_Permission(t *testing.T) {
 	t.Cleanup(func() { access = old })
 
 	err := openError("/dev/hidraw3", errors.New("Failed to open a device with path '/dev/hidraw3': Permission denied"))
-	var perr *hidraw.PermissionError
+	var perr *transport.PermissionError
 	if !errors.As(err, &perr) || perr.Path != "/dev/hidraw3" {
-		t.Fatalf("openError = %#v, want *hidraw.PermissionError for /dev/hidraw3", err)
+		t.Fatalf("openError = %#v, want *transport.PermissionError for /dev/hidraw3", err)
 	}
 	if !errors.Is(err, unix.EACCES) {
 		t.Errorf("openError = %v, want it to wrap EACCES", err)

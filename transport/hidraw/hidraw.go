@@ -17,7 +17,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/helio-linux/helio/transport"
-	"github.com/helio-linux/helio/unifying"
 )
 
 // Paths, variables so tests can point them at a fake tree.
@@ -25,10 +24,6 @@ var (
 	sysClass = "/sys/class/hidraw"
 	devDir   = "/dev"
 )
-
-// UdevRule is the rule file that grants the logged-in user access to
-// Logitech hidraw nodes.
-const UdevRule = "/etc/udev/rules.d/42-helio.rules"
 
 // Backend is the hidraw transport.
 type Backend struct{}
@@ -72,7 +67,7 @@ func probe(node string) (transport.Info, bool) {
 		return transport.Info{}, false
 	}
 	_, vid, pid, err := parseHIDID(m["HID_ID"])
-	if err != nil || !unifying.IsReceiver(vid, pid) {
+	if err != nil || !transport.IsReceiver(vid, pid) {
 		return transport.Info{}, false
 	}
 	desc, err := ReadSysfs(filepath.Join(dir, "report_descriptor"))
@@ -82,20 +77,6 @@ func probe(node string) (transport.Info, bool) {
 	return transport.Info{Backend: "hidraw", Path: filepath.Join(devDir, node), VendorID: vid, ProductID: pid,
 		Name: m["HID_NAME"], Phys: m["HID_PHYS"]}, true
 }
-
-// PermissionError is returned when a receiver's node exists but cannot be
-// opened. Its message says how to fix it.
-type PermissionError struct {
-	Path string
-	Err  error
-}
-
-func (e *PermissionError) Error() string {
-	return fmt.Sprintf("cannot open %s: %v; install Helio's udev rule (sudo make install-udev, which writes %s) and replug the receiver, or run as root",
-		e.Path, e.Err, UdevRule)
-}
-
-func (e *PermissionError) Unwrap() error { return e.Err }
 
 // Conn is an open hidraw node.
 type Conn struct {
@@ -122,7 +103,7 @@ func (Backend) Open(info transport.Info) (transport.Conn, error) {
 	fd, err := openRetry(info.Path, unix.O_RDWR|unix.O_CLOEXEC|unix.O_NONBLOCK)
 	switch {
 	case errors.Is(err, unix.EACCES), errors.Is(err, unix.EPERM):
-		return nil, &PermissionError{Path: info.Path, Err: err}
+		return nil, &transport.PermissionError{Path: info.Path, Err: err}
 	case errors.Is(err, unix.ENOENT), errors.Is(err, unix.ENODEV), errors.Is(err, unix.ENXIO):
 		return nil, fmt.Errorf("hidraw: open %s: %w", info.Path, transport.ErrGone)
 	case err != nil:

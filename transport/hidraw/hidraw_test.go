@@ -135,18 +135,6 @@ func TestOpen_Errors(t *testing.T) {
 	}
 }
 
-func TestPermissionError(t *testing.T) {
-	err := error(&PermissionError{Path: "/dev/hidraw0", Err: os.ErrPermission})
-	for _, w := range []string{"/dev/hidraw0", "42-helio.rules", "make install-udev"} {
-		if !strings.Contains(err.Error(), w) {
-			t.Errorf("%q does not name %q", err, w)
-		}
-	}
-	if !errors.Is(err, os.ErrPermission) {
-		t.Error("PermissionError does not unwrap")
-	}
-}
-
 func TestReadSysfs(t *testing.T) {
 	f := filepath.Join(t.TempDir(), "uevent")
 	content := strings.Repeat("HID_NAME=x\n", 1000) // more than one read

@@ -64,9 +64,7 @@ import (
 
 	"github.com/google/gousb"
 
-	"github.com/helio-linux/helio/transport/hidraw"
 	"github.com/helio-linux/helio/transport"
-	"github.com/helio-linux/helio/unifying"
 )
 
 // Warning is what the CLI prints before it opens a receiver through this
@@ -131,7 +129,7 @@ func (Backend) Receivers() ([]transport.Info, error) {
 // has an interrupt IN endpoint.
 func receiverInfo(d *gousb.DeviceDesc) (transport.Info, bool) {
 	vid, pid := uint16(d.Vendor), uint16(d.Product)
-	if !unifying.IsReceiver(vid, pid) || unifying.FamilyOf(pid) == unifying.FamilyNano {
+	if !transport.IsReceiver(vid, pid) || transport.FamilyOf(pid) == transport.FamilyNano {
 		return transport.Info{}, false
 	}
 	for _, cfg := range d.Configs {
@@ -180,7 +178,7 @@ func (Backend) Open(info transport.Info) (transport.Conn, error) {
 		switch {
 		case errors.Is(err, gousb.ErrorAccess):
 			return nil, fmt.Errorf("libusb: open %s: %w (%w); Helio needs write access to that node to detach the kernel driver: run as root, or add a udev rule for it such as SUBSYSTEM==\"usb\", ATTRS{idVendor}==\"046d\", TAG+=\"uaccess\" (Helio's %s covers hidraw nodes only)",
-				info.Path, fs.ErrPermission, err, hidraw.UdevRule)
+				info.Path, fs.ErrPermission, err, transport.UdevRule)
 		case errors.Is(err, gousb.ErrorNoDevice), err == nil:
 			return nil, fmt.Errorf("libusb: open %s: %w", info.Path, transport.ErrGone)
 		}

@@ -15,7 +15,6 @@ import (
 	"github.com/google/gousb"
 
 	"github.com/helio-linux/helio/transport"
-	"github.com/helio-linux/helio/unifying"
 )
 
 // c52bInterface2 is interface 2 of a real C52B (hidpp.md §11): HID, one
@@ -431,7 +430,7 @@ func TestBackend_Receivers(t *testing.T) {
 		t.Errorf("Receivers() = %v on a machine without %s", got, usbfs)
 	}
 	for _, info := range got {
-		if info.Backend != "libusb" || !unifying.IsReceiver(info.VendorID, info.ProductID) {
+		if info.Backend != "libusb" || !transport.IsReceiver(info.VendorID, info.ProductID) {
 			t.Errorf("Receivers() listed %+v", info)
 		}
 	}
