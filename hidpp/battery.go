@@ -60,6 +60,16 @@ func (l Level) String() string {
 	return fmt.Sprintf("level %d", uint8(l))
 }
 
+// ParseLevel is the inverse of Level.String.
+func ParseLevel(s string) (Level, error) {
+	for i, n := range levelNames {
+		if n == s {
+			return Level(i), nil
+		}
+	}
+	return 0, fmt.Errorf("hidpp: unknown battery level %q", s)
+}
+
 // LevelOf puts a percentage in a level: up to 10 % critical, up to 30 % low,
 // below 80 % good, else full. It names coarse readings (a device reporting
 // 4 steps such as 90/50/30/5 %), never replaces a measured percentage.
@@ -86,6 +96,26 @@ type Battery struct {
 	Status      Status
 	VoltageMV   int    // millivolts, 0 when not reported
 	Source      string // where it came from: "feature 0x1000", "register 0x0D", ...
+}
+
+// Figure is how much charge b holds, in the words every front end shows,
+// as precisely as the device says it: "57 %" when it measures a
+// percentage, "about 50 %" for a coarse step or an estimate from its
+// voltage, a level word ("good") when it reports only levels, "charging"
+// or "full" when that is all it says, and "" when it says nothing of its
+// charge.
+func (b Battery) Figure() string {
+	switch {
+	case b.HasPercent && b.Approximate:
+		return fmt.Sprintf("about %d %%", min(max(b.Percent, 0), 100))
+	case b.HasPercent:
+		return fmt.Sprintf("%d %%", min(max(b.Percent, 0), 100))
+	case b.Level != LevelUnknown:
+		return b.Level.String()
+	case b.Status == StatusCharging, b.Status == StatusFull:
+		return b.Status.String()
+	}
+	return ""
 }
 
 // ErrMalformed is wrapped by every decoder error: the payload is too short

@@ -144,14 +144,12 @@ func describeRegisterValue(reg byte, p []byte) string {
 	return describeBattery(b)
 }
 
+// describeBattery says everything a battery payload holds, as decode
+// shows it: the figure, and the level, voltage and status besides it.
 func describeBattery(b Battery) string {
 	var parts []string
-	if b.HasPercent {
-		pct := fmt.Sprintf("%d %%", b.Percent)
-		if b.Approximate {
-			pct = "about " + pct
-		}
-		parts = append(parts, pct)
+	if f := b.Figure(); f != "" && b.HasPercent {
+		parts = append(parts, f)
 	}
 	if b.Level != LevelUnknown {
 		parts = append(parts, "level "+b.Level.String())

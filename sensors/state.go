@@ -1,6 +1,8 @@
 package sensors
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/helio-linux/helio/hidpp"
@@ -119,4 +121,95 @@ func (s State) StatusWord() string {
 		return "battery error"
 	}
 	return ""
+}
+
+// Figures is what Helio says of a device after its name, the same words in
+// every front end (query, watch, the tray's menu and tooltip, waybar's
+// tooltip, the window's cards): its charge as [hidpp.Battery.Figure] words
+// it, with the voltage when the device measures one, a solar keyboard's
+// light, and the status when the figure does not already say it, such as
+// "57 %, 12 lux, discharging", "about 50 % (3.80 V), discharging" or
+// "good, charging". An offline device is "offline"; a solar keyboard not
+// heard from yet is "waiting for its first light report"; a device that
+// gave no figure is "battery unknown".
+func (s State) Figures() string {
+	if !s.Online {
+		return "offline"
+	}
+	var figure string
+	if s.Battery != nil {
+		figure = s.Battery.Figure()
+	}
+	var parts []string
+	switch {
+	case figure == "" && s.Solar && s.Light == nil && s.Err == nil:
+		parts = append(parts, "waiting for its first light report")
+	case figure == "":
+		parts = append(parts, "battery unknown")
+	case s.Battery.VoltageMV != 0:
+		parts = append(parts, fmt.Sprintf("%s (%.2f V)", figure, float64(s.Battery.VoltageMV)/1000))
+	default:
+		parts = append(parts, figure)
+	}
+	if s.Light != nil {
+		parts = append(parts, fmt.Sprintf("%d lux", s.Light.Lux))
+	}
+	if w := s.StatusWord(); w != "" && w != figure {
+		parts = append(parts, w)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// levelCharge places level words on the percentage scale, each at a
+// typical figure for its level, so that devices reporting levels compare
+// with those reporting percentages.
+var levelCharge = [...]int{
+	hidpp.LevelCritical: 5,
+	hidpp.LevelLow:      20,
+	hidpp.LevelGood:     50,
+	hidpp.LevelFull:     100,
+}
+
+// Charge places an online device's battery on the percentage scale every
+// device shares: its percentage, or for a level word a typical figure of
+// that level (critical 5, low 20, good 50, full 100; a device that says
+// only "full" counts as full). measured says the value is a percentage the
+// device reported. ok is false when the device is offline or gives no
+// figure to compare, such as "charging" alone.
+func (s State) Charge() (value int, measured, ok bool) {
+	b := s.Battery
+	switch {
+	case !s.Online || b == nil:
+		return 0, false, false
+	case b.HasPercent:
+		return min(max(b.Percent, 0), 100), true, true
+	case b.Level >= hidpp.LevelCritical && b.Level <= hidpp.LevelFull:
+		return levelCharge[b.Level], false, true
+	case b.Status == hidpp.StatusFull:
+		return levelCharge[hidpp.LevelFull], false, true
+	}
+	return 0, false, false
+}
+
+// Lowest is the index of the state with the lowest [State.Charge], the
+// first of equals, or -1 when none gives a figure: the device the tray's
+// icon and a status bar show, so one weak mouse is not hidden behind a
+// full keyboard.
+func Lowest(states []State) int {
+	best, bestValue := -1, 0
+	for i := range states {
+		if v, _, ok := states[i].Charge(); ok && (best < 0 || v < bestValue) {
+			best, bestValue = i, v
+		}
+	}
+	return best
+}
+
+// Title is the device's name as front ends head it: its Name, or
+// "unknown device" when it has none (a device never reached).
+func (s State) Title() string {
+	if s.Name == "" {
+		return "unknown device"
+	}
+	return s.Name
 }

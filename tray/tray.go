@@ -88,26 +88,21 @@ type Item struct {
 	CheckLight bool
 }
 
-// UnknownDevice is the name shown for a device whose name is empty.
-const UnknownDevice = "unknown device"
-
 // NoDevices is the tooltip when there are no device states at all.
 const NoDevices = "No devices"
 
 // Summarize decides what the tray shows for these device states, one per
-// device. A state with an empty Name is shown under [UnknownDevice].
+// device. A state with an empty Name is shown as [sensors.State.Title] heads it.
 // Summarize keeps nothing between calls and does not change the states.
 func Summarize(states []sensors.State, opts Opts) Summary {
 	s := Summary{Items: make([]Item, 0, len(states))}
 	lines := make([]string, 0, len(states))
-	var lowest charge
-	found := false
 	for i := range states {
 		st := &states[i]
 		it := Item{
 			DeviceID:   st.ID,
 			Label:      label(st),
-			Icon:       itemIcon(st),
+			Icon:       assets.Device(*st),
 			CheckLight: st.Solar && st.Online,
 		}
 		s.Items = append(s.Items, it)
@@ -119,63 +114,46 @@ func Summarize(states []sensors.State, opts Opts) Summary {
 				s.Light = assets.SolarSun
 			}
 		}
-		if c, ok := chargeOf(st); ok && (!found || c.value < lowest.value) {
-			lowest, found = c, true
-		}
 	}
 	if len(lines) == 0 {
 		s.Tooltip = NoDevices
 	} else {
 		s.Tooltip = strings.Join(lines, "\n")
 	}
-	if !found {
+	low := sensors.Lowest(states)
+	if low < 0 {
 		s.IconName, s.Fallback = "battery-missing-symbolic", assets.BatteryMissing
 		return s
 	}
-	s.IconName, s.Fallback = lowest.iconName(), lowest.fallback()
+	lowest, _ := chargeOf(&states[low])
+	s.IconName, s.Fallback = lowest.iconName(), assets.Battery(states[low])
 	if opts.ShowPercent && lowest.percent {
-		s.Text = percentText(lowest.value, lowest.approximate)
+		s.Text = states[low].Battery.Figure()
 	}
 	return s
 }
 
 // charge is one online device's battery put on a scale all devices share.
 type charge struct {
-	value       int  // the percentage, or levelValue of the level
-	percent     bool // value is a percentage the device reported
-	approximate bool
-	level       hidpp.Level // known when !percent
-	status      hidpp.Status
+	value   int         // the percentage, or levelValue of the level
+	percent bool        // value is a percentage the device reported
+	level   hidpp.Level // known when !percent
+	status  hidpp.Status
 }
 
-// levelValue places level words on the percentage scale so devices that
-// report levels compare with those that report percentages: critical <
-// low < good < full, each at a typical figure for that level.
-var levelValue = [...]int{
-	hidpp.LevelCritical: 5,
-	hidpp.LevelLow:      20,
-	hidpp.LevelGood:     50,
-	hidpp.LevelFull:     100,
-}
-
-// chargeOf returns st's battery as a charge, or false when st is offline
-// or gives no figure to compare (no battery, or a status without percent or
-// level, such as "charging").
+// chargeOf returns st's battery as a charge, or false when st gives no
+// figure to compare ([sensors.State.Charge]).
 func chargeOf(st *sensors.State) (charge, bool) {
-	if !st.Online || st.Battery == nil {
+	value, measured, ok := st.Charge()
+	if !ok {
 		return charge{}, false
 	}
-	b := st.Battery
-	c := charge{status: b.Status, approximate: b.Approximate}
-	switch {
-	case b.HasPercent:
-		c.value, c.percent = clampPercent(b.Percent), true
-	case b.Level >= hidpp.LevelCritical && b.Level <= hidpp.LevelFull:
-		c.level, c.value = b.Level, levelValue[b.Level]
-	case b.Status == hidpp.StatusFull:
-		c.level, c.value = hidpp.LevelFull, levelValue[hidpp.LevelFull]
-	default:
-		return charge{}, false
+	c := charge{value: value, percent: measured, status: st.Battery.Status}
+	if !measured {
+		c.level = st.Battery.Level
+		if c.level == hidpp.LevelUnknown {
+			c.level = hidpp.LevelFull // a device that says only "full"
+		}
 	}
 	return c, true
 }
@@ -208,120 +186,11 @@ func (c charge) iconName() string {
 	return "battery-" + levelIconWord[c.level] + "-symbolic"
 }
 
-func (c charge) fallback() string {
-	switch c.status {
-	case hidpp.StatusCharging:
-		return assets.BatteryCharging
-	case hidpp.StatusFull:
-		return assets.BatteryFull
-	}
-	level := c.level
-	if c.percent {
-		level = hidpp.LevelOf(c.value)
-	}
-	return levelAsset(level)
-}
-
-func levelAsset(l hidpp.Level) string {
-	switch l {
-	case hidpp.LevelCritical:
-		return assets.BatteryCritical
-	case hidpp.LevelLow:
-		return assets.BatteryLow
-	case hidpp.LevelGood:
-		return assets.BatteryGood
-	case hidpp.LevelFull:
-		return assets.BatteryFull
-	}
-	return assets.BatteryMissing
-}
-
 // roundTen rounds a percentage to the nearest 10, halves up, as the
 // freedesktop battery-level-N icons come in steps of 10.
 func roundTen(p int) int { return (clampPercent(p) + 5) / 10 * 10 }
 
 func clampPercent(p int) int { return min(max(p, 0), 100) }
 
-func percentText(p int, approximate bool) string {
-	if approximate {
-		return fmt.Sprintf("about %d %%", p)
-	}
-	return fmt.Sprintf("%d %%", p)
-}
-
-func deviceName(st *sensors.State) string {
-	if st.Name == "" {
-		return UnknownDevice
-	}
-	return st.Name
-}
-
-// label is "Name: figures".
-func label(st *sensors.State) string { return deviceName(st) + ": " + Figures(st) }
-
-// Figures is what the tray says of a device after its name: its battery as
-// precisely as the device gives it, its light when it measures light, and
-// its status when the figure does not already say it, such as
-// "57 %, 12 lux, discharging"; or "offline".
-func Figures(st *sensors.State) string {
-	if !st.Online {
-		return "offline"
-	}
-	figure, said := batteryFigure(st.Battery)
-	parts := []string{figure}
-	if st.Light != nil {
-		parts = append(parts, fmt.Sprintf("%d lux", st.Light.Lux))
-	}
-	if w := st.StatusWord(); w != "" && w != said {
-		parts = append(parts, w)
-	}
-	return strings.Join(parts, ", ")
-}
-
-// BatteryFigure is how much charge b holds, as the tray words it: "57 %",
-// "about 50 %", a level such as "good", "charging" or "full" when the
-// device says only that, or "battery unknown".
-func BatteryFigure(b *hidpp.Battery) string {
-	figure, _ := batteryFigure(b)
-	return figure
-}
-
-// batteryFigure is how much charge b holds, as precisely as the device
-// says. said is the status word the figure already tells ("charging",
-// "full"), so the label does not repeat it.
-func batteryFigure(b *hidpp.Battery) (figure, said string) {
-	switch {
-	case b == nil:
-		return "battery unknown", ""
-	case b.HasPercent:
-		return percentText(clampPercent(b.Percent), b.Approximate), ""
-	case b.Level != hidpp.LevelUnknown:
-		return b.Level.String(), ""
-	case b.Status == hidpp.StatusCharging:
-		return "charging", "charging"
-	case b.Status == hidpp.StatusFull:
-		return "full", "full"
-	}
-	return "battery unknown", ""
-}
-
-// itemIcon is the light for a solar keyboard that measured it, else the
-// battery's level or state.
-func itemIcon(st *sensors.State) string {
-	if !st.Online {
-		return assets.BatteryMissing
-	}
-	if st.Light != nil {
-		if st.Light.Charging() {
-			return assets.SolarSun
-		}
-		return assets.SolarDark
-	}
-	if c, ok := chargeOf(st); ok {
-		return c.fallback()
-	}
-	if st.Battery != nil && st.Battery.Status == hidpp.StatusCharging {
-		return assets.BatteryCharging
-	}
-	return assets.BatteryMissing
-}
+// label is "Name: figures", in the words of [sensors.State.Figures].
+func label(st *sensors.State) string { return st.Title() + ": " + st.Figures() }

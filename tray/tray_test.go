@@ -249,8 +249,8 @@ func TestSummarize(t *testing.T) {
 		states: []sensors.State{with(k750, func(s *sensors.State) { s.Online, s.Solar = true, true })},
 		opts:   DefaultOpts,
 		want: Summary{IconName: "battery-missing-symbolic", Fallback: assets.BatteryMissing,
-			Tooltip: "K750: battery unknown",
-			Items: []Item{{DeviceID: "1A2B3C4D-4002-0000A750", Label: "K750: battery unknown",
+			Tooltip: "K750: waiting for its first light report",
+			Items: []Item{{DeviceID: "1A2B3C4D-4002-0000A750", Label: "K750: waiting for its first light report",
 				Icon: assets.BatteryMissing, CheckLight: true}}},
 	}, {
 		name:   "ShowPercent off leaves Text empty",
@@ -444,7 +444,7 @@ func describe(r sensors.State) string {
 	if b := r.Battery; b != nil {
 		s += " " + b.Status.String()
 		if b.HasPercent {
-			s += " " + percentText(b.Percent, b.Approximate)
+			s += " " + b.Figure()
 		}
 		if b.Level != hidpp.LevelUnknown {
 			s += " " + b.Level.String()
@@ -456,25 +456,3 @@ func describe(r sensors.State) string {
 	return s
 }
 
-func TestFigures(t *testing.T) {
-	tests := []struct {
-		st      sensors.State
-		figures string
-		battery string
-	}{
-		{solar(k750, 57, 12), "57 %, 12 lux, discharging", "57 %"},
-		{approx(mx, 50, discharging), "about 50 %, discharging", "about 50 %"},
-		{level(r400, hidpp.LevelGood, discharging), "good, discharging", "good"},
-		{status(m705, charging), "charging", "charging"},
-		{offline(percent(m705, 45, discharging)), "offline", "45 %"},
-		{offline(m705), "offline", "battery unknown"},
-	}
-	for _, tt := range tests {
-		if got := Figures(&tt.st); got != tt.figures {
-			t.Errorf("Figures(%s) = %q, want %q", Summarize([]sensors.State{tt.st}, Opts{}).Tooltip, got, tt.figures)
-		}
-		if got := BatteryFigure(tt.st.Battery); got != tt.battery {
-			t.Errorf("BatteryFigure(%+v) = %q, want %q", tt.st.Battery, got, tt.battery)
-		}
-	}
-}

@@ -55,35 +55,29 @@ type waybarOutput struct {
 	Alt        string `json:"alt"`
 }
 
-// waybarLevelValue puts level words on the percentage scale, as the tray
-// does, so level-only devices compare with the others.
-var waybarLevelValue = map[hidpp.Level]int{
-	hidpp.LevelCritical: 5, hidpp.LevelLow: 20, hidpp.LevelGood: 50, hidpp.LevelFull: 100,
-}
-
 // formatWaybar prints states as one line of JSON for a waybar custom module
 // with "return-type": "json", such as
 //
-//	{"text":"K750 57%","tooltip":"Wireless Solar Keyboard K750: 57 %, 12 lux, discharging\nMX Master 3 Wireless Mouse: 80 %, discharging","class":"good","percentage":57,"alt":"keyboard"}
+//	{"text":"K750 57 %","tooltip":"Wireless Solar Keyboard K750: 57 %, 12 lux, discharging\nMX Master 3 Wireless Mouse: 80 %, discharging","class":"good","percentage":57,"alt":"keyboard"}
 //
 // Its fields:
 //
 //   - text is the lowest battery among online devices: the device's
-//     codename (its name when it has none) and its figure, "57%", "~50%"
-//     for a coarse or estimated one, or the level word ("good") for a
-//     device that reports only levels. It is empty, which hides the
+//     codename (its name when it has none) and its figure in Helio's
+//     words ([hidpp.Battery.Figure]): "57 %", "about 50 %" for a coarse or
+//     estimated one, or the level word ("good") for a device that reports
+//     only levels. It is empty, which hides the
 //     module, when no online device gives a figure.
-//   - tooltip has one line per device with its figures: percentage or
-//     level, lux for solar keyboards with a light reading, and status; or
-//     "offline".
+//   - tooltip has one line per device, "Name: figures" as the tray's
+//     tooltip says it ([sensors.State.Figures]).
 //   - class is the lowest battery's: "charging" while it charges, else
 //     "critical" at or below 5 % and "low" at or below 20 % (the alert
 //     thresholds of notify.DefaultThresholds), "full" when it says full or
 //     100 %, else "good"; "unknown" with no figure. Level words count as
 //     their level.
-//   - percentage is the lowest battery's percentage; for a level word, a
-//     typical figure of that level (critical 5, low 20, good 50, full 100);
-//     0 with no figure.
+//   - percentage is the lowest battery's [sensors.State.Charge]: its
+//     percentage, or for a level word a typical figure of that level
+//     (critical 5, low 20, good 50, full 100); 0 with no figure.
 //   - alt is the lowest device's kind ("keyboard", "mouse", ...), for
 //     waybar's format-icons; "none" with no figure.
 //
@@ -91,24 +85,21 @@ var waybarLevelValue = map[hidpp.Level]int{
 func formatWaybar(w io.Writer, states []sensors.State) error {
 	out := waybarOutput{Class: "unknown", Alt: "none"}
 	lines := make([]string, 0, len(states))
-	best, bestValue := -1, 0
-	for i, s := range states {
-		lines = append(lines, waybarLabel(s))
-		if v, ok := waybarValue(s); ok && (best < 0 || v < bestValue) {
-			best, bestValue = i, v
-		}
+	for _, s := range states {
+		lines = append(lines, s.Title()+": "+s.Figures())
 	}
 	out.Tooltip = waybarEscape(strings.Join(lines, "\n"))
-	if best >= 0 {
-		s := states[best]
+	if low := sensors.Lowest(states); low >= 0 {
+		s := states[low]
 		name := s.Codename
 		if name == "" {
 			name = s.Name
 		}
-		out.Text = waybarEscape(name + " " + waybarFigure(s.Battery))
-		out.Percentage = bestValue
+		value, _, _ := s.Charge()
+		out.Text = waybarEscape(name + " " + s.Battery.Figure())
+		out.Percentage = value
 		out.Alt = s.Kind.String()
-		out.Class = waybarClass(s, bestValue)
+		out.Class = waybarClass(s, value)
 	}
 	var b strings.Builder
 	enc := json.NewEncoder(&b)
@@ -120,24 +111,6 @@ func formatWaybar(w io.Writer, states []sensors.State) error {
 		return fmt.Errorf("writing the waybar JSON: %w", err)
 	}
 	return nil
-}
-
-// waybarValue places an online device's battery on the percentage scale,
-// or returns false when it gives no figure to compare.
-func waybarValue(s sensors.State) (int, bool) {
-	b := s.Battery
-	if !s.Online || b == nil {
-		return 0, false
-	}
-	switch {
-	case b.HasPercent:
-		return min(max(b.Percent, 0), 100), true
-	case waybarLevelValue[b.Level] > 0:
-		return waybarLevelValue[b.Level], true
-	case b.Status == hidpp.StatusFull:
-		return 100, true
-	}
-	return 0, false
 }
 
 func waybarClass(s sensors.State, value int) string {
@@ -155,55 +128,6 @@ func waybarClass(s sensors.State, value int) string {
 		return "full"
 	}
 	return "good"
-}
-
-// waybarFigure is a battery's figure for a status bar: "57%", "~50%", "good".
-func waybarFigure(b *hidpp.Battery) string {
-	switch {
-	case b.HasPercent && b.Approximate:
-		return fmt.Sprintf("~%d%%", b.Percent)
-	case b.HasPercent:
-		return fmt.Sprintf("%d%%", b.Percent)
-	case b.Level != hidpp.LevelUnknown:
-		return b.Level.String()
-	}
-	return b.Status.String()
-}
-
-// waybarLabel is "Name: figure[, N lux][, status]", or "Name: offline".
-func waybarLabel(s sensors.State) string {
-	name := s.Name
-	if name == "" {
-		name = "unknown device"
-	}
-	if !s.Online {
-		return name + ": offline"
-	}
-	var parts []string
-	b := s.Battery
-	said := ""
-	switch {
-	case b == nil:
-		parts = append(parts, "battery unknown")
-	case b.HasPercent && b.Approximate:
-		parts = append(parts, fmt.Sprintf("about %d %%", b.Percent))
-	case b.HasPercent:
-		parts = append(parts, fmt.Sprintf("%d %%", b.Percent))
-	case b.Level != hidpp.LevelUnknown:
-		parts = append(parts, b.Level.String())
-	case b.Status == hidpp.StatusCharging || b.Status == hidpp.StatusFull:
-		said = b.Status.String()
-		parts = append(parts, said)
-	default:
-		parts = append(parts, "battery unknown")
-	}
-	if s.Light != nil {
-		parts = append(parts, fmt.Sprintf("%d lux", s.Light.Lux))
-	}
-	if st := s.StatusWord(); st != "" && st != said {
-		parts = append(parts, st)
-	}
-	return name + ": " + strings.Join(parts, ", ")
 }
 
 var waybarEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")

@@ -208,18 +208,6 @@ func matchHistory(all []history.Device, q string) (history.Device, error) {
 
 const historyTimeLayout = "2006-01-02 15:04:05"
 
-// historyCharge puts a sample's charge in words with the precision it was stored
-// with: "57 %", "about 50 %", a level word, or nothing.
-func historyCharge(s history.Sample) string {
-	switch {
-	case s.Percent >= 0 && s.Approximate:
-		return fmt.Sprintf("about %d %%", s.Percent)
-	case s.Percent >= 0:
-		return fmt.Sprintf("%d %%", s.Percent)
-	}
-	return s.Level
-}
-
 func writeHistoryText(w io.Writer, all []history.Device, series []deviceHistory, since, until time.Time) error {
 	var buf bytes.Buffer
 	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
@@ -266,15 +254,19 @@ func writeHistoryTable(tw io.Writer, all []history.Device, series []deviceHistor
 		}
 		fmt.Fprintln(tw, "  TIME\tSTATUS\tCHARGE\tLIGHT")
 		for _, s := range d.rows {
-			status := s.Status
-			if !s.Online {
-				status = "offline"
+			st := s.State()
+			status, charge := "offline", ""
+			if st.Online {
+				status = st.StatusWord()
+			}
+			if st.Battery != nil {
+				charge = st.Battery.Figure()
 			}
 			lux := ""
-			if s.Lux >= 0 {
-				lux = fmt.Sprintf("%d lux", s.Lux)
+			if st.Light != nil {
+				lux = fmt.Sprintf("%d lux", st.Light.Lux)
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", s.Time.In(historyLoc).Format(historyTimeLayout), status, historyCharge(s), lux)
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", s.Time.In(historyLoc).Format(historyTimeLayout), status, charge, lux)
 		}
 	}
 }
@@ -288,10 +280,17 @@ func writeHistoryCSV(w io.Writer, series []deviceHistory, prog *historyProgress)
 		}
 		return strconv.Itoa(v)
 	}
+	word := func(known bool, s fmt.Stringer) string {
+		if !known {
+			return ""
+		}
+		return s.String()
+	}
 	for _, d := range series {
 		for i, s := range d.rows {
 			cw.Write([]string{d.ID, d.Name, s.Time.In(historyLoc).Format(time.RFC3339), strconv.FormatBool(s.Online),
-				num(s.Percent, -1), s.Level, s.Status, num(s.VoltageMV, 0), num(s.Lux, -1)})
+				num(s.Percent, -1), word(s.Level != hidpp.LevelUnknown, s.Level), word(s.Status != hidpp.StatusUnknown, s.Status),
+				num(s.VoltageMV, 0), num(s.Lux, -1)})
 			if i%1024 == 1023 {
 				prog.add(1024)
 			}

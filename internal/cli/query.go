@@ -270,45 +270,12 @@ func writeJSON(w io.Writer, s *session, states [][]sensors.State) error {
 	return enc.Encode(out)
 }
 
-// describeBattery puts a reading in words with the precision the device gave.
-func describeBattery(b *hidpp.Battery) string {
-	if b == nil {
-		return "battery unknown"
-	}
-	var parts []string
-	switch {
-	case b.HasPercent && b.Approximate:
-		parts = append(parts, fmt.Sprintf("about %d %%", b.Percent))
-	case b.HasPercent:
-		parts = append(parts, fmt.Sprintf("%d %%", b.Percent))
-	case b.Level != hidpp.LevelUnknown:
-		parts = append(parts, b.Level.String())
-	}
-	if b.Status != hidpp.StatusUnknown || len(parts) == 0 {
-		parts = append(parts, b.Status.String())
-	}
-	if b.VoltageMV != 0 {
-		parts = append(parts, fmt.Sprintf("%.2f V", float64(b.VoltageMV)/1000))
-	}
-	return strings.Join(parts, ", ")
-}
-
-// stateText puts a device's figures in words: its battery with the
-// precision the device gave, and a solar keyboard's light.
+// stateText is a device's figures in the words every front end uses
+// ([sensors.State.Figures]), with what went wrong reading it, if anything.
 func stateText(st sensors.State) string {
+	text := st.Figures()
 	if !st.Online {
-		return "offline (asleep or out of range)"
-	}
-	if st.Solar && st.Battery == nil && st.Err == nil {
-		return "waiting for its first light report"
-	}
-	text := describeBattery(st.Battery)
-	if st.Light != nil {
-		verdict := "too dark to charge"
-		if st.Light.Charging() {
-			verdict = "charging from light"
-		}
-		text += fmt.Sprintf("; light %d lux (%s)", st.Light.Lux, verdict)
+		text += " (asleep or out of range)"
 	}
 	if st.Err != nil {
 		text += "; " + st.Err.Error()

@@ -234,7 +234,7 @@ func segments(samples []history.Sample, since, until time.Time, value func(histo
 // hasLevels reports whether the samples from since on give level words.
 func hasLevels(samples []history.Sample, since time.Time) bool {
 	for _, s := range samples {
-		if !s.Time.Before(since) && s.Level != "" {
+		if !s.Time.Before(since) && s.Level != hidpp.LevelUnknown {
 			return true
 		}
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/helio-linux/helio/assets"
 	"github.com/helio-linux/helio/internal/config"
 	"github.com/helio-linux/helio/sensors"
-	"github.com/helio-linux/helio/tray"
 )
 
 // deviceList is the Devices tab: where the figures come from, then one
@@ -62,27 +61,23 @@ func (d *deviceList) set(s Snapshot) {
 
 	d.list.RemoveAll()
 	if len(s.States) == 0 && s.Source != SourceNone {
-		msg := widget.NewLabel(tray.NoDevices)
+		msg := widget.NewLabel("No devices")
 		msg.Alignment = fyne.TextAlignCenter
 		d.list.Add(msg)
 	}
-	sum := tray.Summarize(s.States, tray.Opts{})
 	for i := range s.States {
-		d.list.Add(d.card(&s.States[i], sum.Items[i]))
+		d.list.Add(d.card(&s.States[i]))
 	}
 	d.list.Refresh()
 }
 
-// card is one device: the tray's icon and wording, a bar for a
-// percentage, and when the figures were confirmed.
-func (d *deviceList) card(st *sensors.State, it tray.Item) fyne.CanvasObject {
-	name := st.Name
-	if name == "" {
-		name = tray.UnknownDevice
-	}
-	figures := tray.Figures(st)
+// card is one device: its icon and figures as the tray shows them, a bar
+// for a percentage, and when the figures were confirmed.
+func (d *deviceList) card(st *sensors.State) fyne.CanvasObject {
+	name := st.Title()
+	figures := st.Figures()
 
-	icon := canvas.NewImageFromResource(d.icon(it.Icon))
+	icon := canvas.NewImageFromResource(d.icon(assets.Device(*st)))
 	icon.FillMode = canvas.ImageFillContain
 	icon.SetMinSize(fyne.NewSquareSize(36))
 
@@ -98,8 +93,8 @@ func (d *deviceList) card(st *sensors.State, it tray.Item) fyne.CanvasObject {
 	if !st.Online {
 		badge.Text, badge.Importance = "Offline", widget.WarningImportance
 		figures = "Out of range, switched off or asleep"
-		if st.Battery != nil {
-			figures += "; last known charge " + tray.BatteryFigure(st.Battery)
+		if st.Battery != nil && st.Battery.Figure() != "" {
+			figures += "; last known charge " + st.Battery.Figure()
 		}
 	}
 	when := widget.NewLabel(d.updated(st))

@@ -200,8 +200,8 @@ func TestStore_Query(t *testing.T) {
 		at   time.Time
 		want Sample
 	}{
-		{k750(0, 0).ID, at(30), Sample{Online: true, Percent: 53, Status: "discharging", Lux: 3}},
-		{mouse(0).ID, at(90), Sample{Online: true, Percent: hidpp.PercentFromVoltage(3900), Approximate: true, Status: "discharging", VoltageMV: 3900, Lux: -1}},
+		{k750(0, 0).ID, at(30), Sample{Online: true, Percent: 53, Status: hidpp.StatusDischarging, Lux: 3}},
+		{mouse(0).ID, at(90), Sample{Online: true, Percent: hidpp.PercentFromVoltage(3900), Approximate: true, Status: hidpp.StatusDischarging, VoltageMV: 3900, Lux: -1}},
 	} {
 		got, _ := s.Query(tt.id, tt.at, tt.at)
 		if len(got) != 1 || !got[0].Time.Equal(tt.at) {

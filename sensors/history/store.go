@@ -73,10 +73,25 @@ type Sample struct {
 	Online      bool
 	Percent     int  // 0..100; -1 unknown
 	Approximate bool // Percent is a coarse step or an estimate from voltage
-	Level       string
-	Status      string // hidpp.Level and hidpp.Status names; "" unknown
-	VoltageMV   int    // 0 when not measured
-	Lux         int    // -1 unknown, or not a solar device
+	Level       hidpp.Level
+	Status      hidpp.Status
+	VoltageMV   int // 0 when not measured
+	Lux         int // -1 unknown, or not a solar device
+}
+
+// State is what the sample says of its device, as a [sensors.State] that
+// holds only the figures, so that front ends word a stored row as they word
+// a live device ([sensors.State.Figures], [hidpp.Battery.Figure]).
+func (s Sample) State() sensors.State {
+	st := sensors.State{Online: s.Online, Solar: s.Lux >= 0}
+	if s.Percent >= 0 || s.Level != hidpp.LevelUnknown || s.Status != hidpp.StatusUnknown || s.VoltageMV != 0 {
+		st.Battery = &hidpp.Battery{Percent: max(s.Percent, 0), HasPercent: s.Percent >= 0, Approximate: s.Approximate,
+			Level: s.Level, Status: s.Status, VoltageMV: s.VoltageMV}
+	}
+	if s.Lux >= 0 {
+		st.Light = &sensors.Light{Lux: s.Lux}
+	}
+	return st
 }
 
 // Device is a device of the history, with the latest name it was seen with.
@@ -329,7 +344,10 @@ func (s *Store) Query(id string, since, until time.Time) ([]Sample, error) {
 			return nil, fmt.Errorf("history: query %s in %s: %w", id, s.path, err)
 		}
 		smp := Sample{Time: time.UnixMilli(ms), Online: online, Percent: -1, Approximate: approx,
-			Level: level.String, Status: status.String, VoltageMV: int(voltage.Int64), Lux: -1}
+			VoltageMV: int(voltage.Int64), Lux: -1}
+		// A name this version does not know reads as unknown.
+		smp.Level, _ = hidpp.ParseLevel(level.String)
+		smp.Status, _ = hidpp.ParseStatus(status.String)
 		if percent.Valid {
 			smp.Percent = int(percent.Int64)
 		}
