@@ -867,15 +867,15 @@ func TestDeviceName(t *testing.T) {
 	c := newConn(t, f, slowOpts)
 	d := hidpp.NewDevice(c, 2, &hidpp.Known{Protocol: hidpp.Protocol{Major: 2}})
 	ctx := context.Background()
-	got, err := d.Name(ctx)
+	got, err := d.ReadName(ctx)
 	if err != nil || got != name {
 		t.Fatalf("Name() = %q, %v; want %q", got, err, name)
 	}
 	before := f.writeCount()
-	if got, err := d.Name(ctx); err != nil || got != name || f.writeCount() != before {
+	if got, err := d.ReadName(ctx); err != nil || got != name || f.writeCount() != before {
 		t.Errorf("second Name() = %q, %v with %d requests; want %q from the cache", got, err, f.writeCount()-before, name)
 	}
-	if k, err := d.Kind(ctx); err != nil || k != hidpp.KindKeyboard {
+	if k, err := d.ReadKind(ctx); err != nil || k != hidpp.KindKeyboard {
 		t.Errorf("Kind() = %v, %v; want keyboard", k, err)
 	}
 	fw, err := d.Firmware(ctx)

@@ -238,9 +238,10 @@ func (d *Device) Features(ctx context.Context) ([]FeatureInfo, error) {
 	return out, nil
 }
 
-// Name reads the device's name with feature 0x0005: the length, then the
-// characters 16 at a time.
-func (d *Device) Name(ctx context.Context) (string, error) {
+// ReadName reads the device's name with feature 0x0005: the length, then
+// the characters 16 at a time. A name read before (or known from a cache)
+// is returned without asking again.
+func (d *Device) ReadName(ctx context.Context) (string, error) {
 	d.mu.Lock()
 	name := d.known.Name
 	d.mu.Unlock()
@@ -277,8 +278,10 @@ func (d *Device) Name(ctx context.Context) (string, error) {
 	return name, nil
 }
 
-// Kind reads the device kind with feature 0x0005 function 2.
-func (d *Device) Kind(ctx context.Context) (Kind, error) {
+// ReadKind reads the device's own idea of its kind with feature 0x0005
+// function 2 (a receiver may say otherwise: the ERGO M575 pairs as a mouse
+// and calls itself a trackball). A kind read before is not asked again.
+func (d *Device) ReadKind(ctx context.Context) (Kind, error) {
 	d.mu.Lock()
 	k := d.known.Kind
 	d.mu.Unlock()

@@ -574,7 +574,7 @@ func (rs *receiverState) event(rep *hidpp.Report) {
 	}
 	var d *unifying.Device
 	for _, dd := range rs.devices {
-		if dd.Index == rep.Device() {
+		if dd.Index() == rep.Device() {
 			d = dd
 		}
 	}

@@ -139,7 +139,7 @@ func readSolar(ctx context.Context, d *unifying.Device, r *Reading, o Opts) erro
 			if !ok {
 				return fmt.Errorf("read light of %s: %w", d, hidpp.ErrClosed)
 			}
-			if ev.Device() != d.Index || ev.ID() == hidpp.ShortID {
+			if ev.Device() != d.Index() || ev.ID() == hidpp.ShortID {
 				continue
 			}
 			ix, _ := d.FeatureIndex(ctx, hidpp.FeatureSolarDashboard)

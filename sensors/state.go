@@ -85,7 +85,7 @@ func StateOf(r Reading) State {
 // describe fills the identity fields of s from d.
 func describe(d *unifying.Device) State {
 	s := State{ID: d.ID(), Name: d.Name(), Codename: d.Codename, Kind: d.Kind, WPID: d.WPID, Serial: d.Serial,
-		Index: d.Index, Receiver: d.Receiver.Serial, Path: d.Receiver.Conn().Info().Path, Online: d.Online()}
+		Index: d.Index(), Receiver: d.Receiver.Serial, Path: d.Receiver.Conn().Info().Path, Online: d.Online()}
 	if p := d.Protocol(); p.Major != 0 {
 		s.Protocol = p.String()
 	}

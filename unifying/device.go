@@ -9,15 +9,16 @@ import (
 	"github.com/helio-linux/helio/hidpp"
 )
 
-// Device is a device paired to a receiver. The embedded [hidpp.Device] talks
-// to it.
+// Device is a device paired to a receiver, as the receiver describes it.
+// The embedded [hidpp.Device] talks to it: Index is its slot on the
+// receiver, and ReadName and ReadKind ask the device itself, where Name
+// and Kind say what is already known without asking.
 type Device struct {
 	*hidpp.Device
 	Receiver *Receiver
 
-	Index          byte
 	WPID           uint16
-	Kind           hidpp.Kind
+	Kind           hidpp.Kind // as the receiver's pairing register says
 	Serial         string // 8 hex digits
 	Codename       string // as stored in the receiver, such as "K750"
 	ReportInterval int    // milliseconds
@@ -37,7 +38,7 @@ func (d *Device) ID() string {
 }
 
 func (d *Device) String() string {
-	return fmt.Sprintf("%s (slot %d, wpid %04x)", d.Codename, d.Index, d.WPID)
+	return fmt.Sprintf("%s (slot %d, wpid %04x)", d.Codename, d.Index(), d.WPID)
 }
 
 // Online reports whether the device answered its last ping.
@@ -82,7 +83,7 @@ func (d *Device) Refresh(ctx context.Context) error {
 	}
 	d.SetOnline(true)
 	if p.IsFeatureBased() {
-		name, err := d.Device.Name(ctx)
+		name, err := d.ReadName(ctx)
 		if err != nil && !errors.Is(err, hidpp.ErrNoFeature) {
 			return fmt.Errorf("refresh %s: %w", d, err)
 		}

@@ -56,7 +56,7 @@ func (r *Receiver) Track(rep *hidpp.Report) (c Change, ok bool) {
 	c.Index = rep.Device()
 	r.mu.Lock()
 	for _, d := range r.devices {
-		if d.Index == c.Index {
+		if d.Index() == c.Index {
 			c.Device = d
 		}
 	}

@@ -196,12 +196,12 @@ func (r *Receiver) pairingInfo(ctx context.Context, sub byte) ([]byte, error) {
 }
 
 func (r *Receiver) pairedDevice(ctx context.Context, ix byte, cache Cache) (*Device, error) {
-	d := &Device{Receiver: r, Index: ix, cache: cache}
+	d := &Device{Receiver: r, cache: cache}
 	var err error
 	if r.Family == transport.FamilyBolt {
-		err = r.boltPairing(ctx, d)
+		err = r.boltPairing(ctx, ix, d)
 	} else {
-		err = r.unifyingPairing(ctx, d)
+		err = r.unifyingPairing(ctx, ix, d)
 	}
 	if err != nil {
 		return nil, err
@@ -228,8 +228,8 @@ func (r *Receiver) pairedDevice(ctx context.Context, ix byte, cache Cache) (*Dev
 
 // unifyingPairing reads 0xB5 0x2n (wpid, kind, report interval) and 0x3n
 // (serial, power switch), n = slot - 1.
-func (r *Receiver) unifyingPairing(ctx context.Context, d *Device) error {
-	n := d.Index - 1
+func (r *Receiver) unifyingPairing(ctx context.Context, ix byte, d *Device) error {
+	n := ix - 1
 	v, err := r.pairingInfo(ctx, 0x20+n)
 	if err != nil {
 		return err
@@ -245,8 +245,8 @@ func (r *Receiver) unifyingPairing(ctx context.Context, d *Device) error {
 
 // boltPairing reads Bolt's 0xB5 0x5n, n = the slot itself: kind, wpid
 // (least significant byte first) and serial in one register.
-func (r *Receiver) boltPairing(ctx context.Context, d *Device) error {
-	v, err := r.pairingInfo(ctx, 0x50+d.Index)
+func (r *Receiver) boltPairing(ctx context.Context, ix byte, d *Device) error {
+	v, err := r.pairingInfo(ctx, 0x50+ix)
 	if err != nil {
 		return err
 	}

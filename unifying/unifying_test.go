@@ -58,7 +58,7 @@ func TestDevices(t *testing.T) {
 		t.Fatalf("Devices = %d devices, want %d", len(devs), len(want))
 	}
 	for i, d := range devs {
-		got := dev{d.Index, d.WPID, d.Kind, d.Codename, d.Name(), d.Serial, d.Protocol().String(), d.Online()}
+		got := dev{d.Index(), d.WPID, d.Kind, d.Codename, d.Name(), d.Serial, d.Protocol().String(), d.Online()}
 		if got != want[i] {
 			t.Errorf("device %d = %+v, want %+v", i, got, want[i])
 		}
@@ -79,7 +79,7 @@ func TestDevices_Gaps(t *testing.T) {
 	}
 	emu, r := open(t, p)
 	devs, err := r.Devices(context.Background(), nil)
-	if err != nil || len(devs) != 2 || devs[0].Index != 2 || devs[1].Index != 5 {
+	if err != nil || len(devs) != 2 || devs[0].Index() != 2 || devs[1].Index() != 5 {
 		t.Fatalf("Devices = %v, %v; want slots 2 and 5", devs, err)
 	}
 	// Open (B5 03, F1 x3), the count, 0x2n for slots 1..5, then 0x3n and 0x4n of the two devices.
@@ -242,8 +242,8 @@ func TestBolt(t *testing.T) {
 		serial, cdname string
 	}{{1, 0xB023, hidpp.KindMouse, "DEADBEEF", "MX Master 3S"}, {3, 0xB35B, hidpp.KindKeyboard, "0BADF00D", "MX Keys"}} {
 		d := devs[i]
-		if d.Index != w.ix || d.WPID != w.wpid || d.Kind != w.kind || d.Serial != w.serial || d.Codename != w.cdname {
-			t.Errorf("device %d = slot %d wpid %04x %s %s %q", i, d.Index, d.WPID, d.Kind, d.Serial, d.Codename)
+		if d.Index() != w.ix || d.WPID != w.wpid || d.Kind != w.kind || d.Serial != w.serial || d.Codename != w.cdname {
+			t.Errorf("device %d = slot %d wpid %04x %s %s %q", i, d.Index(), d.WPID, d.Kind, d.Serial, d.Codename)
 		}
 	}
 }

@@ -131,10 +131,10 @@ func (s *session) match(q string) (*unifying.Device, error) {
 	}
 	return pick(q, all, "",
 		func(d *unifying.Device) []string {
-			return []string{strconv.Itoa(int(d.Index)), fmt.Sprintf("%04x", d.WPID), d.Serial, d.Codename, d.Name(), d.ID()}
+			return []string{strconv.Itoa(int(d.Index())), fmt.Sprintf("%04x", d.WPID), d.Serial, d.Codename, d.Name(), d.ID()}
 		},
 		func(d *unifying.Device) string {
-			return fmt.Sprintf("%d  %s  (%s, wpid %04x, serial %s)", d.Index, d.Name(), d.Codename, d.WPID, d.Serial)
+			return fmt.Sprintf("%d  %s  (%s, wpid %04x, serial %s)", d.Index(), d.Name(), d.Codename, d.WPID, d.Serial)
 		})
 }
 

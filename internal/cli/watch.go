@@ -74,7 +74,7 @@ Examples:
 					state = "offline"
 				}
 				fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\twpid %04x\tserial %s\tHID++ %s\t%s\n",
-					d.Index, d.Name(), d.Codename, d.Kind, d.WPID, d.Serial, d.Protocol(), state)
+					d.Index(), d.Name(), d.Codename, d.Kind, d.WPID, d.Serial, d.Protocol(), state)
 			}
 		}
 		return tw.Flush()
@@ -368,7 +368,7 @@ func runLight(ctx context.Context, a *app, _ *flag.FlagSet, args []string) error
 			if !ok {
 				return fmt.Errorf("the receiver went away")
 			}
-			if rep.Device() != d.Index || rep.SubID() != ix || rep.ID() == hidpp.ShortID || rep.SoftwareID() != 0 {
+			if rep.Device() != d.Index() || rep.SubID() != ix || rep.ID() == hidpp.ShortID || rep.SoftwareID() != 0 {
 				continue
 			}
 			ev, err := hidpp.DecodeSolarEvent(&rep)
