@@ -166,11 +166,11 @@ func (m *Monitor) update(run uint64, d *unifying.Device, f func(*State)) {
 	old, seen := m.states[id]
 	st := old
 	if !seen {
-		st = describe(d)
+		st = Identify(d)
 		m.order = append(m.order, id)
 	}
 	// Identity fields can change: a name read later, a protocol found.
-	fresh := describe(d)
+	fresh := Identify(d)
 	st.Name, st.Protocol, st.Path, st.Index = fresh.Name, fresh.Protocol, fresh.Path, fresh.Index
 	m.devices[id] = d
 	f(&st)
@@ -346,19 +346,15 @@ var errReceiverGone = errors.New("sensors: receiver pulled out")
 // runReceiver opens one receiver and serves its devices until it is gone
 // or ctx ends.
 func (m *Monitor) runReceiver(ctx context.Context, info transport.Info) error {
-	t, err := m.opts.Backend.Open(info)
+	r, err := openReceiver(ctx, m.opts.Backend, info, m.opts.DeviceTimeout, m.opts.Logger)
 	if err != nil {
 		return err
 	}
-	c := hidpp.NewConn(t, &hidpp.Opts{DeviceTimeout: m.opts.DeviceTimeout, Logger: m.opts.Logger})
+	c := r.Conn()
 	defer c.Close()
-	// Subscribe before anything is asked, so no event slips between.
+	// Subscribe before the devices are listed, so no event slips between.
 	events, unsubscribe := c.Subscribe()
 	defer unsubscribe()
-	r, err := unifying.Open(ctx, c)
-	if err != nil {
-		return err
-	}
 	if err := r.EnableNotifications(ctx); err != nil {
 		m.opts.Logger.Warn("no connection notifications", "receiver", r, "err", err)
 	}
@@ -590,7 +586,7 @@ func (rs *receiverState) event(rep *hidpp.Report) {
 		d.SetOnline(true)
 		ix, _ := d.FeatureIndex(rs.ctx, hidpp.FeatureSolarDashboard)
 		if ix != 0 && rep.SubID() == ix {
-			rs.solarEvent(d, rep, b, now)
+			rs.solarEvent(d, rep, now)
 			return
 		}
 		rs.m.update(rs.run, d, func(s *State) {
@@ -604,29 +600,16 @@ func (rs *receiverState) event(rep *hidpp.Report) {
 	}
 }
 
-// solarEvent applies a solar dashboard event. A report without lux (the
-// power-up broadcast, a button press) says charging when the charge rose
-// and discharging when it fell, as the kernel does; a button press also
-// asks for a light report.
-func (rs *receiverState) solarEvent(d *unifying.Device, rep *hidpp.Report, b hidpp.Battery, now time.Time) {
-	ev, _ := hidpp.DecodeSolarEvent(rep)
-	rs.m.update(rs.run, d, func(s *State) {
-		s.Online, s.Solar, s.SeenTime, s.Err = true, true, now, nil
-		if !ev.HasLux && b.Status == hidpp.StatusUnknown && s.Battery != nil && s.Battery.HasPercent {
-			switch {
-			case b.Percent < s.Battery.Percent:
-				b.Status = hidpp.StatusDischarging
-			case b.Percent > s.Battery.Percent:
-				b.Status = hidpp.StatusCharging
-			default:
-				b.Status = s.Battery.Status
-			}
-		}
-		s.Battery, s.BatteryTime = &b, now
-		if ev.HasLux {
-			s.Light, s.LightTime = &Light{Lux: ev.Lux}, now
-		}
-	})
+// solarEvent applies a solar dashboard event as a one-shot read does
+// ([State.applySolar]); a light-button press also asks for a light report,
+// as the Solar App did.
+func (rs *receiverState) solarEvent(d *unifying.Device, rep *hidpp.Report, now time.Time) {
+	ev, err := hidpp.DecodeSolarEvent(rep)
+	if err != nil {
+		rs.m.opts.Logger.Debug("malformed solar event dropped", "device", d, "err", err)
+		return
+	}
+	rs.m.update(rs.run, d, func(s *State) { s.applySolar(ev, now) })
 	if ev.Kind == hidpp.SolarLightButton && !rs.m.opts.NoLightOnButton {
 		rs.askLight(d)
 	}

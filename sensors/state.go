@@ -66,30 +66,38 @@ type State struct {
 	Err error // why a figure is missing, when not simply offline
 }
 
-// StateOf describes a device as a one-shot Reading found it.
-func StateOf(r Reading) State {
-	s := describe(r.Device)
-	s.Online, s.Solar, s.Battery, s.Light, s.Err = r.Online, r.Solar, r.Battery, r.Light, r.Err
-	if r.Battery != nil {
-		s.BatteryTime = r.Time
-	}
-	if r.Light != nil {
-		s.LightTime = r.Time
-	}
-	if r.Online {
-		s.SeenTime = r.Time
-	}
-	return s
-}
-
-// describe fills the identity fields of s from d.
-func describe(d *unifying.Device) State {
+// Identify is the state of d as far as the device object knows it without
+// asking: its identity and whether it answered its last ping.
+func Identify(d *unifying.Device) State {
 	s := State{ID: d.ID(), Name: d.Name(), Codename: d.Codename, Kind: d.Kind, WPID: d.WPID, Serial: d.Serial,
 		Index: d.Index(), Receiver: d.Receiver.Serial, Path: d.Receiver.Conn().Info().Path, Online: d.Online()}
 	if p := d.Protocol(); p.Major != 0 {
 		s.Protocol = p.String()
 	}
 	return s
+}
+
+// applySolar records a solar dashboard event: the charge always, the
+// light when the event carries lux. An event without lux (the power-up
+// broadcast, a light-button press) says no status by itself: the charge
+// rising says charging and falling discharging, as the kernel decides.
+func (s *State) applySolar(ev hidpp.SolarEvent, now time.Time) {
+	b := ev.Battery()
+	if !ev.HasLux && b.Status == hidpp.StatusUnknown && s.Battery != nil && s.Battery.HasPercent {
+		switch {
+		case b.Percent < s.Battery.Percent:
+			b.Status = hidpp.StatusDischarging
+		case b.Percent > s.Battery.Percent:
+			b.Status = hidpp.StatusCharging
+		default:
+			b.Status = s.Battery.Status
+		}
+	}
+	s.Online, s.Solar, s.SeenTime, s.Err = true, true, now, nil
+	s.Battery, s.BatteryTime = &b, now
+	if ev.HasLux {
+		s.Light, s.LightTime = &Light{Lux: ev.Lux}, now
+	}
 }
 
 // StatusWord says what the battery is doing, in the words Helio shows:

@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sync"
 
-	"github.com/helio-linux/helio/hidpp"
 	"github.com/helio-linux/helio/internal/config"
 	"github.com/helio-linux/helio/sensors"
 	"github.com/helio-linux/helio/sensors/history"
@@ -27,110 +25,59 @@ var newBackend = func(spec string) (transport.Backend, error) {
 	return b, nil
 }
 
-// openedReceiver is a receiver opened for a command, with its devices.
-type openedReceiver struct {
-	info     transport.Info
-	conn     *hidpp.Conn
-	receiver *unifying.Receiver
-	devices  []*unifying.Device
-	err      error // why the devices could not all be listed
-}
-
-// session opens every receiver of the chosen backend and lists their
-// devices. Close releases them and saves the device cache.
-type session struct {
-	a         *app
-	backend   transport.Backend
-	receivers []*openedReceiver
-	cache     *unifying.FileCache
-}
-
-func (a *app) open(ctx context.Context) (*session, error) {
+// open opens every receiver of the chosen backend and lists their devices,
+// with the device cache unless --no-cache. The returned func closes the
+// receivers and saves the cache.
+func (a *app) open(ctx context.Context) (*sensors.Session, func(), error) {
 	b, err := newBackend(a.g.backend)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	s := &session{a: a, backend: b}
+	var fc *unifying.FileCache
+	opts := sensors.SessionOpts{DeviceTimeout: a.g.deviceTimeout, Logger: a.log}
 	if !a.g.noCache {
 		if path, err := unifying.DefaultCachePath(); err == nil {
-			s.cache = unifying.OpenFileCache(path)
-			if w := s.cache.Warning(); w != nil {
+			fc = unifying.OpenFileCache(path)
+			if w := fc.Warning(); w != nil {
 				a.log.Warn(w.Error())
 			}
+			opts.Cache = fc
 		}
-	}
-	infos, err := b.Receivers()
-	if err != nil {
-		return nil, fmt.Errorf("find receivers: %w", err)
-	}
-	if len(infos) == 0 {
-		hint := ""
-		if b.Name() == "hidraw" {
-			hint = " in /sys/class/hidraw; plug one in, or try the emulated one: helio --backend sim " + "query"
-		}
-		return nil, exitf(ExitNoReceiver, "no Logitech receiver found%s", hint)
-	}
-	var cache unifying.Cache
-	if s.cache != nil {
-		cache = s.cache
 	}
 	if b.Name() == "libusb" {
 		fmt.Fprintln(a.env.Stderr, "helio: warning:", libusb.Warning)
 	}
-	for _, info := range infos {
-		t, err := b.Open(info)
-		if err != nil {
-			s.Close()
-			var pe *transport.PermissionError
-			if errors.As(err, &pe) || errors.Is(err, os.ErrPermission) {
-				return nil, &exitError{code: ExitPermission, err: err}
+	s, err := sensors.Open(ctx, b, opts)
+	var pe *transport.PermissionError
+	switch {
+	case errors.Is(err, sensors.ErrNoReceiver):
+		hint := ""
+		if b.Name() == "hidraw" {
+			hint = " in /sys/class/hidraw; plug one in, or try the emulated one: helio --backend sim query"
+		}
+		return nil, nil, exitf(ExitNoReceiver, "no Logitech receiver found%s", hint)
+	case errors.As(err, &pe), errors.Is(err, os.ErrPermission):
+		return nil, nil, &exitError{code: ExitPermission, err: err}
+	case err != nil:
+		return nil, nil, err
+	}
+	for _, err := range s.Errs {
+		a.log.Warn("receiver not read", "err", err)
+	}
+	for _, r := range s.Receivers {
+		if r.Err != nil {
+			a.log.Warn("some devices could not be read", "receiver", r.Info.Path, "err", r.Err)
+		}
+	}
+	return s, func() {
+		s.Close()
+		a.log.Debug("done", "hidpp_requests", s.Requests())
+		if fc != nil {
+			if err := fc.Flush(); err != nil {
+				a.log.Warn("device cache not saved", "err", err)
 			}
-			return nil, fmt.Errorf("open %s: %w", info, err)
 		}
-		c := hidpp.NewConn(t, &hidpp.Opts{DeviceTimeout: a.g.deviceTimeout, Logger: a.log})
-		or := &openedReceiver{info: info, conn: c}
-		s.receivers = append(s.receivers, or)
-		if or.receiver, err = unifying.Open(ctx, c); err != nil {
-			s.Close()
-			return nil, err
-		}
-		or.devices, or.err = or.receiver.Devices(ctx, cache)
-	}
-	return s, nil
-}
-
-// read takes a reading of every device of every receiver, all at once: a
-// solar keyboard's one-second light report on one receiver does not hold up
-// the others.
-func (s *session) read(ctx context.Context) [][]sensors.State {
-	out := make([][]sensors.State, len(s.receivers))
-	var wg sync.WaitGroup
-	for i, r := range s.receivers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for _, rd := range sensors.ReadAll(ctx, r.devices, nil) {
-				out[i] = append(out[i], sensors.StateOf(rd))
-			}
-		}()
-	}
-	wg.Wait()
-	return out
-}
-
-// Close closes the receivers and writes the device cache.
-func (s *session) Close() {
-	var sent uint64
-	for _, r := range s.receivers {
-		sent += r.conn.Stats().Requests
-		r.conn.Close()
-	}
-	s.a.log.Debug("done", "hidpp_requests", sent)
-	if s.cache != nil {
-		if err := s.cache.Flush(); err != nil {
-			s.a.log.Warn("device cache not saved", "err", err)
-		}
-	}
+	}, nil
 }
 
 // monitor builds a Monitor on the chosen backend, configured by the config

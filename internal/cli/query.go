@@ -69,30 +69,25 @@ func runQuery(ctx context.Context, a *app, fs *flag.FlagSet, args []string) erro
 	default:
 		return exitf(ExitUsage, "--format %q is not text, json, upower or waybar", o.format)
 	}
-	s, err := a.open(ctx)
+	s, done, err := a.open(ctx)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	for _, r := range s.receivers {
-		if r.err != nil {
-			a.log.Warn("some devices could not be read", "receiver", r.info.Path, "err", r.err)
-		}
-	}
+	defer done()
 	if len(args) == 1 {
-		d, err := s.match(args[0])
+		d, err := match(s, args[0])
 		if err != nil {
 			return err
 		}
-		for _, r := range s.receivers {
-			if r.receiver == d.Receiver {
-				r.devices = []*unifying.Device{d}
+		for _, r := range s.Receivers {
+			if r.Receiver == d.Receiver {
+				r.Devices = []*unifying.Device{d}
 			} else {
-				r.devices = nil
+				r.Devices = nil
 			}
 		}
 	}
-	states := s.read(ctx)
+	states := s.Read(ctx, nil)
 	var all []sensors.State
 	for _, ss := range states {
 		all = append(all, ss...)
@@ -124,12 +119,8 @@ func runQuery(ctx context.Context, a *app, fs *flag.FlagSet, args []string) erro
 
 // match finds the device a user named. An unknown or ambiguous name lists the
 // candidates.
-func (s *session) match(q string) (*unifying.Device, error) {
-	var all []*unifying.Device
-	for _, r := range s.receivers {
-		all = append(all, r.devices...)
-	}
-	return pick(q, all, "",
+func match(s *sensors.Session, q string) (*unifying.Device, error) {
+	return pick(q, s.Devices(), "",
 		func(d *unifying.Device) []string {
 			return []string{strconv.Itoa(int(d.Index())), fmt.Sprintf("%04x", d.WPID), d.Serial, d.Codename, d.Name(), d.ID()}
 		},
@@ -253,13 +244,13 @@ func deviceJSON(st sensors.State) jsonDevice {
 	return jd
 }
 
-func writeJSON(w io.Writer, s *session, states [][]sensors.State) error {
+func writeJSON(w io.Writer, s *sensors.Session, states [][]sensors.State) error {
 	out := struct {
 		Receivers []jsonReceiver `json:"receivers"`
 	}{Receivers: []jsonReceiver{}}
-	for i, r := range s.receivers {
-		jr := jsonReceiver{PID: fmt.Sprintf("%04x", r.receiver.PID), Serial: r.receiver.Serial,
-			Family: string(r.receiver.Family), Firmware: r.receiver.Firmware, Path: r.info.Path, Devices: []jsonDevice{}}
+	for i, r := range s.Receivers {
+		jr := jsonReceiver{PID: fmt.Sprintf("%04x", r.PID), Serial: r.Serial,
+			Family: string(r.Family), Firmware: r.Firmware, Path: r.Info.Path, Devices: []jsonDevice{}}
 		for _, st := range states[i] {
 			jr.Devices = append(jr.Devices, deviceJSON(st))
 		}
@@ -283,14 +274,13 @@ func stateText(st sensors.State) string {
 	return text
 }
 
-func writeText(w io.Writer, s *session, states [][]sensors.State) error {
+func writeText(w io.Writer, s *sensors.Session, states [][]sensors.State) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for i, r := range s.receivers {
+	for i, r := range s.Receivers {
 		if i > 0 {
 			fmt.Fprintln(tw)
 		}
-		fmt.Fprintf(tw, "%s receiver %04x, serial %s, firmware %s (%s)\n", r.receiver.Family, r.receiver.PID,
-			r.receiver.Serial, r.receiver.Firmware, r.info.Path)
+		fmt.Fprintf(tw, "%s receiver %04x, serial %s, firmware %s (%s)\n", r.Family, r.PID, r.Serial, r.Firmware, r.Info.Path)
 		if len(states[i]) == 0 {
 			fmt.Fprintln(tw, "  no paired devices")
 		}

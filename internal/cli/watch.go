@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -52,23 +53,22 @@ Examples:
 		if len(args) > 0 {
 			return exitf(ExitUsage, "list takes no arguments")
 		}
-		s, err := a.open(ctx)
+		s, done, err := a.open(ctx)
 		if err != nil {
 			return err
 		}
-		defer s.Close()
+		defer done()
 		if o.json {
 			return listJSON(a.env.Stdout, s)
 		}
 		tw := tabwriter.NewWriter(a.env.Stdout, 0, 0, 2, ' ', 0)
-		for i, r := range s.receivers {
+		for i, r := range s.Receivers {
 			if i > 0 {
 				fmt.Fprintln(tw)
 			}
-			rc := r.receiver
 			fmt.Fprintf(tw, "%s receiver %04x, serial %s, firmware %s, bootloader %s, %d slots (%s)\n",
-				rc.Family, rc.PID, rc.Serial, rc.Firmware, rc.Bootloader, rc.MaxDevices, r.info.Path)
-			for _, d := range r.devices {
+				r.Family, r.PID, r.Serial, r.Firmware, r.Bootloader, r.MaxDevices, r.Info.Path)
+			for _, d := range r.Devices {
 				state := "online"
 				if !d.Online() {
 					state = "offline"
@@ -81,7 +81,7 @@ Examples:
 	},
 }
 
-func listJSON(w io.Writer, s *session) error {
+func listJSON(w io.Writer, s *sensors.Session) error {
 	type dev struct {
 		jsonDevice
 		Serial string `json:"serial"`
@@ -100,13 +100,11 @@ func listJSON(w io.Writer, s *session) error {
 	out := struct {
 		Receivers []rcv `json:"receivers"`
 	}{Receivers: []rcv{}}
-	for _, r := range s.receivers {
-		rc := r.receiver
-		jr := rcv{PID: fmt.Sprintf("%04x", rc.PID), Serial: rc.Serial, Family: string(rc.Family), Firmware: rc.Firmware,
-			Bootloader: rc.Bootloader, Path: r.info.Path, MaxDevices: rc.MaxDevices, Devices: []dev{}}
-		for _, d := range r.devices {
-			st := sensors.StateOf(sensors.Reading{Device: d, Online: d.Online()})
-			jd := deviceJSON(st)
+	for _, r := range s.Receivers {
+		jr := rcv{PID: fmt.Sprintf("%04x", r.PID), Serial: r.Serial, Family: string(r.Family), Firmware: r.Firmware,
+			Bootloader: r.Bootloader, Path: r.Info.Path, MaxDevices: r.MaxDevices, Devices: []dev{}}
+		for _, d := range r.Devices {
+			jd := deviceJSON(sensors.Identify(d))
 			jd.Battery = nil
 			jr.Devices = append(jr.Devices, dev{jsonDevice: jd, Serial: d.Serial, ID: d.ID()})
 		}
@@ -318,23 +316,20 @@ func runLight(ctx context.Context, a *app, _ *flag.FlagSet, args []string) error
 	if o.seconds < 1 || o.seconds > 255 {
 		return exitf(ExitUsage, "--seconds %d is not in 1..255", o.seconds)
 	}
-	s, err := a.open(ctx)
+	s, done, err := a.open(ctx)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer done()
 	var d *unifying.Device
 	if len(args) == 1 {
-		if d, err = s.match(args[0]); err != nil {
+		if d, err = match(s, args[0]); err != nil {
 			return err
 		}
-	}
-	if d == nil {
-		for _, r := range s.receivers {
-			for _, dev := range r.devices {
-				if ix, err := dev.FeatureIndex(ctx, hidpp.FeatureSolarDashboard); d == nil && err == nil && ix != 0 {
-					d = dev
-				}
+	} else {
+		for _, dev := range s.Devices() {
+			if ix, err := dev.FeatureIndex(ctx, hidpp.FeatureSolarDashboard); d == nil && err == nil && ix != 0 {
+				d = dev
 			}
 		}
 		if d == nil {
@@ -344,54 +339,35 @@ func runLight(ctx context.Context, a *app, _ *flag.FlagSet, args []string) error
 	if !d.Online() {
 		return exitf(ExitOffline, "%s is asleep or out of range: press a key on it and try again", d.Name())
 	}
-	ix, err := d.FeatureIndex(ctx, hidpp.FeatureSolarDashboard)
-	if err != nil {
-		return err
-	}
-	if ix == 0 {
-		return fmt.Errorf("%s has no solar cells", d.Name())
-	}
-	events, cancel := d.Receiver.Conn().Subscribe()
-	defer cancel()
-	if err := d.SetLightMeasure(ctx, byte(o.seconds), 1); err != nil {
-		return err
-	}
 	progress := isTerminal(a.env.Stderr)
-	deadline := time.After(time.Duration(o.seconds+3) * time.Second)
 	got := 0
-	for got < o.seconds {
+	show := func(ev hidpp.SolarEvent) {
+		if !ev.HasLux {
+			return
+		}
+		got++
 		if progress {
+			fmt.Fprint(a.env.Stderr, "\r\033[K")
+		}
+		b := ev.Battery()
+		st := sensors.State{Online: true, Solar: true, Battery: &b, Light: &sensors.Light{Lux: ev.Lux}}
+		fmt.Fprintf(a.env.Stdout, "%s  %s  %s\n", time.Now().Format("15:04:05"), d.Name(), st.Figures())
+		if progress && got < o.seconds {
 			fmt.Fprintf(a.env.Stderr, "\rchecking the light of %s: %d of %d reports ", d.Name(), got, o.seconds)
 		}
-		select {
-		case rep, ok := <-events:
-			if !ok {
-				return fmt.Errorf("the receiver went away")
-			}
-			if rep.Device() != d.Index() || rep.SubID() != ix || rep.ID() == hidpp.ShortID || rep.SoftwareID() != 0 {
-				continue
-			}
-			ev, err := hidpp.DecodeSolarEvent(&rep)
-			if err != nil || !ev.HasLux {
-				continue
-			}
-			got++
-			if progress {
-				fmt.Fprint(a.env.Stderr, "\r\033[K")
-			}
-			verdict := "too dark to charge"
-			if ev.Lux > hidpp.SolarChargingLux {
-				verdict = "charging"
-			}
-			fmt.Fprintf(a.env.Stdout, "%s  %s  %d %%  %d lux  %s\n", time.Now().Format("15:04:05"), d.Name(), ev.Charge, ev.Lux, verdict)
-		case <-deadline:
-			if progress {
-				fmt.Fprint(a.env.Stderr, "\r\033[K")
-			}
-			return fmt.Errorf("%s sent %d of %d light reports", d.Name(), got, o.seconds)
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+	}
+	if progress {
+		fmt.Fprintf(a.env.Stderr, "\rchecking the light of %s: 0 of %d reports ", d.Name(), o.seconds)
+	}
+	err = sensors.MeasureLight(ctx, d, o.seconds, 3*time.Second, show)
+	if progress {
+		fmt.Fprint(a.env.Stderr, "\r\033[K")
+	}
+	switch {
+	case errors.Is(err, sensors.ErrNotSolar):
+		return fmt.Errorf("%s has no solar cells", d.Name())
+	case err != nil:
+		return err
 	}
 	return nil
 }

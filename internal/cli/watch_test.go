@@ -31,14 +31,14 @@ func TestList(t *testing.T) {
 func TestLight(t *testing.T) {
 	b := useEmulator(t)
 	out, errs, code := run(t, "", "--backend", "sim", "light", "--seconds", "3")
-	if code != 0 || strings.Count(out, "12 lux  too dark to charge") != 3 {
+	if code != 0 || strings.Count(out, "57 %, 12 lux, discharging") != 3 {
 		t.Errorf("light: exit %d, %q, %q", code, out, errs)
 	}
 	if errs != "" {
 		t.Errorf("light printed progress into a pipe: %q", errs)
 	}
 	b.Receiver.SetLux(2, 900)
-	if out, _, _ := run(t, "", "--backend", "sim", "light", "k750", "--seconds", "1"); !strings.Contains(out, "900 lux  charging") {
+	if out, _, _ := run(t, "", "--backend", "sim", "light", "k750", "--seconds", "1"); !strings.Contains(out, "57 %, 900 lux, charging") {
 		t.Errorf("light in 900 lux: %q", out)
 	}
 	if _, errs, code := run(t, "", "--backend", "sim", "light", "m705"); code != ExitFailure || !strings.Contains(errs, "no solar cells") {

@@ -110,7 +110,7 @@ func recordEmulated(t testing.TB, path string, start, end time.Time) {
 			}
 		}
 		for _, rd := range sensors.ReadAll(ctx, devs, &sensors.Opts{Now: nowf, LightWait: time.Second}) {
-			if err := st.Record(sensors.StateOf(rd)); err != nil {
+			if err := st.Record(rd); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -68,10 +68,7 @@ func emulatedStates(t *testing.T) []sensors.State {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var states []sensors.State
-	for _, rd := range sensors.ReadAll(ctx, devs, &sensors.Opts{Now: fixedNow}) {
-		states = append(states, sensors.StateOf(rd))
-	}
+	states := sensors.ReadAll(ctx, devs, &sensors.Opts{Now: fixedNow})
 	yesterday := now.Add(-26 * time.Hour)
 	states = append(states, sensors.State{ID: "E0662192-4069-720ABCDE", Name: "M720 Triathlon", Kind: hidpp.KindMouse,
 		Serial: "720ABCDE", Battery: &hidpp.Battery{Percent: 45, HasPercent: true, Status: hidpp.StatusDischarging},

@@ -435,7 +435,7 @@ func TestUnplug(t *testing.T) {
 		t.Fatal(err)
 	}
 	c, _, devs := open(t, pl.info)
-	done := make(chan sensors.Reading)
+	done := make(chan sensors.State)
 	go func() {
 		done <- sensors.Read(context.Background(), devs[1], &sensors.Opts{LightWait: 10 * time.Second})
 	}()

@@ -44,16 +44,16 @@ func TestReadAll_Default(t *testing.T) {
 	for i, r := range rs {
 		w := wants[i]
 		if r.Err != nil || !r.Online || r.Battery == nil {
-			t.Fatalf("%s: %+v", r.Device, r)
+			t.Fatalf("%s: %+v", r.Name, r)
 		}
 		if !r.Battery.HasPercent || r.Battery.Percent != w.percent || r.Battery.Status != w.status {
-			t.Errorf("%s battery = %+v, want %d %% %s", r.Device, *r.Battery, w.percent, w.status)
+			t.Errorf("%s battery = %+v, want %d %% %s", r.Name, *r.Battery, w.percent, w.status)
 		}
 		switch {
 		case w.lux < 0 && (r.Light != nil || r.Solar):
-			t.Errorf("%s has light %+v", r.Device, r.Light)
+			t.Errorf("%s has light %+v", r.Name, r.Light)
 		case w.lux >= 0 && (r.Light == nil || r.Light.Lux != w.lux || !r.Solar):
-			t.Errorf("%s light = %+v, want %d lux", r.Device, r.Light, w.lux)
+			t.Errorf("%s light = %+v, want %d lux", r.Name, r.Light, w.lux)
 		}
 	}
 }
@@ -76,7 +76,7 @@ func TestRead_Offline(t *testing.T) {
 	}
 	for _, r := range sensors.ReadAll(context.Background(), devs, fast) {
 		if r.Online || r.Battery != nil || r.Light != nil || r.Err != nil {
-			t.Errorf("%s out of range: %+v", r.Device, r)
+			t.Errorf("%s out of range: %+v", r.Name, r)
 		}
 	}
 }
@@ -117,7 +117,7 @@ func TestRead_ReceiverUnplugged(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 		emu.Unplug()
 	}()
-	done := make(chan sensors.Reading)
+	done := make(chan sensors.State)
 	go func() { done <- sensors.Read(context.Background(), devs[1], &sensors.Opts{LightWait: 5 * time.Second}) }()
 	select {
 	case r := <-done:
@@ -224,7 +224,7 @@ func BenchmarkQuery(b *testing.B) {
 				}
 				for _, rd := range sensors.ReadAll(ctx, devs, nil) {
 					if rd.Battery == nil {
-						b.Fatalf("%s: no battery: %v", rd.Device, rd.Err)
+						b.Fatalf("%s: no battery: %v", rd.Name, rd.Err)
 					}
 				}
 			}

@@ -1,0 +1,159 @@
+package sensors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/transport"
+	"github.com/helio-linux/helio/unifying"
+)
+
+// ErrNoReceiver is returned by [Open] when the backend finds no receiver.
+var ErrNoReceiver = errors.New("sensors: no Logitech receiver found")
+
+// SessionOpts configures [Open].
+type SessionOpts struct {
+	// Cache remembers what does not change while a device stays paired;
+	// it may be nil.
+	Cache unifying.Cache
+	// DeviceTimeout bounds each request to a device (default 4 s).
+	DeviceTimeout time.Duration
+	// Logger may be nil.
+	Logger *slog.Logger
+}
+
+// Session is every receiver of a backend opened at once, with its devices
+// listed, for a command that reads them once: "helio query", "list" and
+// "light", and the window when no tray runs. [Monitor] is the long-lived
+// way to the same devices. A Session is safe for concurrent use; Close
+// releases the receivers.
+type Session struct {
+	// Receivers are the receivers that opened, in the backend's order.
+	Receivers []*Receiver
+	// Errs says why the other receivers could not be opened.
+	Errs []error
+}
+
+// Receiver is one receiver of a [Session] with its paired devices.
+type Receiver struct {
+	*unifying.Receiver
+	Info    transport.Info
+	Devices []*unifying.Device
+	// Err says why some devices could not be listed; those listed are in
+	// Devices.
+	Err error
+}
+
+// openReceiver opens the receiver info names and identifies it. Monitor
+// and Session both open receivers this way.
+func openReceiver(ctx context.Context, b transport.Backend, info transport.Info, timeout time.Duration, log *slog.Logger) (*unifying.Receiver, error) {
+	t, err := b.Open(info)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", info, err)
+	}
+	c := hidpp.NewConn(t, &hidpp.Opts{DeviceTimeout: timeout, Logger: log})
+	r, err := unifying.Open(ctx, c)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// Open opens every receiver b finds and lists its devices, pinging each
+// once. A receiver that cannot be opened is left out and said in Errs;
+// Open fails only when none opens: with [ErrNoReceiver] when there is
+// none, else with the receivers' errors joined (a [*transport.PermissionError]
+// among them says which udev rule is missing).
+func Open(ctx context.Context, b transport.Backend, opts SessionOpts) (*Session, error) {
+	infos, err := b.Receivers()
+	if err != nil {
+		return nil, fmt.Errorf("find receivers: %w", err)
+	}
+	if len(infos) == 0 {
+		return nil, ErrNoReceiver
+	}
+	s := &Session{}
+	for _, info := range infos {
+		r, err := openReceiver(ctx, b, info, opts.DeviceTimeout, opts.Logger)
+		if err != nil {
+			s.Errs = append(s.Errs, err)
+			continue
+		}
+		or := &Receiver{Receiver: r, Info: info}
+		or.Devices, or.Err = r.Devices(ctx, opts.Cache)
+		s.Receivers = append(s.Receivers, or)
+	}
+	if len(s.Receivers) == 0 {
+		return nil, errors.Join(s.Errs...)
+	}
+	return s, nil
+}
+
+// Devices lists the devices of every receiver, in order.
+func (s *Session) Devices() []*unifying.Device {
+	var out []*unifying.Device
+	for _, r := range s.Receivers {
+		out = append(out, r.Devices...)
+	}
+	return out
+}
+
+// Read reads every device of every receiver ([Read]), all at once: a solar
+// keyboard's one-second light report on one receiver does not hold up the
+// others. The states come back per receiver, in the order of Devices.
+func (s *Session) Read(ctx context.Context, opts *Opts) [][]State {
+	out := make([][]State, len(s.Receivers))
+	var wg sync.WaitGroup
+	for i, r := range s.Receivers {
+		wg.Go(func() { out[i] = ReadAll(ctx, r.Devices, opts) })
+	}
+	wg.Wait()
+	return out
+}
+
+// Requests is how many HID++ requests the session sent.
+func (s *Session) Requests() uint64 {
+	var n uint64
+	for _, r := range s.Receivers {
+		n += r.Conn().Stats().Requests
+	}
+	return n
+}
+
+// Close closes every receiver.
+func (s *Session) Close() error {
+	var errs []error
+	for _, r := range s.Receivers {
+		errs = append(errs, r.Conn().Close())
+	}
+	return errors.Join(errs...)
+}
+
+// ReadBackend reads every device of every receiver of b once and closes
+// them: Open, Read and Close. It returns what it read, and an error saying
+// what could not be read (receivers that did not open, devices that could
+// not be listed) alongside the states that could.
+func ReadBackend(ctx context.Context, b transport.Backend, opts SessionOpts, ropts *Opts) ([]State, error) {
+	s, err := Open(ctx, b, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	var states []State
+	for _, ss := range s.Read(ctx, ropts) {
+		states = append(states, ss...)
+	}
+	errs := s.Errs
+	for _, r := range s.Receivers {
+		if r.Err != nil {
+			errs = append(errs, fmt.Errorf("listing the devices of %s: %w", r.Info.Path, r.Err))
+		}
+	}
+	return states, errors.Join(errs...)
+}
