@@ -19,10 +19,10 @@ type Device struct {
 
 	WPID           uint16
 	Kind           hidpp.Kind // as the receiver's pairing register says
-	Serial         string // 8 hex digits
-	Codename       string // as stored in the receiver, such as "K750"
-	ReportInterval int    // milliseconds
-	PowerSwitch    int    // location code
+	Serial         string     // 8 hex digits
+	Codename       string     // as stored in the receiver, such as "K750"
+	ReportInterval int        // milliseconds
+	PowerSwitch    int        // location code
 
 	cache Cache
 
