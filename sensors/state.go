@@ -32,6 +32,17 @@ func (t Trend) String() string {
 	return "unknown"
 }
 
+// ParseTrend is the inverse of Trend.String; an unknown word is
+// TrendUnknown.
+func ParseTrend(s string) Trend {
+	for _, t := range []Trend{TrendSteady, TrendRising, TrendFalling} {
+		if t.String() == s {
+			return t
+		}
+	}
+	return TrendUnknown
+}
+
 // State is everything Helio knows about one device at a moment: what the
 // front ends (CLI formats, tray, notifications, D-Bus export, history) show
 // and store. It is a value: copying it copies everything but Battery and

@@ -1,32 +1,3 @@
-// Package export publishes Helio's devices on D-Bus the way UPower
-// publishes batteries, so that what already reads UPower (the upower CLI,
-// panels, scripts) reads Helio's devices too, the K750's light included,
-// which no kernel driver exports. It is `helio export`'s service.
-//
-// A [Service] owns a bus name (io.github.helio by default, on the session
-// bus; org.freedesktop.UPower on a private bus for the real upower CLI) and
-// exports, with UPower's interfaces, property names, types and enums:
-//
-//   - one org.freedesktop.UPower.Device object per device the monitor has
-//     seen, at /org/freedesktop/UPower/devices/TYPE_hidpp_battery_SERIAL,
-//     with the properties of [DeviceOf]; a device appears, with a
-//     DeviceAdded signal, when the monitor first sees it, and stays (an
-//     unpaired or sleeping device reads IsPresent false, as the monitor
-//     keeps it);
-//   - the composite display device [Display], at
-//     /org/freedesktop/UPower/devices/DisplayDevice;
-//   - the root object /org/freedesktop/UPower (org.freedesktop.UPower):
-//     EnumerateDevices, GetDisplayDevice, GetCriticalAction, the
-//     DeviceAdded and DeviceRemoved signals, and the DaemonVersion,
-//     OnBattery, LidIsClosed and LidIsPresent properties. DeviceRemoved
-//     is declared, as UPower's interface has it, and never sent: the
-//     monitor forgets no device.
-//
-// Every property change is sent as org.freedesktop.DBus.Properties'
-// PropertiesChanged. Nothing is writable: no one on the bus can change a
-// property or reach a device through the service.
-//
-// This is the only package that deals in *dbus.Error.
 package upower
 
 import (
@@ -34,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -83,12 +55,12 @@ func (o *Opts) fill() {
 var (
 	// ErrNameTaken: another connection owns the name, such as the UPower
 	// daemon owning org.freedesktop.UPower on the system bus.
-	ErrNameTaken = errors.New("export: the bus name is already taken")
+	ErrNameTaken = errors.New("upower: the bus name is already taken")
 	// ErrNameDenied: the bus's policy forbids owning the name, as the
 	// system bus does for names no service file allows.
-	ErrNameDenied = errors.New("export: the bus does not allow owning the name")
+	ErrNameDenied = errors.New("upower: the bus does not allow owning the name")
 	// ErrBadName: the name is not a valid D-Bus well-known name.
-	ErrBadName = errors.New("export: not a valid D-Bus bus name")
+	ErrBadName = errors.New("upower: not a valid D-Bus bus name")
 )
 
 // criticalAction is what GetCriticalAction returns. Helio takes no action
@@ -127,11 +99,12 @@ type Service struct {
 	paths []dbus.ObjectPath // device objects in the order first seen
 }
 
-// device is one exported org.freedesktop.UPower.Device object.
+// device is one exported device object: org.freedesktop.UPower.Device and,
+// but for the display device, [HelioInterface].
 type device struct {
 	path  dbus.ObjectPath
 	props *prop.Properties
-	last  Device // what props hold
+	last  map[string]map[string]any // what props hold, by interface
 }
 
 // New exports, on conn, the root object, the display device and an object
@@ -163,7 +136,7 @@ func (s *Service) start() error {
 	}
 	display := Display(nil, s.opts.Now())
 	var err error
-	if s.display, err = s.exportDevice(DisplayDevicePath, display); err != nil {
+	if s.display, err = s.exportDevice(DisplayDevicePath, display, nil); err != nil {
 		return err
 	}
 	if err := s.sync(); err != nil {
@@ -175,14 +148,14 @@ func (s *Service) start() error {
 		if errors.As(err, &de) && de.Name == accessDeniedErrorName {
 			return fmt.Errorf("%w %s: %w", ErrNameDenied, s.opts.Name, err)
 		}
-		return fmt.Errorf("export: owning %s: %w", s.opts.Name, err)
+		return fmt.Errorf("upower: owning %s: %w", s.opts.Name, err)
 	}
 	switch reply {
 	case dbus.RequestNameReplyPrimaryOwner:
 	case dbus.RequestNameReplyExists:
 		return fmt.Errorf("%w: %s", ErrNameTaken, s.opts.Name)
 	default:
-		return fmt.Errorf("export: owning %s: the bus replied %d, not primary owner", s.opts.Name, reply)
+		return fmt.Errorf("upower: owning %s: the bus replied %d, not primary owner", s.opts.Name, reply)
 	}
 	s.owned = true
 	s.opts.Logger.Info("exporting on D-Bus", "name", s.opts.Name, "devices", len(s.devices))
@@ -210,7 +183,7 @@ func Serve(ctx context.Context, conn *dbus.Conn, m *sensors.Monitor, opts Opts) 
 	err = s.Run(ctx)
 	cancel()
 	if merr := <-monitorDone; err == nil && merr != nil {
-		err = fmt.Errorf("export: the monitor stopped: %w", merr)
+		err = fmt.Errorf("upower: the monitor stopped: %w", merr)
 	}
 	if cerr := s.Close(); err == nil {
 		err = cerr
@@ -227,7 +200,7 @@ func (s *Service) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-s.conn.Context().Done():
-			return errors.New("export: the bus connection closed")
+			return errors.New("upower: the bus connection closed")
 		case _, ok := <-s.changes:
 			if !ok {
 				return nil
@@ -261,7 +234,7 @@ func (s *Service) Close() error {
 		s.unsubscribe()
 		if s.owned && s.conn.Connected() {
 			if _, rerr := s.conn.ReleaseName(s.opts.Name); rerr != nil {
-				err = fmt.Errorf("export: releasing %s: %w", s.opts.Name, rerr)
+				err = fmt.Errorf("upower: releasing %s: %w", s.opts.Name, rerr)
 			}
 		}
 		paths := []dbus.ObjectPath{Path, DisplayDevicePath}
@@ -269,7 +242,7 @@ func (s *Service) Close() error {
 		paths = append(paths, s.paths...)
 		s.mu.Unlock()
 		for _, p := range paths {
-			for _, iface := range []string{Interface, DeviceInterface, propertiesInterface, introspectableIfc} {
+			for _, iface := range []string{Interface, DeviceInterface, HelioInterface, propertiesInterface, introspectableIfc} {
 				s.conn.Export(nil, p, iface)
 			}
 		}
@@ -290,7 +263,7 @@ func (s *Service) sync() error {
 			path := s.freePath(dbus.ObjectPath(d.Path), st.ID)
 			d.Path = string(path)
 			var err error
-			if dev, err = s.exportDevice(path, d); err != nil {
+			if dev, err = s.exportDevice(path, d, &st); err != nil {
 				return err
 			}
 			s.devices[st.ID] = dev
@@ -300,18 +273,18 @@ func (s *Service) sync() error {
 			s.opts.Logger.Debug("device exported", "device", st.Name, "path", path)
 			if s.owned {
 				if err := s.conn.Emit(Path, deviceAddedSignal, path); err != nil {
-					return fmt.Errorf("export: announcing %s: %w", path, err)
+					return fmt.Errorf("upower: announcing %s: %w", path, err)
 				}
 			}
 		} else {
 			d.Path = string(dev.path)
-			if err := dev.update(d); err != nil {
+			if err := dev.update(deviceProperties(d, &st)); err != nil {
 				return err
 			}
 		}
 		devs = append(devs, d)
 	}
-	return s.display.update(Display(devs, s.opts.Now()))
+	return s.display.update(deviceProperties(Display(devs, s.opts.Now()), nil))
 }
 
 // freePath is path, or, when another device already has it (the same
@@ -327,51 +300,68 @@ func (s *Service) freePath(path dbus.ObjectPath, id string) dbus.ObjectPath {
 	}
 }
 
-// update sets the properties that differ between what dev holds and d.
-func (dev *device) update(d Device) error {
-	old, now := dev.last.Properties(), d.Properties()
-	names := make([]string, 0, len(now))
-	for name := range now {
-		names = append(names, name)
+// deviceProperties are the properties of a device object, by interface:
+// UPower's of d, and Helio's of st when st is not nil.
+func deviceProperties(d Device, st *sensors.State) map[string]map[string]any {
+	props := map[string]map[string]any{DeviceInterface: d.Properties()}
+	if st != nil {
+		props[HelioInterface] = map[string]any{StateProperty: StateDict(*st)}
 	}
-	slices.Sort(names)
-	for _, name := range names {
-		if now[name] == old[name] {
-			continue
+	return props
+}
+
+// update sets the properties that differ between what dev holds and props,
+// each change sending PropertiesChanged.
+func (dev *device) update(props map[string]map[string]any) error {
+	for _, iface := range []string{DeviceInterface, HelioInterface} {
+		old, now := dev.last[iface], props[iface]
+		names := make([]string, 0, len(now))
+		for name := range now {
+			names = append(names, name)
 		}
-		if err := setProp(dev.props, name, now[name]); err != nil {
-			return fmt.Errorf("export: updating %s of %s: %w", name, dev.path, err)
+		slices.Sort(names)
+		for _, name := range names {
+			if reflect.DeepEqual(now[name], old[name]) {
+				continue
+			}
+			if err := setProp(dev.props, iface, name, now[name]); err != nil {
+				return fmt.Errorf("upower: updating %s of %s: %w", name, dev.path, err)
+			}
 		}
 	}
-	dev.last = d
+	dev.last = props
 	return nil
 }
 
 // setProp sets a device property and sends PropertiesChanged.
 // prop.Properties.SetMust panics when the signal cannot be sent (the
 // connection closed under it); that is returned as an error instead.
-func setProp(p *prop.Properties, name string, v any) (err error) {
+func setProp(p *prop.Properties, iface, name string, v any) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%v", r)
 		}
 	}()
-	p.SetMust(DeviceInterface, name, v)
+	p.SetMust(iface, name, v)
 	return nil
 }
 
-// exportDevice exports one org.freedesktop.UPower.Device object with d's
-// properties.
-func (s *Service) exportDevice(path dbus.ObjectPath, d Device) (*device, error) {
-	props := prop.Map{DeviceInterface: {}}
-	for name, v := range d.Properties() {
-		props[DeviceInterface][name] = &prop.Prop{Value: v, Writable: false, Emit: prop.EmitTrue}
+// exportDevice exports one device object with d's UPower properties and,
+// when st is not nil, st's Helio properties.
+func (s *Service) exportDevice(path dbus.ObjectPath, d Device, st *sensors.State) (*device, error) {
+	all := deviceProperties(d, st)
+	props := prop.Map{}
+	for iface, values := range all {
+		props[iface] = map[string]*prop.Prop{}
+		for name, v := range values {
+			props[iface][name] = &prop.Prop{Value: v, Writable: false, Emit: prop.EmitTrue}
+		}
 	}
 	p, err := s.export(path, DeviceInterface, deviceMethods{}, props, nil, nil)
 	if err != nil {
 		return nil, err
 	}
-	return &device{path: path, props: p, last: d}, nil
+	return &device{path: path, props: p, last: all}, nil
 }
 
 // exportRoot exports the org.freedesktop.UPower object.
@@ -397,20 +387,26 @@ func (s *Service) exportRoot() error {
 func (s *Service) export(path dbus.ObjectPath, iface string, methods any, props prop.Map,
 	signals []introspect.Signal, children []introspect.Node) (*prop.Properties, error) {
 	if err := s.conn.Export(methods, path, iface); err != nil {
-		return nil, fmt.Errorf("export: exporting %s on %s: %w", iface, path, err)
+		return nil, fmt.Errorf("upower: exporting %s on %s: %w", iface, path, err)
 	}
 	p, err := prop.Export(s.conn, path, props)
 	if err != nil {
-		return nil, fmt.Errorf("export: exporting the properties of %s: %w", path, err)
+		return nil, fmt.Errorf("upower: exporting the properties of %s: %w", path, err)
 	}
-	pi := p.Introspection(iface)
-	slices.SortFunc(pi, func(a, b introspect.Property) int { return strings.Compare(a.Name, b.Name) })
+	sorted := func(name string) []introspect.Property {
+		pi := p.Introspection(name)
+		slices.SortFunc(pi, func(a, b introspect.Property) int { return strings.Compare(a.Name, b.Name) })
+		return pi
+	}
 	node := &introspect.Node{Name: string(path), Children: children, Interfaces: []introspect.Interface{
 		introspect.IntrospectData, prop.IntrospectData,
-		{Name: iface, Methods: namedArgs(introspect.Methods(methods)), Signals: signals, Properties: pi},
+		{Name: iface, Methods: namedArgs(introspect.Methods(methods)), Signals: signals, Properties: sorted(iface)},
 	}}
+	if _, ok := props[HelioInterface]; ok {
+		node.Interfaces = append(node.Interfaces, introspect.Interface{Name: HelioInterface, Properties: sorted(HelioInterface)})
+	}
 	if err := s.conn.Export(introspect.NewIntrospectable(node), path, introspectableIfc); err != nil {
-		return nil, fmt.Errorf("export: exporting the introspection of %s: %w", path, err)
+		return nil, fmt.Errorf("upower: exporting the introspection of %s: %w", path, err)
 	}
 	return p, nil
 }

@@ -1,13 +1,3 @@
-// Package upower is Helio's model of UPower's D-Bus API: how a device's
-// [sensors.State] reads as an org.freedesktop.UPower.Device (its object
-// path, property names, D-Bus types and enums, computed as the UPower
-// daemon computes them), and the text `upower -i` prints for it.
-//
-// It exists so that the two places Helio speaks UPower share one mapping:
-// `helio query --format upower` prints [WriteText] of [DeviceOf], and
-// `helio export` (package export) publishes [Device.Properties] of the same
-// [DeviceOf] on the bus, where the real upower CLI reads them. The package
-// knows nothing of D-Bus connections.
 package upower
 
 import (

@@ -22,6 +22,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
+	"github.com/godbus/dbus/v5"
+	"github.com/helio-linux/helio/internal/bus"
 	"github.com/helio-linux/helio/internal/config"
 	"github.com/helio-linux/helio/internal/window"
 	"github.com/helio-linux/helio/upower"
@@ -102,7 +104,7 @@ var tabs = map[string][2]int{
 }
 
 func parse(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
-	o := options{name: window.DefaultName, backend: getenv("HELIO_BACKEND"), tab: "devices"}
+	o := options{name: upower.DefaultOpts.Name, backend: getenv("HELIO_BACKEND"), tab: "devices"}
 	if o.backend == "" {
 		o.backend = "hidraw"
 	}
@@ -179,7 +181,12 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	var wg sync.WaitGroup
 	show := func(s window.Snapshot) { fyne.Do(func() { win.Show(s) }) }
 	read := directRead(o.backend, log)
-	conn, err := window.Dial(o.busAddress)
+	var conn *dbus.Conn
+	if o.busAddress != "" {
+		conn, _, err = bus.Address(o.busAddress)
+	} else {
+		conn, _, err = bus.Session(getenv)
+	}
 	if err != nil {
 		// No bus, no tray: the direct read is all there is.
 		log.Warn("no D-Bus; reading the receivers directly", "err", err)
@@ -193,7 +200,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := window.Follow(ctx, conn, window.FollowOpts{Name: o.name, Read: read, Logger: log}, show); err != nil {
+			if err := window.Follow(ctx, conn, window.FollowOpts{Name: o.name, Read: read}, show); err != nil {
 				log.Error("following the tray", "err", err)
 			}
 		}()

@@ -5,10 +5,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"strings"
 
 	"github.com/godbus/dbus/v5"
 
+	"github.com/helio-linux/helio/internal/bus"
 	"github.com/helio-linux/helio/upower"
 )
 
@@ -110,55 +110,25 @@ func runExport(ctx context.Context, a *app, _ *flag.FlagSet, args []string) erro
 	return nil
 }
 
-// systemBusDefault is the system bus's address when DBUS_SYSTEM_BUS_ADDRESS
-// is unset, as the D-Bus specification says.
-const systemBusDefault = "unix:path=/var/run/dbus/system_bus_socket"
-
-// connectBus opens a connection of export's own (never the process's shared
-// one) to the bus o names, and says which bus it is in messages.
+// connectBus opens a connection of export's own to the bus o names, and
+// says which bus it is in messages.
 func (a *app) connectBus(o *exportOpts) (*dbus.Conn, string, error) {
-	var addr, bus string
+	var conn *dbus.Conn
+	var which string
+	var err error
 	switch {
 	case o.address != "":
-		if err := checkBusAddress(o.address); err != nil {
+		conn, which, err = bus.Address(o.address)
+		if errors.Is(err, bus.ErrBadAddress) {
 			return nil, "", &exitError{code: ExitUsage, err: fmt.Errorf("--bus-address: %w", err)}
 		}
-		addr, bus = o.address, "the bus at "+o.address
 	case o.system:
-		addr, bus = a.env.Getenv("DBUS_SYSTEM_BUS_ADDRESS"), "the system bus"
-		if addr == "" {
-			addr = systemBusDefault
-		}
+		conn, which, err = bus.System(a.env.Getenv)
 	default:
-		addr, bus = a.env.Getenv("DBUS_SESSION_BUS_ADDRESS"), "the session bus"
-		if addr == "" {
-			return nil, "", exitf(ExitFailure, "no session bus: DBUS_SESSION_BUS_ADDRESS is unset (run in a desktop session, or give --bus-address ADDRESS or --system)")
+		conn, which, err = bus.Session(a.env.Getenv)
+		if errors.Is(err, bus.ErrNoSessionBus) {
+			return nil, "", exitf(ExitFailure, "%v: run in a desktop session, or give --bus-address ADDRESS or --system", err)
 		}
 	}
-	conn, err := dbus.Connect(addr)
-	if err != nil {
-		return nil, "", fmt.Errorf("cannot connect to %s (%s): %w", bus, addr, err)
-	}
-	return conn, bus, nil
-}
-
-// checkBusAddress checks the form of a D-Bus server address: one or more
-// "transport:key=value,..." separated by ';', such as
-// unix:path=/run/user/1000/bus.
-func checkBusAddress(addr string) error {
-	for _, entry := range strings.Split(addr, ";") {
-		transport, params, ok := strings.Cut(entry, ":")
-		if !ok || transport == "" {
-			return fmt.Errorf("%q is not a D-Bus address such as unix:path=/run/user/1000/bus", addr)
-		}
-		if params == "" {
-			continue
-		}
-		for _, kv := range strings.Split(params, ",") {
-			if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
-				return fmt.Errorf("%q is not a D-Bus address: %q is not key=value", addr, kv)
-			}
-		}
-	}
-	return nil
+	return conn, which, err
 }

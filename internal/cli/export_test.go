@@ -245,11 +245,11 @@ func TestExport_Errors(t *testing.T) {
 		want string
 	}{
 		{[]string{"export"}, ExitFailure, "DBUS_SESSION_BUS_ADDRESS is unset"},
-		{[]string{"export", "--bus-address", "nonsense"}, ExitUsage, `"nonsense" is not a D-Bus address`},
+		{[]string{"export", "--bus-address", "nonsense"}, ExitUsage, `"nonsense" is not of the form unix:path=`},
 		{[]string{"export", "--bus-address", "unix:path"}, ExitUsage, "is not key=value"},
 		{[]string{"export", "--bus-address", "unix:path=" + t.TempDir() + "/none"}, ExitFailure, "cannot connect to the bus at unix:path="},
 		{[]string{"export", "--system", "--bus-address", "unix:path=/x"}, ExitUsage, "give one"},
-		{[]string{"export", "--name", "helio"}, ExitUsage, "--name: export: not a valid D-Bus bus name"},
+		{[]string{"export", "--name", "helio"}, ExitUsage, "--name: upower: not a valid D-Bus bus name"},
 		{[]string{"export", "extra"}, ExitUsage, "no arguments"},
 	} {
 		_, errs, code := runEnv(t, none, append([]string{"--backend", "sim"}, tt.args...)...)

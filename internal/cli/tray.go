@@ -16,8 +16,7 @@ import (
 	"sync"
 	"syscall"
 
-	"github.com/godbus/dbus/v5"
-
+	"github.com/helio-linux/helio/internal/bus"
 	"github.com/helio-linux/helio/internal/config"
 	"github.com/helio-linux/helio/notify"
 	"github.com/helio-linux/helio/tray"
@@ -141,11 +140,11 @@ func trayOnce(ctx context.Context, a *app, o *trayOpts, ink color.NRGBA) error {
 	}
 	// One connection of the tray's own for the export and notifications;
 	// the item itself is on the process's shared one, which systray owns.
-	bus, err := dbus.Connect(a.env.Getenv("DBUS_SESSION_BUS_ADDRESS"))
+	conn, _, err := bus.Session(a.env.Getenv)
 	if err != nil {
-		return fmt.Errorf("connect to the session bus: %w", err)
+		return err
 	}
-	defer bus.Close()
+	defer conn.Close()
 	m, closeMonitor, err := a.monitor(true)
 	if err != nil {
 		return err
@@ -188,11 +187,11 @@ func trayOnce(ctx context.Context, a *app, o *trayOpts, ink color.NRGBA) error {
 	notifyDone := make(chan struct{})
 	go func() {
 		defer close(notifyDone)
-		notify.Run(ctx, alerts, notify.NewWatcher(thresholds), notify.NewSender(bus, a.log))
+		notify.Run(ctx, alerts, notify.NewWatcher(thresholds), notify.NewSender(conn, a.log))
 	}()
 	var svc *upower.Service
 	if !o.noExport {
-		svc, err = upower.New(bus, m, upower.Opts{DaemonVersion: "helio " + Version, Logger: a.log})
+		svc, err = upower.New(conn, m, upower.Opts{DaemonVersion: "helio " + Version, Logger: a.log})
 		switch {
 		case errors.Is(err, upower.ErrNameTaken):
 			a.log.Warn("devices not exported on D-Bus: another helio export or tray owns the name; this tray shows them without exporting", "err", err)

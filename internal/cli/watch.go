@@ -8,14 +8,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"text/tabwriter"
 	"time"
 
-	"github.com/godbus/dbus/v5"
 	"golang.org/x/sys/unix"
 
 	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/internal/bus"
 	"github.com/helio-linux/helio/internal/config"
 	"github.com/helio-linux/helio/notify"
 	"github.com/helio-linux/helio/sensors"
@@ -183,9 +182,12 @@ func runWatch(ctx context.Context, a *app, _ *flag.FlagSet, args []string) error
 		if err := thresholds.Validate(); err != nil {
 			return &exitError{code: ExitUsage, err: err}
 		}
-		conn, err := a.sessionBus()
+		conn, _, err := bus.Session(a.env.Getenv)
+		if errors.Is(err, bus.ErrNoSessionBus) {
+			return exitf(ExitFailure, "--notify: %v: run it in a desktop session", err)
+		}
 		if err != nil {
-			return err
+			return fmt.Errorf("--notify: %w", err)
 		}
 		defer conn.Close()
 		sender = notify.NewSender(conn, a.log)
@@ -252,28 +254,6 @@ func alertThresholds(cfg config.Config) notify.Thresholds {
 	t.DarkAfter = cfg.Thresholds.DarkAfter.Duration
 	t.LowOn, t.CriticalOn, t.DarkOn = cfg.Notifications.Low, cfg.Notifications.Critical, cfg.Notifications.Dark
 	return t
-}
-
-// sessionBus opens a connection of the command's own to the session bus:
-// the one DBUS_SESSION_BUS_ADDRESS names, or else the one a systemd user
-// session keeps at $XDG_RUNTIME_DIR/bus.
-func (a *app) sessionBus() (*dbus.Conn, error) {
-	addr := a.env.Getenv("DBUS_SESSION_BUS_ADDRESS")
-	if addr == "" {
-		if dir := a.env.Getenv("XDG_RUNTIME_DIR"); dir != "" {
-			if fi, err := os.Stat(filepath.Join(dir, "bus")); err == nil && fi.Mode()&os.ModeSocket != 0 {
-				addr = "unix:path=" + filepath.Join(dir, "bus")
-			}
-		}
-	}
-	if addr == "" {
-		return nil, exitf(ExitFailure, "--notify: no session bus (DBUS_SESSION_BUS_ADDRESS is unset and there is no $XDG_RUNTIME_DIR/bus): run it in a desktop session")
-	}
-	conn, err := dbus.Connect(addr)
-	if err != nil {
-		return nil, fmt.Errorf("--notify: cannot connect to the session bus at %s: %w", addr, err)
-	}
-	return conn, nil
 }
 
 // roundDuration prints a long duration the way people say it.

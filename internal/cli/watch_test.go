@@ -226,7 +226,7 @@ func TestWatch_Notify(t *testing.T) {
 func TestWatch_NotifyNoBus(t *testing.T) {
 	useEmulator(t)
 	out, errs, code := run(t, "", "--backend", "sim", "watch", "--notify")
-	if code != ExitFailure || out != "" || !strings.HasPrefix(errs, "helio watch: --notify: no session bus") || strings.Count(errs, "\n") != 1 {
+	if code != ExitFailure || out != "" || !strings.HasPrefix(errs, "helio watch: --notify: bus: no session bus") || strings.Count(errs, "\n") != 1 {
 		t.Errorf("watch --notify without a bus: exit %d, %q, %q", code, out, errs)
 	}
 }

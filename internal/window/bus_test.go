@@ -14,9 +14,9 @@ import (
 
 	"github.com/helio-linux/helio/emulator"
 	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/internal/bus"
 	"github.com/helio-linux/helio/internal/dbustest"
 	"github.com/helio-linux/helio/sensors"
-	"github.com/helio-linux/helio/tray"
 	"github.com/helio-linux/helio/upower"
 )
 
@@ -59,14 +59,14 @@ func (s *snapshots) await(t *testing.T, what string, cond func(Snapshot) bool) S
 
 // describe is a snapshot in the tray's words.
 func describe(s Snapshot) string {
-	sum := tray.Summarize(s.States, tray.Opts{})
-	return fmt.Sprintf("source %v, err %v: %s", s.Source, s.Err, strings.ReplaceAll(sum.Tooltip, "\n", "; "))
+	return fmt.Sprintf("source %v, err %v: %s", s.Source, s.Err, strings.Join(labels(s), "; "))
 }
 
+// labels are the devices as the tray's menu words them.
 func labels(s Snapshot) []string {
 	var out []string
-	for _, it := range tray.Summarize(s.States, tray.Opts{}).Items {
-		out = append(out, it.Label)
+	for _, st := range s.States {
+		out = append(out, st.Title()+": "+st.Figures())
 	}
 	return out
 }
@@ -124,7 +124,7 @@ func emulatedBackend(t *testing.T) *emulator.Backend {
 // ends.
 func follow(t *testing.T, addr string, read ReadFunc) *snapshots {
 	t.Helper()
-	conn, err := Dial(addr)
+	conn, _, err := bus.Address(addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,9 +156,9 @@ func TestFollow_Export(t *testing.T) {
 	want := []string{
 		"MX Master 3 Wireless Mouse: 80 %, discharging",
 		"Wireless Solar Keyboard K750: 57 %, 12 lux, discharging",
-		// UPower calls any battery at 100 % fully charged, and the export
-		// follows it (upower.DeviceOf); the bus cannot say "discharging".
-		"M705: 100 %, full",
+		// UPower calls any battery at 100 % fully charged; Helio's own
+		// interface says what the tray says.
+		"M705: 100 %, discharging",
 	}
 	got.await(t, "the tray's three devices", func(s Snapshot) bool {
 		return s.Source == SourceTray && strings.Join(labels(s), "|") == strings.Join(want, "|")
@@ -204,51 +204,5 @@ func TestFollow_NoTray(t *testing.T) {
 	s := got.await(t, "the failed direct read", func(s Snapshot) bool { return s.Source == SourceDirect })
 	if !errors.Is(s.Err, failure) || len(s.States) != 0 {
 		t.Errorf("without tray or receiver: %s, want the read's error", describe(s))
-	}
-}
-
-// TestStateOf_Labels checks that what the export puts on the bus reads
-// back, in the tray's words, as the tray shows it.
-func TestStateOf_Labels(t *testing.T) {
-	seen := time.Unix(1_795_000_000, 0)
-	for _, tt := range []struct {
-		name string
-		s    sensors.State
-		want string
-	}{
-		{"percent", sensors.State{Name: "MX Master 3", Online: true, Kind: hidpp.KindMouse,
-			Battery: &hidpp.Battery{Percent: 80, HasPercent: true, Status: hidpp.StatusDischarging}}, "MX Master 3: 80 %, discharging"},
-		{"charging", sensors.State{Name: "MX Master 3", Online: true,
-			Battery: &hidpp.Battery{Percent: 41, HasPercent: true, Status: hidpp.StatusCharging}}, "MX Master 3: 41 %, charging"},
-		{"full", sensors.State{Name: "MX Master 3", Online: true,
-			Battery: &hidpp.Battery{Percent: 100, HasPercent: true, Status: hidpp.StatusFull}}, "MX Master 3: 100 %, full"},
-		{"solar", sensors.State{Name: "K750", Online: true, Solar: true, Kind: hidpp.KindKeyboard, Light: &sensors.Light{Lux: 12},
-			Battery: &hidpp.Battery{Percent: 57, HasPercent: true, Status: hidpp.StatusDischarging}}, "K750: 57 %, 12 lux, discharging"},
-		{"solar in the sun", sensors.State{Name: "K750", Online: true, Solar: true, Light: &sensors.Light{Lux: 450},
-			Battery: &hidpp.Battery{Percent: 60, HasPercent: true, Status: hidpp.StatusDischarging}}, "K750: 60 %, 450 lux, charging"},
-		{"level good", sensors.State{Name: "M325", Online: true,
-			Battery: &hidpp.Battery{Level: hidpp.LevelGood, Status: hidpp.StatusDischarging}}, "M325: good, discharging"},
-		{"level low", sensors.State{Name: "M325", Online: true,
-			Battery: &hidpp.Battery{Level: hidpp.LevelLow, Status: hidpp.StatusDischarging}}, "M325: low, discharging"},
-		{"level critical", sensors.State{Name: "M325", Online: true,
-			Battery: &hidpp.Battery{Level: hidpp.LevelCritical, Status: hidpp.StatusDischarging}}, "M325: critical, discharging"},
-		{"no battery figure", sensors.State{Name: "K400", Online: true}, "K400: battery unknown"},
-		{"offline", sensors.State{Name: "M720", Battery: &hidpp.Battery{Percent: 45, HasPercent: true}}, "M720: offline"},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			tt.s.BatteryTime = seen
-			d := upower.DeviceOf(tt.s)
-			props := map[string]dbus.Variant{}
-			for k, v := range d.Properties() {
-				props[k] = dbus.MakeVariant(v)
-			}
-			st := StateOf(dbus.ObjectPath(d.Path), props)
-			if got := tray.Summarize([]sensors.State{st}, tray.Opts{}).Items[0].Label; got != tt.want {
-				t.Errorf("label of StateOf(DeviceOf(%s)) = %q, want %q", tt.name, got, tt.want)
-			}
-			if !st.BatteryTime.Equal(seen) || st.ID != d.Path || st.Kind != tt.s.Kind {
-				t.Errorf("StateOf = time %v id %q kind %v, want %v %q %v", st.BatteryTime, st.ID, st.Kind, seen, d.Path, tt.s.Kind)
-			}
-		})
 	}
 }
