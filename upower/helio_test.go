@@ -22,7 +22,7 @@ func TestStateDict_RoundTrip(t *testing.T) {
 			Serial: "1A2B3C4D", Index: 1, Protocol: "4.5", Receiver: "E0662192", Path: "/dev/hidraw0", Online: true,
 			Battery: &hidpp.Battery{Percent: 100, HasPercent: true, Status: hidpp.StatusDischarging}, BatteryTime: at, SeenTime: at},
 		{ID: "k", Name: "K750", Kind: hidpp.KindKeyboard, Online: true, Solar: true, Light: &sensors.Light{Lux: 0},
-			Battery: &hidpp.Battery{Percent: 57, HasPercent: true, Approximate: true, Level: hidpp.LevelGood, Status: hidpp.StatusCharging, VoltageMV: 3800},
+			Battery:     &hidpp.Battery{Percent: 57, HasPercent: true, Approximate: true, Level: hidpp.LevelGood, Status: hidpp.StatusCharging, VoltageMV: 3800},
 			BatteryTime: at, LightTime: at, Trend: sensors.TrendFalling, Remaining: 90 * time.Hour},
 		{ID: "m", Name: "M325", Online: true, Battery: &hidpp.Battery{Level: hidpp.LevelLow, Status: hidpp.StatusDischarging}},
 		{ID: "o", Name: "M720", Err: errors.New("read battery: timeout")},
