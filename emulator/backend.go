@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/helio-linux/helio/transport"
+	"github.com/helio-linux/helio/transport/backends"
 )
 
 // Backend offers one emulated receiver through the transport.Backend
@@ -20,6 +21,14 @@ var (
 	_ transport.Backend = (*Backend)(nil)
 	_ transport.Watcher = (*Backend)(nil)
 )
+
+// The emulator is offered wherever a program lets its user choose a
+// backend: --backend sim, sim:NAME, sim:FILE.json.
+func init() {
+	backends.Register("sim", "sim, sim:NAME, sim:FILE.json", func(arg string) (transport.Backend, error) {
+		return OpenBackend("sim:"+arg, nil)
+	})
+}
 
 // NewBackend emulates the receiver of profile p. source names the profile in
 // paths and messages ("default", or a file name).

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	_ "github.com/helio-linux/helio/emulator" // --backend sim, for a window without receivers
 	"github.com/helio-linux/helio/internal/window"
 	"github.com/helio-linux/helio/sensors"
 	"github.com/helio-linux/helio/transport/backends"

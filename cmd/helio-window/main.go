@@ -26,6 +26,7 @@ import (
 	"github.com/helio-linux/helio/internal/bus"
 	"github.com/helio-linux/helio/internal/config"
 	"github.com/helio-linux/helio/internal/window"
+	"github.com/helio-linux/helio/transport/backends"
 	"github.com/helio-linux/helio/upower"
 )
 
@@ -130,12 +131,10 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 	if _, ok := tabs[o.tab]; !ok {
 		return o, fmt.Errorf("--tab %q: want devices, charts, charts-7d or settings", o.tab)
 	}
-	switch b := o.backend; {
-	case b == "hidraw", b == "hidapi", b == "libusb", b == "sim", strings.HasPrefix(b, "sim:"):
-		// A sim profile is loaded, and a receiver opened, only when the
-		// tray is not running.
-	default:
-		return o, fmt.Errorf("--backend: unknown backend %q (have hidraw, hidapi, libusb, sim, sim:NAME, sim:FILE.json)", b)
+	// A sim profile is loaded, and a receiver opened, only when the tray
+	// is not running.
+	if err := backends.Check(o.backend); err != nil {
+		return o, fmt.Errorf("--backend: %w", err)
 	}
 	if o.config == "" {
 		p, err := config.DefaultPath()

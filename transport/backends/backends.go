@@ -1,17 +1,21 @@
 // Package backends turns the name of a transport, as a user gives it with
-// --backend, into the transport: "hidraw", "hidapi", "libusb", "sim",
-// "sim:NAME" or "sim:FILE.json". It exists so that every program that lets
-// its user choose (helio, helio-window) understands the same names the
-// same way; it sits beside the transports, below everything that reads
-// devices.
+// --backend, into the transport: "hidraw", "hidapi", "libusb", and what
+// other packages register, such as the emulator's "sim", "sim:NAME" and
+// "sim:FILE.json". It exists so that every program that lets its user
+// choose (helio, helio-window) understands the same names the same way.
+//
+// It sits with the transports, at the bottom: the emulator, which speaks
+// HID++ and so stands above package hidpp, registers itself ([Register])
+// rather than being imported, as database/sql drivers do; a program that
+// offers it imports package emulator.
 package backends
 
 import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
-	"github.com/helio-linux/helio/emulator"
 	"github.com/helio-linux/helio/transport"
 	"github.com/helio-linux/helio/transport/hidapi"
 	"github.com/helio-linux/helio/transport/hidraw"
@@ -22,22 +26,83 @@ import (
 // know.
 var ErrUnknown = errors.New("unknown backend")
 
-// Names lists the backend names [Open] takes, for help texts.
-const Names = "hidraw, hidapi, libusb, sim, sim:NAME, sim:FILE.json"
+// Opener opens a backend from what follows "NAME:" in a --backend value,
+// "" when the value is the name alone.
+type Opener func(arg string) (transport.Backend, error)
 
-// Open returns the backend spec names. "sim" and "sim:..." build an
-// emulated receiver from a built-in or file profile, and fail with the
-// profile's error (file and line) when it is wrong.
-func Open(spec string) (transport.Backend, error) {
-	switch {
-	case spec == "hidraw":
-		return hidraw.Backend{}, nil
-	case spec == "hidapi":
-		return hidapi.Backend{}, nil
-	case spec == "libusb":
-		return libusb.Backend{}, nil
-	case spec == "sim" || strings.HasPrefix(spec, "sim:"):
-		return emulator.OpenBackend(spec, nil)
+type entry struct {
+	name, forms string
+	args        bool // "name:ARG" is taken too
+	open        Opener
+}
+
+// plain is an entry for a backend that takes no argument.
+func plain(name string, b transport.Backend) entry {
+	return entry{name, name, false, func(string) (transport.Backend, error) { return b, nil }}
+}
+
+var (
+	mu       sync.Mutex
+	registry = []entry{plain("hidraw", hidraw.Backend{}), plain("hidapi", hidapi.Backend{}), plain("libusb", libusb.Backend{})}
+)
+
+// Register makes Open take name and "name:ARG", ARG going to open. forms
+// lists the values for help texts ("sim, sim:NAME, sim:FILE.json").
+// Registering a name twice panics: two packages would claim one
+// user-visible name.
+func Register(name, forms string, open Opener) {
+	mu.Lock()
+	defer mu.Unlock()
+	for _, e := range registry {
+		if e.name == name {
+			panic("backends: " + name + " registered twice")
+		}
 	}
-	return nil, fmt.Errorf("%w %q (have %s)", ErrUnknown, spec, Names)
+	registry = append(registry, entry{name, forms, true, open})
+}
+
+// Names lists the values Open takes, for help texts.
+func Names() string {
+	mu.Lock()
+	defer mu.Unlock()
+	return names()
+}
+
+func names() string {
+	forms := make([]string, len(registry))
+	for i, e := range registry {
+		forms[i] = e.forms
+	}
+	return strings.Join(forms, ", ")
+}
+
+// Check reports whether Open knows the name spec gives, without opening
+// anything: a program can refuse a mistyped --backend at once and open
+// the backend only when it needs it.
+func Check(spec string) error {
+	_, err := lookup(spec)
+	return err
+}
+
+func lookup(spec string) (Opener, error) {
+	name, _, hasArg := strings.Cut(spec, ":")
+	mu.Lock()
+	defer mu.Unlock()
+	for _, e := range registry {
+		if e.name == name && (e.args || !hasArg) {
+			return e.open, nil
+		}
+	}
+	return nil, fmt.Errorf("%w %q (have %s)", ErrUnknown, spec, names())
+}
+
+// Open returns the backend spec names. A registered backend's own errors
+// (a profile's file and line) come back as they are.
+func Open(spec string) (transport.Backend, error) {
+	open, err := lookup(spec)
+	if err != nil {
+		return nil, err
+	}
+	_, arg, _ := strings.Cut(spec, ":")
+	return open(arg)
 }

@@ -1,4 +1,4 @@
-package backends
+package backends_test
 
 import (
 	"errors"
@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	_ "github.com/helio-linux/helio/emulator" // registers "sim"
+	"github.com/helio-linux/helio/transport/backends"
 )
 
 func TestOpen(t *testing.T) {
@@ -26,9 +29,10 @@ func TestOpen(t *testing.T) {
 		{spec: "sim:no-such-profile", err: "no-such-profile"},
 		{spec: "usb", err: `unknown backend "usb" (have hidraw, hidapi, libusb, sim, sim:NAME, sim:FILE.json)`},
 		{spec: "", err: "unknown backend"},
+		{spec: "hidraw:x", err: "unknown backend"},
 	}
 	for _, tt := range tests {
-		b, err := Open(tt.spec)
+		b, err := backends.Open(tt.spec)
 		switch {
 		case tt.err != "":
 			if err == nil || !strings.Contains(err.Error(), tt.err) {
@@ -40,7 +44,7 @@ func TestOpen(t *testing.T) {
 			t.Errorf("Open(%q).Name() = %q, want %q", tt.spec, b.Name(), tt.name)
 		}
 	}
-	if _, err := Open("usb"); !errors.Is(err, ErrUnknown) {
+	if _, err := backends.Open("usb"); !errors.Is(err, backends.ErrUnknown) {
 		t.Errorf("Open(usb) error %v does not wrap ErrUnknown", err)
 	}
 }
