@@ -1,6 +1,9 @@
-// Package cli is Helio's command line: `helio query`, `helio decode`,
-// `helio sim`. It is a front end: it reads devices through packages
-// unifying and sensors and prints them for people and scripts.
+// Package cli is the helio command: one file per command (query, list,
+// watch, light, history, export, tray, decode, sim, completion, version),
+// the options every command takes, and the exit statuses scripts rely on.
+// It holds commands, not the application: devices are read through package
+// sensors (a Session for one-shot commands) and the long-lived process
+// (watch, export, tray) is package resident's.
 package cli
 
 import (
@@ -70,10 +73,21 @@ func (g *globals) register(fs *flag.FlagSet) {
 	fs.DurationVar(&g.deviceTimeout, "device-timeout", g.deviceTimeout, "how long to wait for a device's reply")
 }
 
+// command is one of helio's commands. bind registers the command's own
+// options on fs, into a value of the command's own type, and returns the
+// function that runs the command with them: each invocation binds afresh,
+// and nothing is passed around untyped.
 type command struct {
 	name, args, summary, help string
-	run                       func(ctx context.Context, a *app, fs *flag.FlagSet, args []string) error
-	flags                     func(fs *flag.FlagSet, a *app)
+	bind                      func(fs *flag.FlagSet) runFunc
+}
+
+// runFunc runs a command with its positional arguments.
+type runFunc func(ctx context.Context, a *app, args []string) error
+
+// noOptions binds a command that has no options of its own.
+func noOptions(run runFunc) func(*flag.FlagSet) runFunc {
+	return func(*flag.FlagSet) runFunc { return run }
 }
 
 var commands []*command
@@ -88,13 +102,13 @@ var Version = "dev"
 var versionCmd = &command{
 	name: "version", summary: "print Helio's version",
 	help: "Example:\n  helio version",
-	run: func(_ context.Context, a *app, _ *flag.FlagSet, args []string) error {
+	bind: noOptions(func(_ context.Context, a *app, args []string) error {
 		if len(args) > 0 {
 			return exitf(ExitUsage, "version takes no arguments")
 		}
 		fmt.Fprintln(a.env.Stdout, "helio", Version)
 		return nil
-	},
+	}),
 }
 
 // app is one invocation's state.
@@ -102,10 +116,6 @@ type app struct {
 	env Env
 	g   globals
 	log *slog.Logger
-
-	// opts holds the options of commands that keep them in a struct of
-	// their own: the command's flags func sets it, its run func reads it.
-	opts any
 }
 
 func usage(w io.Writer) {
@@ -203,7 +213,7 @@ func Main(args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "helio: unknown command %q\nRun \"helio --help\" for the list.\n", name)
 		return ExitUsage
 	}
-	fs := newFlagSet(c, a)
+	fs, run := newFlagSet(c, a)
 	if err := fs.Parse(interleave(fs, rest[1:])); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			commandUsage(env.Stdout, c, a)
@@ -224,7 +234,7 @@ func Main(args []string, env Env) int {
 	}
 	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := c.run(ctx, a, fs, fs.Args()); err != nil {
+	if err := run(ctx, a, fs.Args()); err != nil {
 		code := ExitFailure
 		var ee *exitError
 		if errors.As(err, &ee) {
@@ -251,14 +261,13 @@ func find(name string) *command {
 	return nil
 }
 
-func newFlagSet(c *command, a *app) *flag.FlagSet {
+// newFlagSet is c's flag set, the global options included, and the
+// function that runs c with what it parses.
+func newFlagSet(c *command, a *app) (*flag.FlagSet, runFunc) {
 	fs := flag.NewFlagSet("helio "+c.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	a.g.register(fs)
-	if c.flags != nil {
-		c.flags(fs, a)
-	}
-	return fs
+	return fs, c.bind(fs)
 }
 
 // interleave moves flags that follow positional arguments in front of them,
@@ -296,23 +305,35 @@ func interleave(fs *flag.FlagSet, args []string) []string {
 
 func commandUsage(w io.Writer, c *command, a *app) {
 	fmt.Fprintf(w, "Usage: helio %s [options] %s\n\n%s\n\n%s\n\nOptions:\n", c.name, c.args, c.summary, c.help)
-	fs := newFlagSet(c, a)
+	fs, _ := newFlagSet(c, a)
 	fs.SetOutput(w)
 	fs.PrintDefaults()
+}
+
+// configPath is the config file's path: --config, else the default one,
+// else "" when there is no home to find it in.
+func (a *app) configPath() string {
+	if a.g.config != "" {
+		return a.g.config
+	}
+	p, err := config.DefaultPath()
+	if err != nil {
+		return ""
+	}
+	return p
 }
 
 // config loads the config file: the --config one, or the default one if it
 // exists. A broken file is a usage error that names the file and line.
 func (a *app) config() (config.Config, error) {
-	path := a.g.config
+	path := a.configPath()
 	if path == "" {
-		p, err := config.DefaultPath()
-		if err != nil {
-			return config.Default(), nil
+		return config.Default(), nil
+	}
+	if a.g.config != "" {
+		if _, err := os.Stat(path); err != nil {
+			return config.Config{}, exitf(ExitUsage, "config file: %v", err)
 		}
-		path = p
-	} else if _, err := os.Stat(path); err != nil {
-		return config.Config{}, exitf(ExitUsage, "config file: %v", err)
 	}
 	c, err := config.Load(path)
 	if err != nil {

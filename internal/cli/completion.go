@@ -30,7 +30,7 @@ Install it:
 Examples:
   helio completion bash
   source <(helio completion zsh)`,
-	run: runCompletion,
+	bind: noOptions(runCompletion),
 }
 
 // completionShells are the shells `helio completion` writes for, each with
@@ -41,7 +41,7 @@ var completionShells = map[string]func(w io.Writer, m completionModel){
 	"fish": writeFishCompletion,
 }
 
-func runCompletion(_ context.Context, a *app, _ *flag.FlagSet, args []string) error {
+func runCompletion(_ context.Context, a *app, args []string) error {
 	if len(args) != 1 {
 		return exitf(ExitUsage, "completion takes one shell: bash, zsh or fish")
 	}
@@ -101,7 +101,8 @@ func newCompletionModel() completionModel {
 	for _, c := range commands {
 		names = append(names, c.name)
 		cc := completionCommand{name: c.name, summary: c.summary, flags: slices.Clone(m.global)}
-		newFlagSet(c, a).VisitAll(func(f *flag.Flag) {
+		fs, _ := newFlagSet(c, a)
+		fs.VisitAll(func(f *flag.Flag) {
 			if !global[f.Name] {
 				cc.flags = append(cc.flags, completionFlagOf(f, true))
 			}

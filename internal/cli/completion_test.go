@@ -91,7 +91,8 @@ func TestCompletion_Everything(t *testing.T) {
 			if !strings.Contains(script, c.name) {
 				t.Errorf("%s script lacks the command %s", shell, c.name)
 			}
-			newFlagSet(c, &app{}).VisitAll(func(f *flag.Flag) {
+			fs, _ := newFlagSet(c, &app{})
+			fs.VisitAll(func(f *flag.Flag) {
 				if !strings.Contains(script, "--"+f.Name) && !strings.Contains(script, "-l "+f.Name) {
 					t.Errorf("%s script lacks %s's option --%s", shell, c.name, f.Name)
 				}

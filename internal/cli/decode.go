@@ -42,15 +42,14 @@ Examples:
   helio decode 11 02 09 10 39 00 0c 06 1d 47 4f 4f 44 00 00 00 00 00 00 00
   helio decode 10ff8100000000 10ff81000900 --feature 6=1000
   helio --debug --backend sim query 2>&1 | grep hidpp`,
-	flags: func(fs *flag.FlagSet, a *app) {
+	bind: func(fs *flag.FlagSet) runFunc {
 		features := featureMap{}
-		a.opts = features
 		fs.Var(features, "feature", "INDEX=FEATURE: name a feature index, such as 9=4301 (repeatable)")
+		return func(ctx context.Context, a *app, args []string) error { return runDecode(ctx, a, features, args) }
 	},
-	run: runDecode,
 }
 
-func runDecode(_ context.Context, a *app, _ *flag.FlagSet, args []string) error {
+func runDecode(_ context.Context, a *app, features featureMap, args []string) error {
 	var reports []string
 	switch {
 	case len(args) == 0:
@@ -80,7 +79,7 @@ func runDecode(_ context.Context, a *app, _ *flag.FlagSet, args []string) error 
 			}
 			return exitf(ExitUsage, "%s%v", where, err)
 		}
-		fmt.Fprintf(a.env.Stdout, "%s\n  %s\n", r, hidpp.Describe(&r, a.opts.(featureMap)))
+		fmt.Fprintf(a.env.Stdout, "%s\n  %s\n", r, hidpp.Describe(&r, features))
 	}
 	return nil
 }

@@ -55,18 +55,16 @@ Examples:
   DBUS_SYSTEM_BUS_ADDRESS=$ADDR upower -e
   DBUS_SYSTEM_BUS_ADDRESS=$ADDR upower -i /org/freedesktop/UPower/devices/keyboard_hidpp_battery_750c0de2
   DBUS_SYSTEM_BUS_ADDRESS=$ADDR upower --monitor-detail`,
-	flags: func(fs *flag.FlagSet, a *app) {
+	bind: func(fs *flag.FlagSet) runFunc {
 		o := &exportOpts{}
-		a.opts = o
 		fs.StringVar(&o.name, "name", upower.DefaultOpts.Name, "the bus `NAME` to own")
 		fs.StringVar(&o.address, "bus-address", "", "the D-Bus `ADDRESS` of the bus to use, such as unix:path=/run/helio-bus")
 		fs.BoolVar(&o.system, "system", false, "use the system bus instead of the session bus")
+		return func(ctx context.Context, a *app, args []string) error { return runExport(ctx, a, o, args) }
 	},
-	run: runExport,
 }
 
-func runExport(ctx context.Context, a *app, _ *flag.FlagSet, args []string) error {
-	o := a.opts.(*exportOpts)
+func runExport(ctx context.Context, a *app, o *exportOpts, args []string) error {
 	if len(args) > 0 {
 		return exitf(ExitUsage, "export takes no arguments")
 	}
@@ -76,18 +74,18 @@ func runExport(ctx context.Context, a *app, _ *flag.FlagSet, args []string) erro
 	if err := upower.CheckName(o.name); err != nil {
 		return &exitError{code: ExitUsage, err: fmt.Errorf("--name: %w", err)}
 	}
-	conn, bus, err := a.connectBus(o)
+	ro, err := a.residentOpts(true)
+	if err != nil {
+		return err
+	}
+	conn, which, err := a.connectBus(o)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	resident()
-	m, closeMonitor, err := a.monitor(true)
-	if err != nil {
-		return err
-	}
-	defer closeMonitor()
-	err = upower.Serve(ctx, conn, m, upower.Opts{Name: o.name, DaemonVersion: "helio " + Version, Logger: a.log})
+	ro.Bus, ro.ExportRequired = conn, true
+	ro.Export = &upower.Opts{Name: o.name, DaemonVersion: "helio " + Version, Logger: a.log}
+	err = a.runResident(ctx, ro)
 	switch {
 	case errors.Is(err, upower.ErrNameTaken):
 		hint := ""
@@ -95,17 +93,17 @@ func runExport(ctx context.Context, a *app, _ *flag.FlagSet, args []string) erro
 			hint = " (on the system bus, by the UPower daemon)"
 		}
 		return exitf(ExitFailure, "%s is already owned on %s%s: choose another name with --name, such as %s",
-			o.name, bus, hint, upower.DefaultOpts.Name)
+			o.name, which, hint, upower.DefaultOpts.Name)
 	case errors.Is(err, upower.ErrNameDenied):
 		hint := ""
 		if o.system {
 			hint = "; on the system bus only configured services may own names: export on the session bus (without --system) or on a bus of your own (--bus-address)"
 		}
-		return &exitError{code: ExitPermission, err: fmt.Errorf("on %s: %w%s", bus, err, hint)}
+		return &exitError{code: ExitPermission, err: fmt.Errorf("on %s: %w%s", which, err, hint)}
 	case errors.Is(err, upower.ErrBadName):
 		return &exitError{code: ExitUsage, err: err}
 	case err != nil:
-		return fmt.Errorf("export on %s: %w", bus, err)
+		return fmt.Errorf("export on %s: %w", which, err)
 	}
 	return nil
 }

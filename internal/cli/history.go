@@ -47,14 +47,22 @@ Examples:
   helio history K750 --since 7d
   helio history --since 2026-11-01 --until 2026-11-08 --csv > batteries.csv
   helio history k750 --since 30d --png k750.png`,
-	flags: func(fs *flag.FlagSet, _ *app) {
-		fs.String("since", "24h", "start of the range: a duration back from now (24h, 7d) or a date")
-		fs.String("until", "", "end of the range, like --since (default now)")
-		fs.Bool("csv", false, "print CSV: device,name,time,online,percent,level,status,voltage_mv,lux")
-		fs.String("png", "", "draw charge and light into this PNG `FILE`")
-		fs.String("db", "", "read this history database `PATH` (default $XDG_STATE_HOME/helio/history.db)")
+	bind: func(fs *flag.FlagSet) runFunc {
+		f := &historyFlags{}
+		fs.StringVar(&f.since, "since", "24h", "start of the range: a duration back from now (24h, 7d) or a date")
+		fs.StringVar(&f.until, "until", "", "end of the range, like --since (default now)")
+		fs.BoolVar(&f.csv, "csv", false, "print CSV: device,name,time,online,percent,level,status,voltage_mv,lux")
+		fs.StringVar(&f.png, "png", "", "draw charge and light into this PNG `FILE`")
+		fs.StringVar(&f.db, "db", "", "read this history database `PATH` (default $XDG_STATE_HOME/helio/history.db)")
+		return func(ctx context.Context, a *app, args []string) error { return runHistory(ctx, a, f, args) }
 	},
-	run: runHistory,
+}
+
+// historyFlags are history's options as given.
+type historyFlags struct {
+	since, until string
+	csv          bool
+	png, db      string
 }
 
 // historyNow and historyLoc are the clock and the time zone of the output;
@@ -64,24 +72,23 @@ var (
 	historyLoc = time.Local
 )
 
-// historyOpts are history's options, read back from its flag set.
+// historyOpts are history's options, checked, with times resolved.
 type historyOpts struct {
 	since, until time.Time
 	csv          bool
 	png, db      string
 }
 
-func historyFlags(fs *flag.FlagSet) (historyOpts, error) {
-	get := func(name string) string { return fs.Lookup(name).Value.String() }
-	o := historyOpts{csv: get("csv") == "true", png: get("png"), db: get("db")}
+func (f *historyFlags) resolve() (historyOpts, error) {
+	o := historyOpts{csv: f.csv, png: f.png, db: f.db}
 	now := historyNow()
 	var err error
-	if o.since, err = parseHistoryTime("--since", get("since"), now); err != nil {
+	if o.since, err = parseHistoryTime("--since", f.since, now); err != nil {
 		return o, err
 	}
 	o.until = now
-	if u := get("until"); u != "" {
-		if o.until, err = parseHistoryTime("--until", u, now); err != nil {
+	if f.until != "" {
+		if o.until, err = parseHistoryTime("--until", f.until, now); err != nil {
 			return o, err
 		}
 	}
@@ -112,11 +119,11 @@ func parseHistoryTime(flagName, s string, now time.Time) (time.Time, error) {
 	return now.Add(-d), nil
 }
 
-func runHistory(_ context.Context, a *app, flags *flag.FlagSet, args []string) error {
+func runHistory(_ context.Context, a *app, flags *historyFlags, args []string) error {
 	if len(args) > 1 {
 		return exitf(ExitUsage, "history takes at most one DEVICE, got %d arguments", len(args))
 	}
-	o, err := historyFlags(flags)
+	o, err := flags.resolve()
 	if err != nil {
 		return err
 	}

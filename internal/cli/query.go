@@ -6,8 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strconv"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -47,20 +45,18 @@ Examples:
   helio --backend sim query --json
   helio query --format upower
   helio query --format waybar`,
-	flags: func(fs *flag.FlagSet, a *app) {
+	bind: func(fs *flag.FlagSet) runFunc {
 		o := &queryOpts{}
-		a.opts = o
 		fs.BoolVar(&o.json, "json", false, "print JSON: {\"receivers\":[{\"pid\",\"serial\",\"devices\":[...]}]} (same as --format json)")
 		fs.StringVar(&o.format, "format", "text", "text, json, upower (the layout of upower -i, luminosity included) or waybar (a custom module's JSON)")
+		return func(ctx context.Context, a *app, args []string) error { return runQuery(ctx, a, o, args) }
 	},
-	run: runQuery,
 }
 
-func runQuery(ctx context.Context, a *app, fs *flag.FlagSet, args []string) error {
+func runQuery(ctx context.Context, a *app, o *queryOpts, args []string) error {
 	if len(args) > 1 {
 		return exitf(ExitUsage, "query takes at most one DEVICE, got %d arguments", len(args))
 	}
-	o := a.opts.(*queryOpts)
 	if o.json {
 		o.format = "json"
 	}
@@ -115,59 +111,6 @@ func runQuery(ctx context.Context, a *app, fs *flag.FlagSet, args []string) erro
 		}
 	}
 	return nil
-}
-
-// match finds the device a user named. An unknown or ambiguous name lists the
-// candidates.
-func match(s *sensors.Session, q string) (*unifying.Device, error) {
-	return pick(q, s.Devices(), "",
-		func(d *unifying.Device) []string {
-			return []string{strconv.Itoa(int(d.Index())), fmt.Sprintf("%04x", d.WPID), d.Serial, d.Codename, d.Name(), d.ID()}
-		},
-		func(d *unifying.Device) string {
-			return fmt.Sprintf("%d  %s  (%s, wpid %04x, serial %s)", d.Index(), d.Name(), d.Codename, d.WPID, d.Serial)
-		})
-}
-
-// pick chooses the item q names: the one of which a key equals q, or else
-// the one of which a key starts with q, case-insensitively. Anything else is
-// a usage error that lists the candidates (where says where they were
-// looked for).
-func pick[T any](q string, items []T, where string, keys func(T) []string, line func(T) string) (T, error) {
-	var exact, prefix []T
-	lq := strings.ToLower(q)
-	for _, it := range items {
-		hit, pre := false, false
-		for _, k := range keys(it) {
-			k = strings.ToLower(k)
-			hit = hit || k == lq
-			pre = pre || (k != "" && strings.HasPrefix(k, lq))
-		}
-		if hit {
-			exact = append(exact, it)
-		} else if pre {
-			prefix = append(prefix, it)
-		}
-	}
-	switch {
-	case len(exact) == 1:
-		return exact[0], nil
-	case len(exact) == 0 && len(prefix) == 1:
-		return prefix[0], nil
-	}
-	cands, what := exact, "matches several devices"
-	if len(exact) == 0 {
-		cands = prefix
-	}
-	if len(cands) == 0 {
-		cands, what = items, "matches no device"
-	}
-	var sb strings.Builder
-	for _, it := range cands {
-		sb.WriteString("\n  " + line(it))
-	}
-	var zero T
-	return zero, exitf(ExitUsage, "%q %s%s; the devices are:%s", q, what, where, sb.String())
 }
 
 // jsonBattery and friends fix the JSON layout: absent values are null.

@@ -37,20 +37,18 @@ Examples:
   helio sim --list
   helio sim --print default > my.json
   helio sim --check my.json && helio --backend sim:my.json query`,
-	flags: func(fs *flag.FlagSet, a *app) {
+	bind: func(fs *flag.FlagSet) runFunc {
 		o := &simOpts{}
-		a.opts = o
 		fs.BoolVar(&o.list, "list", false, "list the built-in profiles")
 		fs.StringVar(&o.print, "print", "", "print built-in profile `NAME` as JSON")
 		fs.StringVar(&o.check, "check", "", "validate profile `FILE`")
 		fs.BoolVar(&o.uhid, "uhid", false, "plug the emulated receiver into the kernel through /dev/uhid until Ctrl-C")
 		fs.StringVar(&o.profile, "profile", "default", "with --uhid: built-in profile `NAME` or a JSON file")
+		return func(ctx context.Context, a *app, args []string) error { return runSim(ctx, a, o, args) }
 	},
-	run: runSim,
 }
 
-func runSim(ctx context.Context, a *app, _ *flag.FlagSet, args []string) error {
-	o := a.opts.(*simOpts)
+func runSim(ctx context.Context, a *app, o *simOpts, args []string) error {
 	chosen := 0
 	for _, on := range []bool{o.list, o.print != "", o.check != "", o.uhid} {
 		if on {

@@ -7,115 +7,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"text/tabwriter"
 	"time"
 
-	"golang.org/x/sys/unix"
-
-	"github.com/helio-linux/helio/hidpp"
 	"github.com/helio-linux/helio/internal/bus"
-	"github.com/helio-linux/helio/internal/config"
-	"github.com/helio-linux/helio/notify"
 	"github.com/helio-linux/helio/sensors"
-	"github.com/helio-linux/helio/unifying"
 )
-
-// isTerminal reports whether w is a terminal, where progress may be shown.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
-	return err == nil
-}
-
-type listOpts struct{ json bool }
-
-var listCmd = &command{
-	name: "list", args: "",
-	summary: "list receivers and their paired devices, without reading batteries",
-	help: `Each device is pinged once, to learn its protocol and whether it is in
-range; nothing else is asked.
-
-Examples:
-  helio list
-  helio list --json`,
-	flags: func(fs *flag.FlagSet, a *app) {
-		o := &listOpts{}
-		a.opts = o
-		fs.BoolVar(&o.json, "json", false, "print JSON")
-	},
-	run: func(ctx context.Context, a *app, _ *flag.FlagSet, args []string) error {
-		o := a.opts.(*listOpts)
-		if len(args) > 0 {
-			return exitf(ExitUsage, "list takes no arguments")
-		}
-		s, done, err := a.open(ctx)
-		if err != nil {
-			return err
-		}
-		defer done()
-		if o.json {
-			return listJSON(a.env.Stdout, s)
-		}
-		tw := tabwriter.NewWriter(a.env.Stdout, 0, 0, 2, ' ', 0)
-		for i, r := range s.Receivers {
-			if i > 0 {
-				fmt.Fprintln(tw)
-			}
-			fmt.Fprintf(tw, "%s receiver %04x, serial %s, firmware %s, bootloader %s, %d slots (%s)\n",
-				r.Family, r.PID, r.Serial, r.Firmware, r.Bootloader, r.MaxDevices, r.Info.Path)
-			for _, d := range r.Devices {
-				state := "online"
-				if !d.Online() {
-					state = "offline"
-				}
-				fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\twpid %04x\tserial %s\tHID++ %s\t%s\n",
-					d.Index(), d.Name(), d.Codename, d.Kind, d.WPID, d.Serial, d.Protocol(), state)
-			}
-		}
-		return tw.Flush()
-	},
-}
-
-func listJSON(w io.Writer, s *sensors.Session) error {
-	type dev struct {
-		jsonDevice
-		Serial string `json:"serial"`
-		ID     string `json:"id"`
-	}
-	type rcv struct {
-		PID        string `json:"pid"`
-		Serial     string `json:"serial"`
-		Family     string `json:"family"`
-		Firmware   string `json:"firmware"`
-		Bootloader string `json:"bootloader"`
-		Path       string `json:"path"`
-		MaxDevices int    `json:"max_devices"`
-		Devices    []dev  `json:"devices"`
-	}
-	out := struct {
-		Receivers []rcv `json:"receivers"`
-	}{Receivers: []rcv{}}
-	for _, r := range s.Receivers {
-		jr := rcv{PID: fmt.Sprintf("%04x", r.PID), Serial: r.Serial, Family: string(r.Family), Firmware: r.Firmware,
-			Bootloader: r.Bootloader, Path: r.Info.Path, MaxDevices: r.MaxDevices, Devices: []dev{}}
-		for _, d := range r.Devices {
-			jd := deviceJSON(sensors.Identify(d))
-			jd.Battery = nil
-			jr.Devices = append(jr.Devices, dev{jsonDevice: jd, Serial: d.Serial, ID: d.ID()})
-		}
-		out.Receivers = append(out.Receivers, jr)
-	}
-	b, err := json.MarshalIndent(out, "", "  ")
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(append(b, '\n'))
-	return err
-}
 
 type watchOpts struct {
 	json      bool
@@ -147,14 +43,13 @@ Examples:
   helio watch
   helio watch --json | jq -c 'select(.name | test("K750"))'
   helio watch --notify > /dev/null`,
-	flags: func(fs *flag.FlagSet, a *app) {
+	bind: func(fs *flag.FlagSet) runFunc {
 		o := &watchOpts{}
-		a.opts = o
 		fs.BoolVar(&o.json, "json", false, "print one JSON object per change")
 		fs.BoolVar(&o.noHistory, "no-history", false, "do not record the changes in the history database")
 		fs.BoolVar(&o.notify, "notify", false, "also show battery and light alerts as desktop notifications")
+		return func(ctx context.Context, a *app, args []string) error { return runWatch(ctx, a, o, args) }
 	},
-	run: runWatch,
 }
 
 // watchLine is what watch --json prints for a change.
@@ -166,22 +61,15 @@ type watchLine struct {
 	Remaining *float64 `json:"remaining_hours"`
 }
 
-func runWatch(ctx context.Context, a *app, _ *flag.FlagSet, args []string) error {
-	o := a.opts.(*watchOpts)
+func runWatch(ctx context.Context, a *app, o *watchOpts, args []string) error {
 	if len(args) > 0 {
 		return exitf(ExitUsage, "watch takes no arguments")
 	}
-	var sender *notify.Sender
-	var thresholds notify.Thresholds
+	ro, err := a.residentOpts(!o.noHistory)
+	if err != nil {
+		return err
+	}
 	if o.notify {
-		cfg, err := a.config()
-		if err != nil {
-			return err
-		}
-		thresholds = alertThresholds(cfg)
-		if err := thresholds.Validate(); err != nil {
-			return &exitError{code: ExitUsage, err: err}
-		}
 		conn, _, err := bus.Session(a.env.Getenv)
 		if errors.Is(err, bus.ErrNoSessionBus) {
 			return exitf(ExitFailure, "--notify: %v: run it in a desktop session", err)
@@ -190,70 +78,35 @@ func runWatch(ctx context.Context, a *app, _ *flag.FlagSet, args []string) error
 			return fmt.Errorf("--notify: %w", err)
 		}
 		defer conn.Close()
-		sender = notify.NewSender(conn, a.log)
+		ro.Bus, ro.Notify = conn, true
 	}
-	resident()
-	m, closeMonitor, err := a.monitor(!o.noHistory)
-	if err != nil {
-		return err
-	}
-	defer closeMonitor()
-	if sender != nil {
-		// Subscribed before the monitor runs, so the watcher sees each
-		// device's first state: that one only sets its baseline.
-		states, stop := m.Subscribe()
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			notify.Run(ctx, states, notify.NewWatcher(thresholds), sender)
-		}()
-		defer func() { stop(); <-done }()
-	}
-	changes, cancel := m.Subscribe()
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
 	enc := json.NewEncoder(a.env.Stdout)
-	for {
-		select {
-		case err := <-done:
-			return err
-		case st := <-changes:
-			if o.json {
-				line := watchLine{Time: st.SeenTime.Format(time.RFC3339), ID: st.ID, jsonDevice: deviceJSON(st), Trend: st.Trend.String()}
-				if st.SeenTime.IsZero() {
-					line.Time = time.Now().Format(time.RFC3339)
-				}
-				if st.Remaining > 0 {
-					h := st.Remaining.Hours()
-					line.Remaining = &h
-				}
-				if err := enc.Encode(line); err != nil {
-					return err
-				}
-				continue
-			}
-			text := stateText(st)
-			if st.Trend == sensors.TrendFalling && st.Remaining > 0 {
-				text += fmt.Sprintf("; falling, about %s left at this light", roundDuration(st.Remaining))
-			} else if st.Trend == sensors.TrendRising {
-				text += "; rising"
-			}
-			if _, err := fmt.Fprintf(a.env.Stdout, "%s  %s  %s\n", time.Now().Format("2006-01-02 15:04:05"), st.Name, text); err != nil {
-				return err
-			}
-		}
-	}
+	ro.Changes = func(st sensors.State) error { return printChange(a.env.Stdout, enc, st, o.json) }
+	return a.runResident(ctx, ro)
 }
 
-// alertThresholds is when to alert by the config file's [thresholds] and
-// [notifications]: the one mapping for every front end that notifies.
-func alertThresholds(cfg config.Config) notify.Thresholds {
-	t := notify.DefaultThresholds
-	t.Low, t.Critical, t.Hysteresis = cfg.Thresholds.Low, cfg.Thresholds.Critical, cfg.Thresholds.Hysteresis
-	t.DarkAfter = cfg.Thresholds.DarkAfter.Duration
-	t.LowOn, t.CriticalOn, t.DarkOn = cfg.Notifications.Low, cfg.Notifications.Critical, cfg.Notifications.Dark
-	return t
+// printChange prints one change as watch does: a line of text, or with
+// asJSON one JSON object.
+func printChange(w io.Writer, enc *json.Encoder, st sensors.State, asJSON bool) error {
+	if asJSON {
+		line := watchLine{Time: st.SeenTime.Format(time.RFC3339), ID: st.ID, jsonDevice: deviceJSON(st), Trend: st.Trend.String()}
+		if st.SeenTime.IsZero() {
+			line.Time = time.Now().Format(time.RFC3339)
+		}
+		if st.Remaining > 0 {
+			h := st.Remaining.Hours()
+			line.Remaining = &h
+		}
+		return enc.Encode(line)
+	}
+	text := stateText(st)
+	if st.Trend == sensors.TrendFalling && st.Remaining > 0 {
+		text += fmt.Sprintf("; falling, about %s left at this light", roundDuration(st.Remaining))
+	} else if st.Trend == sensors.TrendRising {
+		text += "; rising"
+	}
+	_, err := fmt.Fprintf(w, "%s  %s  %s\n", time.Now().Format("2006-01-02 15:04:05"), st.Name, text)
+	return err
 }
 
 // roundDuration prints a long duration the way people say it.
@@ -265,89 +118,4 @@ func roundDuration(d time.Duration) string {
 		return fmt.Sprintf("%d hours", int(d.Hours()+0.5))
 	}
 	return fmt.Sprintf("%d minutes", int(d.Minutes()+0.5))
-}
-
-type lightOpts struct{ seconds int }
-
-var lightCmd = &command{
-	name: "light", args: "[DEVICE]",
-	summary: "check the light on a solar keyboard, as the Solar App did",
-	help: `Asks the solar keyboard for a light report every second for --seconds
-seconds and prints each: its charge, the lux on its cells, and whether that
-is enough to charge (above 200 lux). Move the keyboard, or the lamp, and
-watch the figure. DEVICE picks one solar keyboard when there are several.
-
-Examples:
-  helio light
-  helio light K750 --seconds 30`,
-	flags: func(fs *flag.FlagSet, a *app) {
-		o := &lightOpts{}
-		a.opts = o
-		fs.IntVar(&o.seconds, "seconds", 10, "how long to check, 1..255")
-	},
-	run: runLight,
-}
-
-func runLight(ctx context.Context, a *app, _ *flag.FlagSet, args []string) error {
-	o := a.opts.(*lightOpts)
-	if len(args) > 1 {
-		return exitf(ExitUsage, "light takes at most one DEVICE")
-	}
-	if o.seconds < 1 || o.seconds > 255 {
-		return exitf(ExitUsage, "--seconds %d is not in 1..255", o.seconds)
-	}
-	s, done, err := a.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer done()
-	var d *unifying.Device
-	if len(args) == 1 {
-		if d, err = match(s, args[0]); err != nil {
-			return err
-		}
-	} else {
-		for _, dev := range s.Devices() {
-			if ix, err := dev.FeatureIndex(ctx, hidpp.FeatureSolarDashboard); d == nil && err == nil && ix != 0 {
-				d = dev
-			}
-		}
-		if d == nil {
-			return fmt.Errorf("no solar keyboard found (or it is asleep: press a key on it and try again)")
-		}
-	}
-	if !d.Online() {
-		return exitf(ExitOffline, "%s is asleep or out of range: press a key on it and try again", d.Name())
-	}
-	progress := isTerminal(a.env.Stderr)
-	got := 0
-	show := func(ev hidpp.SolarEvent) {
-		if !ev.HasLux {
-			return
-		}
-		got++
-		if progress {
-			fmt.Fprint(a.env.Stderr, "\r\033[K")
-		}
-		b := ev.Battery()
-		st := sensors.State{Online: true, Solar: true, Battery: &b, Light: &sensors.Light{Lux: ev.Lux}}
-		fmt.Fprintf(a.env.Stdout, "%s  %s  %s\n", time.Now().Format("15:04:05"), d.Name(), st.Figures())
-		if progress && got < o.seconds {
-			fmt.Fprintf(a.env.Stderr, "\rchecking the light of %s: %d of %d reports ", d.Name(), got, o.seconds)
-		}
-	}
-	if progress {
-		fmt.Fprintf(a.env.Stderr, "\rchecking the light of %s: 0 of %d reports ", d.Name(), o.seconds)
-	}
-	err = sensors.MeasureLight(ctx, d, o.seconds, 3*time.Second, show)
-	if progress {
-		fmt.Fprint(a.env.Stderr, "\r\033[K")
-	}
-	switch {
-	case errors.Is(err, sensors.ErrNotSolar):
-		return fmt.Errorf("%s has no solar cells", d.Name())
-	case err != nil:
-		return err
-	}
-	return nil
 }

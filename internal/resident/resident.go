@@ -1,0 +1,423 @@
+// Package resident runs Helio's long-lived process: one monitor of every
+// receiver of a backend and what hangs off it, the history it records, the
+// UPower-style export, desktop notifications and the tray icon, each
+// optional. "helio tray" runs all of them; "helio export" the monitor, the
+// history and the export; "helio watch" the monitor and the history, with
+// notifications under --notify. One process talks to the receivers; the
+// rest of the desktop reads it (the window over the export).
+//
+// It exists so that this wiring, its order of start and stop, and the
+// policy of a process that runs for days (memory handed back, no timer
+// between changes, a changed config applied by restarting) are written
+// once, apart from the commands that choose which parts to run.
+package resident
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+
+	"github.com/helio-linux/helio/internal/config"
+	"github.com/helio-linux/helio/notify"
+	"github.com/helio-linux/helio/sensors"
+	"github.com/helio-linux/helio/sensors/history"
+	"github.com/helio-linux/helio/transport"
+	"github.com/helio-linux/helio/tray"
+	"github.com/helio-linux/helio/unifying"
+	"github.com/helio-linux/helio/upower"
+)
+
+// Opts says which parts to run and how.
+type Opts struct {
+	Backend transport.Backend
+	// Config is the configuration every part reads once, at the start;
+	// ConfigPath is the file it came from ("" for none), which the tray
+	// watches for changes.
+	Config     config.Config
+	ConfigPath string
+	// Cache remembers what does not change while a device stays paired;
+	// nil for none.
+	Cache *unifying.FileCache
+	// DeviceTimeout bounds each request to a device.
+	DeviceTimeout time.Duration
+	Logger        *slog.Logger
+
+	// Record keeps the history, unless the config turns it off.
+	Record bool
+	// Bus is the connection the export and the notifications use; the
+	// caller closes it after Run. Nil: neither runs.
+	Bus *dbus.Conn
+	// Export publishes the devices on Bus when not nil. With
+	// ExportRequired, a name that cannot be owned ends Run with the
+	// error (upower.ErrNameTaken and friends); otherwise it is logged and
+	// the rest goes on, as the tray does when another Helio exports.
+	Export         *upower.Opts
+	ExportRequired bool
+	// Notify shows the config's alerts as desktop notifications over Bus.
+	Notify bool
+	// Tray shows the devices in the system tray when not nil.
+	Tray *TrayOpts
+	// Changes, when set, is called with every state change, in order,
+	// from one goroutine (watch prints them). An error it returns (a
+	// closed pipe) ends Run with that error.
+	Changes func(sensors.State) error
+}
+
+// TrayOpts configures the tray icon.
+type TrayOpts struct {
+	Icon tray.IconOpts
+	// Window is the program "Open Helio" starts, with WindowArgs; empty
+	// finds helio-window beside this executable or on $PATH.
+	Window     string
+	WindowArgs []string
+}
+
+// ErrRestart is returned by Run when the config file changed (saved by the
+// window, or followed by SIGHUP) and is valid: every part read the old one
+// once, so the process restarts to apply it ([Restart]).
+var ErrRestart = errors.New("resident: restart to apply the new config")
+
+// memoryLimit is the Go runtime memory (heap, stacks, metadata) at which a
+// tray collects garbage. It otherwise collects after each change it draws
+// (tray.Run), not every two minutes as Go does by default, which would
+// wake an idle tray for nothing; a live heap of about 1 MiB leaves the
+// limit as a safety net for D-Bus clients calling the export.
+const memoryLimit = 8 << 20
+
+// settle sets the runtime for a process that runs for hours and mostly
+// waits. Setting GOMAXPROCS explicitly stops the runtime from re-reading
+// the CPU count and cgroup limit every minute, which would wake an idle
+// process for nothing; two threads are more than a monitor of a few radios
+// ever needs.
+func settle(tray bool) {
+	runtime.GOMAXPROCS(min(runtime.GOMAXPROCS(0), 2))
+	if tray {
+		debug.SetGCPercent(-1)
+		debug.SetMemoryLimit(memoryLimit)
+	}
+}
+
+// Run runs the parts o asks for until ctx ends (nil), the tray's Quit is
+// clicked (nil), the config changed ([ErrRestart]), or a part fails. It
+// returns [sensors.ErrNoReceiver] at once when the backend has no receiver
+// and cannot tell when one is plugged in.
+func Run(ctx context.Context, o Opts) error {
+	settle(o.Tray != nil)
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	infos, err := o.Backend.Receivers()
+	if err != nil {
+		return fmt.Errorf("find receivers: %w", err)
+	}
+	if _, watches := o.Backend.(transport.Watcher); len(infos) == 0 {
+		if !watches {
+			return sensors.ErrNoReceiver
+		}
+		o.Logger.Warn("no Logitech receiver yet; waiting for one to be plugged in")
+	}
+	cfg := o.Config
+	mopts := sensors.MonitorOpts{Backend: o.Backend, DeviceTimeout: o.DeviceTimeout, Logger: o.Logger,
+		LightInterval: cfg.Light.Interval.Duration, LightReports: cfg.Light.Reports, NoLightOnButton: !cfg.Light.OnButton,
+		Poll: cfg.Monitor.Poll.Duration, PollMax: cfg.Monitor.PollMax.Duration}
+	if o.Cache != nil {
+		mopts.Cache = o.Cache
+		defer func() {
+			if err := o.Cache.Flush(); err != nil {
+				o.Logger.Warn("device cache not saved", "err", err)
+			}
+		}()
+	}
+	if o.Record && cfg.History.Enabled {
+		store, err := openHistory(cfg, o.Logger)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if err := store.Close(); err != nil {
+				o.Logger.Warn("history not closed cleanly", "err", err)
+			}
+		}()
+		mopts.Recorder = store
+	}
+	m := sensors.NewMonitor(mopts)
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+
+	// Every part subscribes before the monitor runs, so each sees every
+	// device's first state (which only sets the alerts' baseline).
+	var wg sync.WaitGroup
+	var stops []func()
+	defer func() {
+		// The subscriptions end only once the monitor no longer sends.
+		for _, stop := range stops {
+			stop()
+		}
+		wg.Wait()
+	}()
+	if o.Notify && o.Bus != nil {
+		states, stop := m.Subscribe()
+		stops = append(stops, stop)
+		sender := notify.NewSender(o.Bus, o.Logger)
+		watcher := notify.NewWatcher(alertThresholds(cfg))
+		wg.Go(func() { notify.Run(ctx, states, watcher, sender) })
+	}
+	changesErr := make(chan error, 1)
+	if o.Changes != nil {
+		changes, stop := m.Subscribe()
+		stops = append(stops, stop)
+		wg.Go(func() {
+			for st := range changes {
+				if err := o.Changes(st); err != nil {
+					changesErr <- err
+					cancel(err)
+					return
+				}
+			}
+		})
+	}
+	var svc *upower.Service
+	if o.Export != nil && o.Bus != nil {
+		svc, err = upower.New(o.Bus, m, *o.Export)
+		switch {
+		case err != nil && o.ExportRequired:
+			return err
+		case errors.Is(err, upower.ErrNameTaken):
+			o.Logger.Warn("devices not exported on D-Bus: another helio export or tray owns the name; this one shows them without exporting", "err", err)
+		case err != nil:
+			o.Logger.Warn("devices not exported on D-Bus", "err", err)
+		}
+	}
+	if svc != nil {
+		defer func() {
+			if err := svc.Close(); err != nil {
+				o.Logger.Warn("D-Bus export not closed cleanly", "err", err)
+			}
+		}()
+	}
+
+	monitorDone := make(chan error, 1)
+	go func() {
+		err := m.Run(ctx)
+		cancel(nil)
+		monitorDone <- err
+	}()
+	exportDone := make(chan error, 1)
+	go func() {
+		if svc == nil {
+			exportDone <- nil
+			return
+		}
+		err := svc.Run(ctx)
+		if err != nil {
+			cancel(err)
+		}
+		exportDone <- err
+	}()
+	var trayErr error
+	if o.Tray != nil {
+		trayErr = runTray(ctx, cancel, m, o)
+	} else {
+		<-ctx.Done()
+	}
+	cancel(nil)
+	merr, xerr := <-monitorDone, <-exportDone
+	select {
+	case err := <-changesErr:
+		return err
+	default:
+	}
+	switch {
+	case trayErr != nil:
+		return trayErr
+	case merr != nil:
+		return merr
+	case xerr != nil:
+		return fmt.Errorf("the D-Bus export stopped: %w", xerr)
+	case errors.Is(context.Cause(ctx), ErrRestart):
+		return ErrRestart
+	}
+	return nil
+}
+
+// alertThresholds is when to alert by the config's [thresholds] and
+// [notifications].
+func alertThresholds(cfg config.Config) notify.Thresholds {
+	t := notify.DefaultThresholds
+	t.Low, t.Critical, t.Hysteresis = cfg.Thresholds.Low, cfg.Thresholds.Critical, cfg.Thresholds.Hysteresis
+	t.DarkAfter = cfg.Thresholds.DarkAfter.Duration
+	t.LowOn, t.CriticalOn, t.DarkOn = cfg.Notifications.Low, cfg.Notifications.Critical, cfg.Notifications.Dark
+	return t
+}
+
+// openHistory opens the history database named by the config, with its
+// retention. A database that had to be set aside is logged.
+func openHistory(cfg config.Config, log *slog.Logger) (*history.Store, error) {
+	path := cfg.History.Path
+	if path == "" {
+		p, err := history.DefaultPath()
+		if err != nil {
+			return nil, err
+		}
+		path = p
+	}
+	st, err := history.Open(path, history.Opts{Retention: history.Retention{
+		Full: cfg.History.Full.Duration, Hourly: cfg.History.Keep.Duration}})
+	if err != nil {
+		return nil, err
+	}
+	if w := st.Warning(); w != "" {
+		log.Warn(w)
+	}
+	return st, nil
+}
+
+// runTray shows the tray icon until ctx ends or Quit is clicked, applying a
+// changed config by ending with ErrRestart.
+func runTray(ctx context.Context, cancel context.CancelCauseFunc, m *sensors.Monitor, o Opts) error {
+	before := snapshot(o.ConfigPath)
+	// A config changed on disk (by the window, or by hand followed by
+	// SIGHUP) is applied by starting afresh, as every part read it once;
+	// a broken one is said, and the tray goes on with what it has.
+	reload := func(always bool) {
+		now := snapshot(o.ConfigPath)
+		if !always && bytes.Equal(now, before) {
+			return
+		}
+		if o.ConfigPath != "" {
+			if _, err := config.Load(o.ConfigPath); err != nil {
+				o.Logger.Error("config not applied; the tray goes on with the one it started with", "err", err)
+				return
+			}
+		}
+		cancel(ErrRestart)
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for {
+			select {
+			case <-hup:
+				reload(true)
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	w := &launcher{log: o.Logger, program: o.Tray.Window, args: o.Tray.WindowArgs, exited: func() { reload(false) }}
+	return tray.Run(ctx, m, tray.RunOpts{
+		Opts: tray.DefaultOpts,
+		Icon: o.Tray.Icon,
+		Actions: tray.Actions{
+			CheckLight: func(id string) {
+				go func() {
+					if err := m.CheckLight(ctx, id, o.Config.Light.Reports); err != nil {
+						o.Logger.Warn("light not checked", "err", err)
+					}
+				}()
+			},
+			Open: w.open,
+			Quit: func() { cancel(nil) },
+		},
+		Logger: o.Logger,
+	})
+}
+
+// snapshot is the config file's contents, nil when it does not exist, to
+// tell later whether it changed.
+func snapshot(path string) []byte {
+	if path == "" {
+		return nil
+	}
+	b, _ := os.ReadFile(path)
+	return b
+}
+
+// Restart replaces the process with a fresh run of the same command line,
+// after Run returned [ErrRestart] and its deferred cleanup (history, cache)
+// is done.
+func Restart() error {
+	self, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("restart: %w", err)
+	}
+	return syscall.Exec(self, os.Args, os.Environ())
+}
+
+// WindowProgram is the program "Open Helio" starts: Helio's window, a
+// program of its own so the tray never loads a GL driver.
+const WindowProgram = "helio-window"
+
+// launcher starts Helio's window, one at a time.
+type launcher struct {
+	log     *slog.Logger
+	program string
+	args    []string
+	exited  func() // called when the window closes
+
+	mu      sync.Mutex
+	running bool
+}
+
+func (w *launcher) open() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.running {
+		w.log.Info("Helio's window is already open")
+		return
+	}
+	prog, err := w.find()
+	if err != nil {
+		w.log.Error("cannot open Helio's window", "err", err)
+		return
+	}
+	cmd := exec.Command(prog, w.args...)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Start(); err != nil {
+		w.log.Error("cannot open Helio's window", "program", prog, "err", err)
+		return
+	}
+	w.running = true
+	go func() {
+		if err := cmd.Wait(); err != nil {
+			w.log.Warn("Helio's window ended with an error", "err", err)
+		}
+		w.mu.Lock()
+		w.running = false
+		w.mu.Unlock()
+		w.exited()
+	}()
+}
+
+// find looks for the window program: the one given, else beside this
+// executable (as "make install" puts them), else on $PATH.
+func (w *launcher) find() (string, error) {
+	if w.program != "" {
+		return w.program, nil
+	}
+	if self, err := os.Executable(); err == nil {
+		p := filepath.Join(filepath.Dir(self), WindowProgram)
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	p, err := exec.LookPath(WindowProgram)
+	if err != nil {
+		return "", fmt.Errorf("%s is not installed beside helio or on $PATH (\"make install\" installs it)", WindowProgram)
+	}
+	return p, nil
+}
