@@ -1,7 +1,11 @@
 # Helio's build. "make demo" and "make test" work on a fresh Debian machine:
-# scripts/ensure-go.sh installs what is missing first.
+# each target installs what it needs and is missing, and nothing more:
+# Debian packages through scripts/apt-deps.sh, Go through
+# scripts/ensure-go.sh.
 
-GO      := $(shell scripts/ensure-go.sh)
+# GO is the Go toolchain, found (or installed) the first time a recipe
+# uses it, then kept: "make clean" or "make install-udev" never look for it.
+GO       = $(eval GO := $$(shell scripts/ensure-go.sh))$(GO)
 BIN     := bin/helio
 WINDOW  := bin/helio-window
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
@@ -21,9 +25,10 @@ SYSCONFDIR ?= /etc
 # rig (qemu, a busybox for the initramfs, Solaar as an oracle).
 # The window (helio-window) is built on fyne's GL driver: GLFW for X11 and
 # Wayland, and OpenGL. Only the window links them; helio does not.
+# helio itself links hidapi (with libudev) and libusb through cgo.
+HELIO_DEPS  := gcc libc6-dev pkg-config libudev-dev libusb-1.0-0-dev
 WINDOW_DEPS := libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev \
 	libxxf86vm-dev libwayland-dev libxkbcommon-dev
-BUILD_DEPS := pkg-config libudev-dev libusb-1.0-0-dev $(WINDOW_DEPS)
 # Real desktop programs the desktop tests run Helio against, headless: an X
 # server, xfce4-panel as the tray host, a bare StatusNotifierWatcher (which
 # serves its object late), dunst as the notification daemon, and the tools
@@ -35,20 +40,19 @@ DESKTOP_DEPS := xvfb xauth x11-utils xdotool imagemagick libgl1-mesa-dri xfce4-p
 TEST_DEPS  := upower dbus-daemon zsh fish
 VM_DEPS    := qemu-system-x86 busybox-static cpio python3 xz-utils zstd solaar
 
-.PHONY: all deps build window demo test unit desktop fuzz-brief vmtest vet fmt-check fuzz bench install install-udev uninstall clean
+.PHONY: all build window demo test unit desktop fuzz-brief vmtest vet fmt-check fuzz bench install install-udev uninstall clean
 
 all: build
 
-deps:
-	@scripts/apt-deps.sh $(BUILD_DEPS)
-
-build: deps
+build:
+	@scripts/apt-deps.sh $(HELIO_DEPS)
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
 
 # The first build of the window compiles go-gl's C: about 4 minutes. Not
 # with -trimpath: go vet and the tests build it without, and the same flags
 # let all three share that compile.
-window: deps
+window:
+	@scripts/apt-deps.sh $(HELIO_DEPS) $(WINDOW_DEPS)
 	$(GO) build -ldflags '-X main.version=$(VERSION)' -o $(WINDOW) ./cmd/helio-window
 
 # Query the real receivers; with none plugged in, the built-in emulated one.
@@ -63,7 +67,7 @@ test: unit desktop fuzz-brief vmtest
 
 # cmd/helio-window has no tests of its own (package window has them), and
 # building it with -race would compile go-gl's C once more.
-unit: deps vet fmt-check
+unit: vet fmt-check
 	@scripts/apt-deps.sh $(TEST_DEPS)
 	HELIO_FAULT_ROUNDS=100 HELIO_LOAD_SECONDS=30 $(GO) test -race -count=1 -timeout 20m \
 		$$($(GO) list ./... | grep -v -e /test/desktop -e /cmd/helio-window)
@@ -71,7 +75,7 @@ unit: deps vet fmt-check
 # The tray against xfce4-panel, notifications in dunst's history, the
 # desktop files checked by desktop-file-validate; HELIO_DESKTOP=1 turns a
 # missing program into a failure rather than a skipped test.
-desktop: deps window
+desktop: window
 	@scripts/apt-deps.sh $(DESKTOP_DEPS)
 	HELIO_DESKTOP=1 $(GO) test -race -count=1 -timeout 10m ./test/desktop
 
@@ -81,7 +85,7 @@ fuzz-brief:
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=20000x FUZZ_PKGS="./hidpp ./emulator ./internal/config"
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=300x FUZZ_PKGS=./sensors/history
 
-# Boots Debian's kernel under qemu and runs vmtest/ there: the emulated
+# Boots Debian's kernel under qemu and runs test/vm there: the emulated
 # receiver on /dev/uhid, the kernel's Logitech drivers bound, Helio on the
 # real hidraw nodes, the kernel and Solaar as oracles.
 vmtest: build
@@ -93,7 +97,8 @@ vmtest: build
 	grep -h 'METRIC' test/rig/build/vmtest.log | sed 's/^ *vm_test.go:[0-9]*: //' > test/rig/build/metrics.txt || true; \
 	exit $$rc
 
-vet: deps
+vet:
+	@scripts/apt-deps.sh $(HELIO_DEPS) $(WINDOW_DEPS)
 	$(GO) vet ./...
 
 fmt-check:
@@ -109,7 +114,7 @@ fuzz:
 # Helio against Solaar and the kernel's drivers on the same emulated receiver
 # in the VM, "helio export" idle for BENCH_IDLE_MINUTES (default 10) on this
 # machine, and the host micro-benchmarks (compared with benchstat): prints
-# a table and writes it to bench/results.md (test/bench/run.sh).
+# a table and writes it to test/bench/results.md (test/bench/run.sh).
 bench: build
 	@scripts/apt-deps.sh $(VM_DEPS) dbus-daemon xvfb xfce4-panel libglib2.0-bin
 	@test/rig/fetch-kernel.sh

@@ -26,10 +26,8 @@
 // one row per device per hour (the last of the hour, so the state at each
 // hour boundary is exact) until Hourly (365 days), then deletes it. [Open]
 // applies it, and [Store.Record] at most once an hour. Freed pages go back
-// to the file system (auto_vacuum=INCREMENTAL), so the file stays small: a
-// month of a K750 changing every 5 minutes takes 116 KiB (20 KiB of it the
-// empty database, 38 bytes a row), a year of it about 400 KiB
-// (TestSize_DeviceMonth).
+// to the file system (auto_vacuum=INCREMENTAL), so the file stays small
+// (TestSize_DeviceMonth bounds it; BenchmarkSize_DeviceMonth measures it).
 //
 // # Safety
 //

@@ -54,7 +54,7 @@ traypid=$!
 
 # 2. Host micro-benchmarks, compared with the last committed results.
 echo "bench: host micro-benchmarks (go test -bench, 5 counts)" >&2
-$GO test -run '^$' -bench . -benchmem -count 5 ./hidpp ./sensors > "$out/host.txt"
+$GO test -run '^$' -bench . -benchmem -count 5 ./hidpp ./sensors ./sensors/history > "$out/host.txt"
 benchstat_note=""
 if git cat-file -e HEAD:test/bench/host.txt 2>/dev/null; then
 	git show HEAD:test/bench/host.txt > "$out/host-previous.txt"
