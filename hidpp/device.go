@@ -25,6 +25,10 @@ type Device struct {
 	mu       sync.Mutex
 	known    Known
 	pingByte byte
+	// cached says known came from a cache and the device has not yet
+	// confirmed it (Verify, or a call that worked): an error reply to a
+	// remembered index then means the cache is wrong.
+	cached bool
 }
 
 // Known is what Helio has learned about a device that does not change while
@@ -49,6 +53,7 @@ func NewDevice(c *Conn, ix byte, k *Known) *Device {
 	d := &Device{conn: c, index: ix}
 	if k != nil {
 		d.known = k.clone()
+		d.cached = k.Protocol.Major != 0
 	}
 	return d
 }
@@ -115,6 +120,61 @@ func (d *Device) Ping(ctx context.Context) (Protocol, error) {
 	d.known.Protocol = p
 	d.mu.Unlock()
 	return p, nil
+}
+
+// batterySources are the features a battery is read from, best first, and
+// the solar dashboard, whose events carry the K750's charge.
+var batterySources = []FeatureID{FeatureUnifiedBattery, FeatureBatteryStatus, FeatureBatteryVoltage, FeatureSolarDashboard}
+
+// Verify asks the device to confirm what a cache said of it, for the one
+// request a ping costs: IRoot.GetFeature of the feature its battery comes
+// from (or its solar dashboard), which an offline device fails as it fails
+// a ping. A device that answers with another index, or as a HID++ 1.0
+// device, has changed under the cache (a firmware update, another device
+// behind the same identity, an edited or damaged cache file): everything
+// known of it is dropped and learned again, and a figure is never read
+// through a stale table. With nothing cached to verify, Verify pings.
+func (d *Device) Verify(ctx context.Context) (Protocol, error) {
+	d.mu.Lock()
+	p, cached := d.known.Protocol, d.cached
+	var id FeatureID
+	var ix byte
+	for _, f := range batterySources {
+		if i := d.known.Features[f]; i != 0 {
+			id, ix = f, i
+			break
+		}
+	}
+	d.mu.Unlock()
+	if !cached || !p.IsFeatureBased() || id == 0 {
+		return d.Ping(ctx)
+	}
+	rep, err := d.conn.Request(ctx, Short(d.index, 0x00, 0x00|d.conn.SoftwareID(), byte(id>>8), byte(id)))
+	var herr *Error
+	switch {
+	case errors.As(err, &herr) && herr.Version == 1 && herr.Code == Err10InvalidSubID:
+		d.distrust("it answers as a HID++ 1.0 device")
+		return d.Ping(ctx)
+	case err != nil:
+		return Protocol{}, fmt.Errorf("ping %s: %w", d, err)
+	case rep.Param(0) != ix:
+		d.distrust(fmt.Sprintf("feature %s is at index %d, not %d", id, rep.Param(0), ix))
+		d.remember(id, rep.Param(0), rep.Param(1))
+		return d.Ping(ctx)
+	}
+	d.mu.Lock()
+	d.cached = false
+	d.mu.Unlock()
+	return p, nil
+}
+
+// distrust drops everything known of the device: a cache said something
+// the device contradicts.
+func (d *Device) distrust(why string) {
+	d.mu.Lock()
+	d.known, d.cached = Known{}, false
+	d.mu.Unlock()
+	d.conn.log.Info("the device cache was wrong about a device; learning it again", "device", d.index, "why", why)
 }
 
 // Protocol is the version found by the last Ping (or the cache).
@@ -189,9 +249,21 @@ func (d *Device) Call(ctx context.Context, id FeatureID, fn byte, params ...byte
 		}
 		rep, err := d.conn.Request(ctx, req)
 		var herr *Error
-		if try == 0 && errors.As(err, &herr) && herr.Version == 2 && herr.Code == Err20InvalidFeature {
-			d.forget(id)
-			continue
+		if try == 0 && errors.As(err, &herr) && herr.Version == 2 {
+			d.mu.Lock()
+			cached := d.cached
+			d.mu.Unlock()
+			switch {
+			case cached:
+				// An index from a cache the device has not confirmed:
+				// the cache is what is wrong.
+				d.distrust(fmt.Sprintf("%s at index %d: %v", id, ix, herr))
+				continue
+			case herr.Code == Err20InvalidFeature:
+				// The firmware changed while Helio ran.
+				d.forget(id)
+				continue
+			}
 		}
 		if err != nil {
 			return rep, fmt.Errorf("%s function %d on %s: %w", id, fn, d, err)
@@ -476,28 +548,48 @@ func (d *Device) registerBattery(ctx context.Context) (Battery, error) {
 	d.mu.Lock()
 	known := d.known.BatteryRegister
 	d.mu.Unlock()
-	regs := []byte{0x0D, 0x07}
 	if known != 0 {
-		regs = []byte{known}
+		b, err := d.batteryRegister(ctx, known)
+		if !errors.Is(err, errNoRegister) {
+			return b, err
+		}
+		// The register remembered is gone: a cache that was wrong, or
+		// new firmware. Look for either again.
+		d.mu.Lock()
+		d.known.BatteryRegister = 0
+		d.mu.Unlock()
 	}
-	for _, reg := range regs {
-		v, err := d.ReadRegister(ctx, reg)
-		var herr *Error
-		if errors.As(err, &herr) && herr.Version == 1 && herr.Code == Err10InvalidAddress {
+	for _, reg := range []byte{0x0D, 0x07} {
+		b, err := d.batteryRegister(ctx, reg)
+		if errors.Is(err, errNoRegister) {
 			continue // the device has the other register
 		}
-		if err != nil {
-			return Battery{}, fmt.Errorf("read battery of %s: %w", d, err)
-		}
-		d.mu.Lock()
-		d.known.BatteryRegister = reg
-		d.mu.Unlock()
-		if reg == 0x0D {
-			return DecodeRegister0D(v)
-		}
-		return DecodeRegister07(v)
+		return b, err
 	}
 	return Battery{}, fmt.Errorf("%w: %s has neither register 0x0D nor 0x07", ErrNoBattery, d)
+}
+
+// errNoRegister: the device answered that it has no such register.
+var errNoRegister = errors.New("hidpp: no such register")
+
+// batteryRegister reads battery register reg (0x0D or 0x07) and remembers
+// it as the device's.
+func (d *Device) batteryRegister(ctx context.Context, reg byte) (Battery, error) {
+	v, err := d.ReadRegister(ctx, reg)
+	var herr *Error
+	switch {
+	case errors.As(err, &herr) && herr.Version == 1 && herr.Code == Err10InvalidAddress:
+		return Battery{}, errNoRegister
+	case err != nil:
+		return Battery{}, fmt.Errorf("read battery of %s: %w", d, err)
+	}
+	d.mu.Lock()
+	d.known.BatteryRegister = reg
+	d.mu.Unlock()
+	if reg == 0x0D {
+		return DecodeRegister0D(v)
+	}
+	return DecodeRegister07(v)
 }
 
 // SetLightMeasure asks a solar keyboard (feature 0x4301 function 0) to send

@@ -3,6 +3,9 @@ package sensors_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -230,5 +233,71 @@ func BenchmarkQuery(b *testing.B) {
 			}
 			b.ReportMetric(float64(be.Receiver.TotalRequests())/float64(b.N), "requests/op")
 		})
+	}
+}
+
+// TestRead_CacheOutdated: a device changes under its cached facts (new
+// firmware puts feature 0x1000 at another index, and a feature that answers
+// zeros where the battery used to be), and a cache file is edited by hand.
+// Helio must read the true battery, never a figure through the stale table
+// ("0 %" for a mouse at 15 %), and rebuild the cache.
+func TestRead_CacheOutdated(t *testing.T) {
+	mouse := func(features, replies string) *emulator.Profile {
+		t.Helper()
+		p, err := emulator.ParseProfile([]byte(`{"receiver":{"serial":"0000ABCD"},"devices":[
+			{"index":1,"wpid":"4082","kind":"mouse","codename":"MX Anywhere","protocol":"4.5","serial":"00000001",
+			 "features":[`+features+`],"replies":{`+replies+`},"battery":{"percent":15,"status":"discharging","levels":10}}]}`), "mouse")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	before := mouse(`"0000","0001","0005","1000"`, ``)
+	after := mouse(`"0000","0001","0005","1B04","1000"`, `"1B04/0":"000000","1B04/1":"0a02"`)
+	path := filepath.Join(t.TempDir(), "devices.json")
+	read := func(p *emulator.Profile) sensors.State {
+		t.Helper()
+		_, c := emulatortest.Open(t, p)
+		r, err := unifying.Open(context.Background(), c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cache := unifying.OpenFileCache(path)
+		devs, err := r.Devices(context.Background(), cache)
+		if err != nil || len(devs) != 1 {
+			t.Fatalf("Devices = %v, %v", devs, err)
+		}
+		st := sensors.Read(context.Background(), devs[0], fast)
+		if err := cache.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	check := func(when string, st sensors.State) {
+		t.Helper()
+		if st.Err != nil || st.Battery == nil || st.Battery.Percent != 15 {
+			t.Errorf("%s: %s (%v), want 15 %%", when, st.Figures(), st.Err)
+		}
+	}
+	check("cold", read(before))
+	check("after a firmware update moved the battery feature", read(after))
+	check("warm, after the cache was rebuilt", read(after))
+
+	// A hand-edited cache: the battery feature at an index the device does
+	// not have, and a feature version of nonsense.
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(b), `"4096": 4`, `"4096": 30`, 1)
+	if edited == string(b) {
+		t.Fatalf("the cache does not hold 0x1000 at index 4:\n%s", b)
+	}
+	if err := os.WriteFile(path, []byte(edited), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	check("with an edited cache", read(after))
+	if b, _ := os.ReadFile(path); !strings.Contains(string(b), `"4096": 4`) {
+		t.Errorf("the cache was not rebuilt:\n%s", b)
 	}
 }

@@ -66,13 +66,14 @@ func (d *Device) Name() string {
 	return d.Codename
 }
 
-// Refresh pings the device for its protocol and presence and, for a
+// Refresh pings the device for its protocol and presence (verifying, for
+// the same single request, what the cache said of it) and, for a
 // HID++ 2.0 device seen for the first time, reads its name. (Its kind is
 // already known from the receiver.) A
 // device that is asleep or out of range is marked offline; that is not an
 // error. What was learned is stored in the cache.
 func (d *Device) Refresh(ctx context.Context) error {
-	p, err := d.Ping(ctx)
+	p, err := d.Verify(ctx)
 	switch {
 	case errors.Is(err, hidpp.ErrOffline), errors.Is(err, hidpp.ErrTimeout):
 		d.SetOnline(false)
