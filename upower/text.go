@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/helio-linux/helio/internal/escape"
 )
 
 // timeLayout is strftime's %c in the C locale, which upower uses for the
@@ -53,10 +55,13 @@ func WriteText(w io.Writer, d Device, now time.Time) error {
 	line := func(label, value string) { fmt.Fprintf(&b, "  %-22s%s\n", label+":", value) }
 	sub := func(label, value string) { fmt.Fprintf(&b, "    %-21s%s\n", label+":", value) }
 
-	line("native-path", d.NativePath)
+	// The model and serial come from the device, over the radio: printed
+	// raw, a name could forge a line ("percentage: 100%") or move the
+	// cursor.
+	line("native-path", escape.Text(d.NativePath))
 	for _, kv := range [][2]string{{"vendor", d.Vendor}, {"model", d.Model}, {"serial", d.Serial}} {
 		if kv[1] != "" {
-			line(kv[0], kv[1])
+			line(kv[0], escape.Text(kv[1]))
 		}
 	}
 	line("power supply", yesNo(d.PowerSupply))

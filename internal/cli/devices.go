@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/helio-linux/helio/internal/escape"
 	"github.com/helio-linux/helio/internal/resident"
 	"github.com/helio-linux/helio/sensors"
 	"github.com/helio-linux/helio/transport"
@@ -125,7 +126,7 @@ func match(s *sensors.Session, q string) (*unifying.Device, error) {
 			return []string{strconv.Itoa(int(d.Index())), fmt.Sprintf("%04x", d.WPID), d.Serial, d.Codename, d.Name(), d.ID()}
 		},
 		func(d *unifying.Device) string {
-			return fmt.Sprintf("%d  %s  (%s, wpid %04x, serial %s)", d.Index(), d.Name(), d.Codename, d.WPID, d.Serial)
+			return fmt.Sprintf("%d  %s  (%s, wpid %04x, serial %s)", d.Index(), escape.Text(d.Name()), escape.Text(d.Codename), d.WPID, escape.Text(d.Serial))
 		})
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/helio-linux/helio/hidpp"
 	"github.com/helio-linux/helio/internal/chart"
 	"github.com/helio-linux/helio/internal/config"
+	"github.com/helio-linux/helio/internal/escape"
 	"github.com/helio-linux/helio/sensors/history"
 )
 
@@ -209,7 +210,8 @@ func matchHistory(all []history.Device, q string) (history.Device, error) {
 			return []string{d.ID, d.Name, d.Codename, fmt.Sprintf("%04x", d.WPID), d.Serial}
 		},
 		func(d history.Device) string {
-			return fmt.Sprintf("%s  (%s, wpid %04x, serial %s, id %s)", d.Name, d.Codename, d.WPID, d.Serial, d.ID)
+			return fmt.Sprintf("%s  (%s, wpid %04x, serial %s, id %s)", escape.Text(d.Name), escape.Text(d.Codename), d.WPID,
+				escape.Text(d.Serial), escape.Text(d.ID))
 		})
 }
 
@@ -253,7 +255,8 @@ func writeHistoryTable(tw io.Writer, all []history.Device, series []deviceHistor
 		if len(d.rows) == 1 {
 			changes = "change"
 		}
-		fmt.Fprintf(tw, "%s (%s, %s, wpid %04x, serial %s): %d %s from %s\n", d.Name, d.Codename, d.Kind, d.WPID, d.Serial,
+		fmt.Fprintf(tw, "%s (%s, %s, wpid %04x, serial %s): %d %s from %s\n", escape.Text(d.Name), escape.Text(d.Codename),
+			escape.Text(d.Kind), d.WPID, escape.Text(d.Serial),
 			len(d.rows), changes, span)
 		if len(d.rows) == 0 {
 			fmt.Fprintf(tw, "  nothing changed in this range; last change %s\n", d.Last.In(historyLoc).Format(historyTimeLayout))
@@ -295,7 +298,7 @@ func writeHistoryCSV(w io.Writer, series []deviceHistory, prog *historyProgress)
 	}
 	for _, d := range series {
 		for i, s := range d.rows {
-			cw.Write([]string{d.ID, d.Name, s.Time.In(historyLoc).Format(time.RFC3339), strconv.FormatBool(s.Online),
+			cw.Write([]string{escape.Text(d.ID), escape.Text(d.Name), s.Time.In(historyLoc).Format(time.RFC3339), strconv.FormatBool(s.Online),
 				num(s.Percent, -1), word(s.Level != hidpp.LevelUnknown, s.Level), word(s.Status != hidpp.StatusUnknown, s.Status),
 				num(s.VoltageMV, 0), num(s.Lux, -1)})
 			if i%1024 == 1023 {

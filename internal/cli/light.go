@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/internal/escape"
 	"github.com/helio-linux/helio/sensors"
 	"github.com/helio-linux/helio/unifying"
 	"golang.org/x/sys/unix"
@@ -73,7 +74,7 @@ func runLight(ctx context.Context, a *app, o *lightOpts, args []string) error {
 		}
 	}
 	if !d.Online() {
-		return exitf(ExitOffline, "%s is asleep or out of range: press a key on it and try again", d.Name())
+		return exitf(ExitOffline, "%s is asleep or out of range: press a key on it and try again", escape.Text(d.Name()))
 	}
 	progress := isTerminal(a.env.Stderr)
 	got := 0
@@ -87,13 +88,13 @@ func runLight(ctx context.Context, a *app, o *lightOpts, args []string) error {
 		}
 		b := ev.Battery()
 		st := sensors.State{Online: true, Solar: true, Battery: &b, Light: &sensors.Light{Lux: ev.Lux}}
-		fmt.Fprintf(a.env.Stdout, "%s  %s  %s\n", time.Now().Format("15:04:05"), d.Name(), st.Figures())
+		fmt.Fprintf(a.env.Stdout, "%s  %s  %s\n", time.Now().Format("15:04:05"), escape.Text(d.Name()), st.Figures())
 		if progress && got < o.seconds {
-			fmt.Fprintf(a.env.Stderr, "\rchecking the light of %s: %d of %d reports ", d.Name(), got, o.seconds)
+			fmt.Fprintf(a.env.Stderr, "\rchecking the light of %s: %d of %d reports ", escape.Text(d.Name()), got, o.seconds)
 		}
 	}
 	if progress {
-		fmt.Fprintf(a.env.Stderr, "\rchecking the light of %s: 0 of %d reports ", d.Name(), o.seconds)
+		fmt.Fprintf(a.env.Stderr, "\rchecking the light of %s: 0 of %d reports ", escape.Text(d.Name()), o.seconds)
 	}
 	err = sensors.MeasureLight(ctx, d, o.seconds, 3*time.Second, show)
 	if progress {
@@ -101,7 +102,7 @@ func runLight(ctx context.Context, a *app, o *lightOpts, args []string) error {
 	}
 	switch {
 	case errors.Is(err, sensors.ErrNotSolar):
-		return fmt.Errorf("%s has no solar cells", d.Name())
+		return fmt.Errorf("%s has no solar cells", escape.Text(d.Name()))
 	case err != nil:
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"text/tabwriter"
 
+	"github.com/helio-linux/helio/internal/escape"
 	"github.com/helio-linux/helio/sensors"
 )
 
@@ -54,7 +55,7 @@ func runList(ctx context.Context, a *app, o *listOpts, args []string) error {
 				state = "offline"
 			}
 			fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\twpid %04x\tserial %s\tHID++ %s\t%s\n",
-				d.Index(), d.Name(), d.Codename, d.Kind, d.WPID, d.Serial, d.Protocol(), state)
+				d.Index(), escape.Text(d.Name()), escape.Text(d.Codename), d.Kind, d.WPID, escape.Text(d.Serial), d.Protocol(), state)
 		}
 	}
 	return tw.Flush()

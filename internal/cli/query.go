@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/internal/escape"
 	"github.com/helio-linux/helio/sensors"
 	"github.com/helio-linux/helio/unifying"
 )
@@ -105,7 +106,7 @@ func runQuery(ctx context.Context, a *app, o *queryOpts, args []string) error {
 		for _, ss := range states {
 			for _, st := range ss {
 				if !st.Online {
-					return exitf(ExitOffline, "%s is asleep or out of range", st.Name)
+					return exitf(ExitOffline, "%s is asleep or out of range", escape.Text(st.Name))
 				}
 			}
 		}
@@ -205,7 +206,8 @@ func writeJSON(w io.Writer, s *sensors.Session, states [][]sensors.State) error 
 }
 
 // stateText is a device's figures in the words every front end uses
-// ([sensors.State.Figures]), with what went wrong reading it, if anything.
+// ([sensors.State.Figures]), with what went wrong reading it, if anything,
+// safe to print ([escape.Text]).
 func stateText(st sensors.State) string {
 	text := st.Figures()
 	if !st.Online {
@@ -214,7 +216,7 @@ func stateText(st sensors.State) string {
 	if st.Err != nil {
 		text += "; " + st.Err.Error()
 	}
-	return text
+	return escape.Text(text)
 }
 
 func writeText(w io.Writer, s *sensors.Session, states [][]sensors.State) error {
@@ -232,7 +234,7 @@ func writeText(w io.Writer, s *sensors.Session, states [][]sensors.State) error 
 			if protocol == "" {
 				protocol = "unknown"
 			}
-			fmt.Fprintf(tw, "  %d\t%s\t%s\tHID++ %s\t%s\n", st.Index, st.Name, st.Kind, protocol, stateText(st))
+			fmt.Fprintf(tw, "  %d\t%s\t%s\tHID++ %s\t%s\n", st.Index, escape.Text(st.Name), st.Kind, protocol, stateText(st))
 		}
 	}
 	return tw.Flush()

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/helio-linux/helio/internal/bus"
+	"github.com/helio-linux/helio/internal/escape"
 	"github.com/helio-linux/helio/sensors"
 )
 
@@ -105,7 +106,7 @@ func printChange(w io.Writer, enc *json.Encoder, st sensors.State, asJSON bool) 
 	} else if st.Trend == sensors.TrendRising {
 		text += "; rising"
 	}
-	_, err := fmt.Fprintf(w, "%s  %s  %s\n", time.Now().Format("2006-01-02 15:04:05"), st.Name, text)
+	_, err := fmt.Fprintf(w, "%s  %s  %s\n", time.Now().Format("2006-01-02 15:04:05"), escape.Text(st.Name), text)
 	return err
 }
 

@@ -1,0 +1,93 @@
+package cli
+
+import (
+	"encoding/csv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/helio-linux/helio/emulator"
+	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/sensors"
+	"github.com/helio-linux/helio/sensors/history"
+	"github.com/helio-linux/helio/transport"
+)
+
+// hostileName is a device name sent over the radio by a hostile device: a
+// colour escape, a carriage return and a forged line of upower's output.
+const hostileName = "Evil\x1b[31m Mouse\r\n  percentage:          100%\u202e"
+
+// TestHostileName: no text output prints a device's name raw; JSON carries
+// it as data; CSV stays one record per row.
+func TestHostileName(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	p, err := emulator.BuiltinProfile("default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Devices[0].Name = hostileName
+	b := emulator.NewBackend(p, "hostile", &emulator.Opts{Second: 10 * time.Millisecond})
+	t.Cleanup(b.Receiver.Close)
+	old := newBackend
+	newBackend = func(string) (transport.Backend, error) { return b, nil }
+	t.Cleanup(func() { newBackend = old })
+
+	raw := func(what, out string) {
+		t.Helper()
+		if strings.ContainsAny(out, "\x1b\r\u202e") || strings.Contains(out, "Mouse\n") {
+			t.Errorf("%s prints the name raw:\n%q", what, out)
+		}
+	}
+	for _, args := range [][]string{{"query"}, {"list"}, {"query", "--format", "upower"}, {"query", "evil"}} {
+		out, errs, code := run(t, "", append([]string{"--backend", "sim"}, args...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d, %s", args, code, errs)
+		}
+		raw(strings.Join(args, " "), out+errs)
+	}
+	out, _, _ := run(t, "", "--backend", "sim", "query", "--format", "upower")
+	n := 0
+	for line := range strings.Lines(out) {
+		if strings.HasPrefix(strings.TrimSpace(line), "percentage:") {
+			n++
+		}
+	}
+	if n != 3 {
+		t.Errorf("query --format upower has %d percentage lines for 3 devices:\n%s", n, out)
+	}
+	out, _, _ = run(t, "", "--backend", "sim", "query", "--json")
+	if !strings.Contains(out, `Evil\u001b[31m Mouse\r\n`) {
+		t.Errorf("query --json does not carry the name as JSON data:\n%s", out)
+	}
+	_, errs, code := run(t, "", "--backend", "sim", "query", "nonesuch")
+	if code != ExitUsage {
+		t.Errorf("query nonesuch: exit %d", code)
+	}
+	raw("the list of candidates", errs)
+
+	// The same name, stored in the history.
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	path, _ := history.DefaultPath()
+	st, err := history.Open(path, history.Opts{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pct := range []int{50, 49} {
+		if err := st.Record(sensors.State{ID: "x-4082-1", Name: hostileName, Codename: "Evil\rC", Kind: hidpp.KindMouse, Online: true,
+			Battery: &hidpp.Battery{Percent: pct, HasPercent: true, Status: hidpp.StatusDischarging}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	out, errs, code = run(t, "", "history")
+	if code != 0 {
+		t.Fatalf("history: exit %d, %s", code, errs)
+	}
+	raw("history", out)
+	out, _, _ = run(t, "", "history", "--csv")
+	raw("history --csv", out)
+	records, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil || len(records) != 3 {
+		t.Errorf("history --csv: %d records, %v; want a header and 2 rows:\n%s", len(records), err, out)
+	}
+}
