@@ -6,8 +6,8 @@
 // (several megabytes, some of it parsed at start-up) that the tray would
 // carry without ever using them. This package draws only what the history
 // needs: stacked panels sharing a time axis, step lines with gaps, dashed
-// threshold rules, a legend, with one embedded face (Go Regular), parsed on
-// first use.
+// threshold rules, a legend, with one font ([assets.GoRegular], which the
+// tray's icon shares), parsed on first use.
 //
 // A chart is a value: fill a [Chart] and call [Chart.Draw] or
 // [Chart.Encode]. It is safe to draw different charts concurrently.
