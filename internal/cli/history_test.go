@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"image"
 	"image/color"
@@ -151,11 +152,11 @@ func TestHistory_PNG(t *testing.T) {
 	}
 }
 
-// TestHistory_Picture checks what the chart shows, in the PNG the command
-// writes: each device's colour at the height of its figures, gaps while it
-// is offline, and the charging threshold under the light.
-func TestHistory_Picture(t *testing.T) {
-	path := useHistory(t)
+// historyLayout is the chart "helio history --png" draws of the devices
+// whose name holds only, for its geometry, with each device's colour by
+// codename.
+func historyLayout(t *testing.T, path, only string, since, until time.Time) (*chart.Chart, map[string]color.RGBA) {
+	t.Helper()
 	st, err := history.Open(path, history.Opts{Now: historyNow})
 	if err != nil {
 		t.Fatal(err)
@@ -165,29 +166,34 @@ func TestHistory_Picture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	since, until := historyNow().Add(-24*time.Hour), historyNow()
-	// The chart the command draws, for its geometry and colours.
-	layout := func(only string) (*chart.Chart, map[string]color.RGBA) {
-		var series []deviceHistory
-		for _, d := range devs {
-			rows, err := st.Query(d.ID, since, until)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(rows) > 0 && strings.Contains(d.Name, only) {
-				series = append(series, deviceHistory{Device: d, rows: rows})
-			}
+	var series []deviceHistory
+	for _, d := range devs {
+		if !strings.Contains(d.Name, only) {
+			continue
 		}
-		c, err := historyChart(series, since, until, &historyProgress{})
+		rows, err := st.Span(context.Background(), d.ID, since, until)
 		if err != nil {
 			t.Fatal(err)
 		}
-		colors := map[string]color.RGBA{}
-		for i, d := range series {
-			colors[d.Codename] = chart.Color(i)
-		}
-		return c, colors
+		series = append(series, deviceHistory{Device: d, rows: rows})
 	}
+	c, err := historyChart(series, since, until, historyNow(), &historyProgress{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	colors := map[string]color.RGBA{}
+	for i, d := range series {
+		colors[d.Codename] = chart.Color(i)
+	}
+	return c, colors
+}
+
+// TestHistory_Picture checks what the chart shows, in the PNG the command
+// writes: each device's colour at the height of its figures, gaps while it
+// is offline, and the charging threshold under the light.
+func TestHistory_Picture(t *testing.T) {
+	path := useHistory(t)
+	since, until := historyNow().Add(-24*time.Hour), historyNow()
 	tests := []struct {
 		args   []string
 		only   string // the devices of args
@@ -204,8 +210,11 @@ func TestHistory_Picture(t *testing.T) {
 		{[]string{"k750"}, "K750", "K750", 2, 0, 3*time.Hour + 30*time.Minute, 56, false}, // offline
 		{[]string{"k750"}, "K750", "K750", 2, 1, 75 * time.Minute, 312, true},
 		{[]string{"k750"}, "K750", "K750", 2, 1, 3*time.Hour + 30*time.Minute, 762, false}, // offline
-		{[]string{"k750"}, "K750", "K750", 2, 1, 4 * time.Hour, 300, true},                 // back: a dot
-		{[]string{"k750"}, "K750", "K750", 2, 1, 6 * time.Hour, 300, false},                // nothing after the last row
+		{[]string{"k750"}, "K750", "K750", 2, 1, 4 * time.Hour, 300, true},                 // back
+		// The last row's figures hold to the end: the history stores
+		// changes only.
+		{[]string{"k750"}, "K750", "K750", 2, 1, 6 * time.Hour, 300, true},
+		{[]string{"k750"}, "K750", "K750", 2, 1, 23 * time.Hour, 300, true},
 		{[]string{}, "", "MX Master 3", 2, 0, 5 * time.Hour, 80, true},
 		{[]string{}, "", "MX Master 3", 2, 0, 10*time.Hour + 30*time.Minute, 79, true},
 		{[]string{}, "", "K750", 2, 0, 15 * time.Minute, 57, true},
@@ -217,7 +226,7 @@ func TestHistory_Picture(t *testing.T) {
 			t.Fatalf("history %v --png: exit %d, stderr %q", tt.args, code, errs)
 		}
 		img := decodePNG(t, file)
-		c, colors := layout(tt.only)
+		c, colors := historyLayout(t, path, tt.only, since, until)
 		areas, err := c.PlotAreas()
 		if err != nil {
 			t.Fatal(err)
@@ -252,6 +261,50 @@ func TestHistory_Picture(t *testing.T) {
 	}
 }
 
+// TestHistory_PictureCarriedIn checks the left edge of the chart: the
+// figures stored before --since held at since, and are drawn from there,
+// as the window draws them.
+func TestHistory_PictureCarriedIn(t *testing.T) {
+	path := useHistory(t)
+	tests := []struct {
+		args  []string
+		only  string // the devices of args
+		since time.Duration
+		dev   string
+		panel int
+		at    time.Duration // after historyT0
+		value float64
+	}{
+		// The K750's row of 08:30 (57 %, 162 lux) holds until 09:00.
+		{[]string{"k750"}, "K750", 45 * time.Minute, "K750", 0, 50 * time.Minute, 57},
+		{[]string{"k750"}, "K750", 45 * time.Minute, "K750", 1, 50 * time.Minute, 162},
+		// Nothing was stored after 19:00: every figure is carried in.
+		{[]string{}, "", 12 * time.Hour, "MX Master 3", 0, 13 * time.Hour, 79},
+		{[]string{}, "", 12 * time.Hour, "K750", 1, 20 * time.Hour, 300},
+	}
+	for _, tt := range tests {
+		since := historyT0.Add(tt.since)
+		file := filepath.Join(t.TempDir(), "chart.png")
+		args := append([]string{"history", "--png", file, "--since", since.Format(time.RFC3339)}, tt.args...)
+		if _, errs, code := run(t, "", args...); code != 0 {
+			t.Fatalf("%v: exit %d, stderr %q", args, code, errs)
+		}
+		img := decodePNG(t, file)
+		c, colors := historyLayout(t, path, tt.only, since, historyNow())
+		areas, err := c.PlotAreas()
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := areas[tt.panel]
+		x := c.XPixel(a, float64(historyT0.Add(tt.at).Unix()))
+		y := c.YPixel(tt.panel, a, tt.value)
+		if ink := colors[tt.dev]; rgbaAt(img, x, y-1) != ink || rgbaAt(img, x, y) != ink {
+			t.Errorf("%v: %s at %v, %g in panel %d: pixels (%d, %d..%d) are %v, %v; want %v",
+				args, tt.dev, tt.at, tt.value, tt.panel, x, y-1, y, rgbaAt(img, x, y-1), rgbaAt(img, x, y), ink)
+		}
+	}
+}
+
 func decodePNG(t *testing.T, file string) image.Image {
 	t.Helper()
 	f, err := os.Open(file)
@@ -268,68 +321,6 @@ func decodePNG(t *testing.T, file string) image.Image {
 
 func rgbaAt(img image.Image, x, y int) color.RGBA {
 	return color.RGBAModel.Convert(img.At(x, y)).(color.RGBA)
-}
-
-func TestHistoryTimeTicks(t *testing.T) {
-	berlin, err := time.LoadLocation("Europe/Berlin")
-	if err != nil {
-		t.Skipf("no time zone data: %v", err)
-	}
-	oldLoc := historyLoc
-	defer func() { historyLoc = oldLoc }()
-	tests := []struct {
-		loc    *time.Location
-		lo, hi time.Time
-		want   string
-	}{
-		{time.UTC, historyT0, historyT0.Add(24 * time.Hour),
-			"09:00\nMar 1|12:00|15:00|18:00|21:00|00:00\nMar 2|03:00|06:00"},
-		{time.UTC, historyT0, historyT0.Add(80 * time.Minute), "08:00\nMar 1|08:10|08:20|08:30|08:40|08:50|09:00|09:10|09:20"},
-		{time.UTC, historyT0.AddDate(0, 0, -30), historyT0, "Feb 6|Feb 13|Feb 20|Feb 27"},
-		{time.UTC, historyT0.AddDate(0, 0, -7), historyT0, "Feb 23|Feb 24|Feb 25|Feb 26|Feb 27|Feb 28|Mar 1"},
-		// Round local hours on both sides of a change to summer time.
-		{berlin, time.Date(2026, 3, 28, 20, 0, 0, 0, berlin), time.Date(2026, 3, 29, 20, 0, 0, 0, berlin),
-			"21:00\nMar 28|00:00\nMar 29|03:00|06:00|09:00|12:00|15:00|18:00"},
-	}
-	for _, tt := range tests {
-		historyLoc = tt.loc
-		var labels []string
-		for _, tick := range historyTimeTicks(tt.lo, tt.hi) {
-			labels = append(labels, tick.Label)
-		}
-		if got := strings.Join(labels, "|"); got != tt.want {
-			t.Errorf("historyTimeTicks(%v, %v) in %v = %q, want %q", tt.lo, tt.hi, tt.loc, got, tt.want)
-		}
-	}
-}
-
-func TestExtendSegment(t *testing.T) {
-	type row struct {
-		v     int
-		known bool
-	}
-	tests := []struct {
-		rows []row
-		want string
-	}{
-		{[]row{{50, true}, {60, true}}, "[{0 50} {1 60}]"},
-		{[]row{{50, true}, {0, false}, {60, true}}, "[{0 50} {1 50}] [{2 60}]"},
-		{[]row{{0, false}, {50, true}, {0, false}}, "[{1 50} {2 50}] []"},
-		{[]row{{0, false}, {0, false}}, ""},
-	}
-	for _, tt := range tests {
-		var segs [][]chart.Point
-		for i, r := range tt.rows {
-			segs = extendSegment(segs, float64(i), r.v, r.known)
-		}
-		var got []string
-		for _, s := range segs {
-			got = append(got, fmt.Sprint(s))
-		}
-		if g := strings.Join(got, " "); g != tt.want {
-			t.Errorf("extendSegment(%v) = %s, want %s", tt.rows, g, tt.want)
-		}
-	}
 }
 
 func TestHistory_Match(t *testing.T) {
