@@ -8,8 +8,13 @@ import (
 	"image/color"
 	"image/png"
 	"os"
+	"os/exec"
+	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -177,7 +182,7 @@ func historyLayout(t *testing.T, path, only string, since, until time.Time) (*ch
 		}
 		series = append(series, deviceHistory{Device: d, rows: rows})
 	}
-	c, err := historyChart(series, since, until, historyNow(), &historyProgress{})
+	c, err := historyChart(context.Background(), series, since, until, historyNow(), &historyProgress{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -509,5 +514,232 @@ func TestHistory_Progress(t *testing.T) {
 		if !strings.Contains(got, "helio history: ") || !strings.HasSuffix(got, "\r\x1b[K") {
 			t.Errorf("history %v on a terminal: stderr %q, want progress, then the line cleared", args, got)
 		}
+	}
+}
+
+// countdownContext is a context canceled at the n-th call of its Err
+// method: a test that runs a command with n = 1, 2, 3... cancels it at each
+// point where it looks, one after the other.
+type countdownContext struct {
+	context.Context
+	mu   sync.Mutex
+	n    int
+	done chan struct{}
+}
+
+func newCountdownContext(n int) *countdownContext {
+	c := &countdownContext{Context: context.Background(), n: n, done: make(chan struct{})}
+	if n <= 0 {
+		close(c.done)
+	}
+	return c
+}
+
+func (c *countdownContext) Done() <-chan struct{} { return c.done }
+
+func (c *countdownContext) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n <= 0 {
+		return context.Canceled
+	}
+	if c.n--; c.n == 0 {
+		close(c.done)
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestHistory_PNGCanceled interrupts "history --png" at each point where
+// it checks its context, and then at each point where it reads its clock
+// (so also between its checks, as Ctrl-C or SIGTERM come when they come).
+// Once interrupted, it must stop with the context's error and leave the
+// previous chart whole, with no temporary file beside it; else it must
+// replace it with a whole chart.
+func TestHistory_PNGCanceled(t *testing.T) {
+	useHistory(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "chart.png")
+	old := []byte("the previous chart")
+	// try runs the command and says whether it finished, checking what it
+	// left either way. A strict try wants it to fail when ctx ended: the
+	// countdown's cancellation reaches the command's context through a
+	// goroutine of package context, maybe after its last check.
+	try := func(ctx context.Context, what string, strict bool) (finished bool) {
+		t.Helper()
+		if err := os.WriteFile(file, old, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var out, errb bytes.Buffer
+		code := Main([]string{"history", "--png", file}, Env{Stdout: &out, Stderr: &errb, Context: ctx})
+		got, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if entries, err := os.ReadDir(dir); err != nil || len(entries) != 1 {
+			var names []string
+			for _, e := range entries {
+				names = append(names, e.Name())
+			}
+			t.Errorf("%s: the directory holds %q (%v), want only chart.png", what, names, err)
+		}
+		switch {
+		case code == 0:
+			if strict && ctx.Err() != nil {
+				t.Errorf("%s: exit 0 although interrupted", what)
+			}
+			if _, err := png.Decode(bytes.NewReader(got)); err != nil {
+				t.Errorf("%s: exit 0, but chart.png is no PNG: %v", what, err)
+			}
+		case !bytes.Equal(got, old):
+			t.Errorf("%s: exit %d, stderr %q; chart.png is %d bytes, want the previous %d", what, code,
+				errb.String(), len(got), len(old))
+		case !strings.Contains(errb.String(), context.Canceled.Error()):
+			t.Errorf("%s: exit %d, stderr %q; want the context's error", what, code, errb.String())
+		}
+		return code == 0
+	}
+
+	if try(newCountdownContext(0), "canceled before the start", true) {
+		t.Fatal("history --png ran to the end with a canceled context")
+	}
+	n := 1
+	for ; n < 2000 && !try(newCountdownContext(n), fmt.Sprintf("canceled at check %d", n), false); n++ {
+	}
+	if n == 2000 {
+		t.Fatal("history --png never finished")
+	}
+
+	fixed := historyNow
+	defer func() { historyNow = fixed }()
+	for k := 1; ; k++ {
+		ctx, cancel := context.WithCancel(context.Background())
+		calls := 0
+		historyNow = func() time.Time {
+			if calls++; calls == k {
+				cancel()
+			}
+			return fixed()
+		}
+		finished := try(ctx, fmt.Sprintf("canceled at reading %d of the clock", k), true)
+		cancel()
+		if finished || k == 1000 {
+			break
+		}
+	}
+}
+
+// TestHistory_PNGNotRegular checks that --png never writes through a
+// symbolic link, nor onto a device, a pipe or a directory.
+func TestHistory_PNGNotRegular(t *testing.T) {
+	useHistory(t)
+	dir := t.TempDir()
+	precious := filepath.Join(dir, "precious.txt")
+	if err := os.WriteFile(precious, []byte("precious"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link, dangling := filepath.Join(dir, "link.png"), filepath.Join(dir, "dangling.png")
+	fifo, sub := filepath.Join(dir, "fifo.png"), filepath.Join(dir, "dir.png")
+	if err := os.Symlink(precious, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "nowhere.png"), dangling); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(sub, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range []string{link, dangling, fifo, sub, os.DevNull} {
+		_, errs, code := run(t, "", "history", "--png", file)
+		if code == 0 || !strings.Contains(errs, "not a regular file") {
+			t.Errorf("history --png %s: exit %d, stderr %q; want a refusal", file, code, errs)
+		}
+	}
+	if b, err := os.ReadFile(precious); err != nil || string(b) != "precious" {
+		t.Errorf("the file a link names is now %.20q, %d bytes (%v)", b, len(b), err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 5 {
+		t.Errorf("the directory holds %d files, want the 5 it had", len(entries))
+	}
+}
+
+// historyChild, when set, makes the test binary run "helio" with the
+// arguments in HELIO_CLI_TEST_ARGS (one a line) under a file size limit
+// of this many bytes, and print its exit status: the child of
+// TestHistory_PNGWriteFails.
+const historyChild = "HELIO_CLI_TEST_FSIZE"
+
+func TestMain(m *testing.M) {
+	if v := os.Getenv(historyChild); v != "" {
+		limit, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			fmt.Println("bad limit:", err)
+			os.Exit(1)
+		}
+		// Past the limit a write fails with EFBIG rather than kill.
+		signal.Ignore(syscall.SIGXFSZ)
+		if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &syscall.Rlimit{Cur: limit, Max: limit}); err != nil {
+			fmt.Println("setrlimit:", err)
+			os.Exit(1)
+		}
+		args := strings.Split(os.Getenv("HELIO_CLI_TEST_ARGS"), "\n")
+		code := Main(args, Env{Stdout: os.Stdout, Stderr: os.Stdout})
+		fmt.Println("exit", code)
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// TestHistory_PNGWriteFails runs "history --png" in a process that cannot
+// write a file past 8 KiB, over a chart of about 25: the write fails half
+// way, and the previous chart must be left whole, with no temporary file
+// beside it.
+func TestHistory_PNGWriteFails(t *testing.T) {
+	path := useHistory(t) // in XDG_STATE_HOME, which the child inherits
+	// Held open, the database keeps its shared-memory file at full size:
+	// the child's SQLite needs not grow it past the limit.
+	st, err := history.Open(path, history.Opts{Now: historyNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "chart.png")
+	args := []string{"history", "--png", file, "--since", "2026-03-01T08:00:00Z", "--until", "2026-03-02T08:00:00Z"}
+	if _, errs, code := run(t, "", args...); code != 0 {
+		t.Fatalf("history --png: exit %d, stderr %q", code, errs)
+	}
+	previous, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(previous) < 16<<10 {
+		t.Fatalf("the chart is %d bytes, want more than 16 KiB to fail half way", len(previous))
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), historyChild+"=8192", "HELIO_CLI_TEST_ARGS="+strings.Join(args, "\n"))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "file too large") || !strings.Contains(string(out), "exit 1") {
+		t.Errorf("child said %q, want the write to fail, and exit 1", out)
+	}
+	got, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, previous) {
+		t.Errorf("after a failed write chart.png is %d bytes, want the previous %d", len(got), len(previous))
+	}
+	if entries, err := os.ReadDir(dir); err != nil || len(entries) != 1 {
+		t.Errorf("the directory holds %d files (%v), want only chart.png", len(entries), err)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"image/color"
 	"io"
-	"os"
 	"time"
 
 	"github.com/helio-linux/helio/hidpp"
@@ -23,8 +22,14 @@ const (
 var historyThresholdInk = color.RGBA{0x80, 0x80, 0x80, 0xff}
 
 // writeHistoryPNG draws the charge and light of devs from o.since to
-// o.until into the PNG file o.png.
+// o.until into the PNG file o.png, replacing it whole or not at all (see
+// replaceFile). It stops when ctx is done, with an error that wraps
+// ctx.Err(), at any point: a long history is millions of rows.
 func writeHistoryPNG(ctx context.Context, stderr io.Writer, st *history.Store, devs []history.Device, o historyOpts) error {
+	// Refused before the work, not after.
+	if _, err := checkReplaceable(o.png); err != nil {
+		return &exitError{code: ExitUsage, err: err}
+	}
 	series := make([]deviceHistory, 0, len(devs))
 	total := 0
 	for _, d := range devs {
@@ -37,23 +42,14 @@ func writeHistoryPNG(ctx context.Context, stderr io.Writer, st *history.Store, d
 	}
 	prog := newHistoryProgress(stderr, total)
 	defer prog.finish()
-	c, err := historyChart(series, o.since, o.until, historyNow(), prog)
+	c, err := historyChart(ctx, series, o.since, o.until, historyNow(), prog)
 	if err != nil {
 		return err
 	}
 	prog.say(fmt.Sprintf("drawing %d rows", prog.total))
-	f, err := os.Create(o.png)
-	if err != nil {
-		return fmt.Errorf("write the chart: %w", err)
-	}
-	if err := c.Encode(f); err != nil {
-		f.Close()
-		return fmt.Errorf("write the chart to %s: %w", o.png, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write the chart to %s: %w", o.png, err)
-	}
-	return nil
+	// Encode draws, then writes: the first write fails if ctx ended
+	// while it drew.
+	return replaceFile(ctx, o.png, c.Encode)
 }
 
 // historyChart lays out the chart of series (each with the row before
@@ -63,7 +59,7 @@ func writeHistoryPNG(ctx context.Context, stderr io.Writer, st *history.Store, d
 // both panels; the legend names them when there are several. A device with
 // neither figure is left out, and so is one that reports only levels.
 // Figures are drawn up to now at most: the history knows nothing later.
-func historyChart(series []deviceHistory, since, until, now time.Time, prog *historyProgress) (*chart.Chart, error) {
+func historyChart(ctx context.Context, series []deviceHistory, since, until, now time.Time, prog *historyProgress) (*chart.Chart, error) {
 	end := until
 	if now.Before(end) {
 		end = now
@@ -76,6 +72,9 @@ func historyChart(series []deviceHistory, since, until, now time.Time, prog *his
 	var shown []charted
 	maxLux := -1
 	for i, d := range series {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("chart the history: %w", err)
+		}
 		prog.add(len(d.rows))
 		if !end.After(since) {
 			continue
