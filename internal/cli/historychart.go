@@ -23,8 +23,9 @@ var historyThresholdInk = color.RGBA{0x80, 0x80, 0x80, 0xff}
 
 // writeHistoryPNG draws the charge and light of devs from o.since to
 // o.until into the PNG file o.png, replacing it whole or not at all (see
-// replaceFile). It stops when ctx is done, with an error that wraps
-// ctx.Err(), at any point: a long history is millions of rows.
+// replaceFile). When ctx is done it stops, with an error that wraps
+// ctx.Err(): a long history is millions of rows, seconds of reading. Only
+// the drawing runs to its end first (half a second for 2 million rows).
 func writeHistoryPNG(ctx context.Context, stderr io.Writer, st *history.Store, devs []history.Device, o historyOpts) error {
 	// Refused before the work, not after.
 	if _, err := checkReplaceable(o.png); err != nil {
