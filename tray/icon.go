@@ -8,10 +8,8 @@ import (
 	"image/draw"
 	"image/png"
 	"strings"
-	"sync"
 
 	"golang.org/x/image/font"
-	"golang.org/x/image/font/gofont/goregular"
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/math/fixed"
 
@@ -106,15 +104,12 @@ func percentDigits(text string) string {
 	return f[0]
 }
 
-// goRegular is parsed on first use only: a tray that shows no percentage
-// never reads it.
-var goRegular = sync.OnceValues(func() (*opentype.Font, error) { return opentype.Parse(goregular.TTF) })
-
 // drawFigure writes text along the bottom left of img, as large as fits in
 // width pixels (at most half the icon's height), white on a black outline
 // so it reads on any panel.
 func drawFigure(img *image.NRGBA, text string, width int) error {
-	ft, err := goRegular()
+	// Parsed on first use: a tray that shows no percentage never reads it.
+	ft, err := assets.GoRegular()
 	if err != nil {
 		return err
 	}

@@ -6,11 +6,20 @@
 // (several megabytes, some of it parsed at start-up) that the tray would
 // carry without ever using them. This package draws only what the history
 // needs: stacked panels sharing a time axis, step lines with gaps, dashed
-// threshold rules, a legend, with one embedded face (Go Regular), parsed on
-// first use.
+// threshold rules, a legend, with one font ([assets.GoRegular], which the
+// tray's icon shares), parsed on first use.
 //
 // A chart is a value: fill a [Chart] and call [Chart.Draw] or
 // [Chart.Encode]. It is safe to draw different charts concurrently.
+//
+// # One look for both renderers
+//
+// The window (package window) draws the same charts with fyne. Both take
+// their time ticks ([TimeTicks]), value axes ([PercentAxis], [LuxAxis],
+// [NiceAxis]) and device colours ([Colors]) from here, and their step
+// segments from package sensors/history (history.SeriesOf), so the two pictures
+// agree. The window imports this package for that alone: it never reaches
+// the drawing code or the font, and the linker leaves them out of it.
 package chart
 
 import (
@@ -20,7 +29,6 @@ import (
 	"image/png"
 	"io"
 	"math"
-	"strconv"
 	"strings"
 )
 
@@ -49,8 +57,11 @@ type Rule struct {
 type Panel struct {
 	Label      string // above the plot area: what Y is, with its unit
 	YMin, YMax float64
-	Lines      []Line
-	Rules      []Rule
+	// YTicks are the values labelled on the Y axis, with a grid line;
+	// [PercentAxis], [NiceAxis] and [LuxAxis] choose them.
+	YTicks []float64
+	Lines  []Line
+	Rules  []Rule
 }
 
 // Tick is a labelled mark on the X axis. A label may have several lines,
@@ -70,20 +81,19 @@ type Chart struct {
 	Panels        []Panel
 }
 
-// Colors are distinct line colours, dark enough on white; [Color] cycles
-// through them.
+// Colors are the devices' line colours, in both renderers (the PNG here,
+// and the window's charts): distinct from each other on white and on
+// fyne's light and dark themes. [Color] cycles through them.
 var Colors = []color.RGBA{
-	{0x1f, 0x6f, 0xc4, 0xff}, // blue
-	{0xe0, 0x6c, 0x00, 0xff}, // orange
-	{0x2a, 0x9d, 0x3a, 0xff}, // green
-	{0xc8, 0x2a, 0x3a, 0xff}, // red
-	{0x7b, 0x4f, 0xc0, 0xff}, // purple
-	{0x8c, 0x56, 0x3c, 0xff}, // brown
-	{0xd0, 0x4a, 0xa8, 0xff}, // pink
-	{0x0f, 0x96, 0xa0, 0xff}, // teal
+	{0x35, 0x84, 0xe4, 0xff}, // blue
+	{0xe6, 0x61, 0x00, 0xff}, // orange
+	{0x26, 0xa2, 0x69, 0xff}, // green
+	{0x91, 0x41, 0xac, 0xff}, // purple
+	{0xc0, 0x1c, 0x28, 0xff}, // red
+	{0x98, 0x6a, 0x44, 0xff}, // brown
 }
 
-// Color returns the colour of the i-th series.
+// Color returns the colour of the i-th device.
 func Color(i int) color.RGBA { return Colors[i%len(Colors)] }
 
 // Ink of the frame and the text.
@@ -126,10 +136,9 @@ type layout struct {
 	titleBase int // baseline of the title
 	legend    []legendItem
 	areas     []image.Rectangle // plot area of each panel
-	yTicks    [][]float64
-	yStep     []float64
-	tickBase  int // baseline of the first line of the X tick labels
-	xLabBase  int // baseline of the X label
+	yLabels   [][]string        // of each panel's YTicks
+	tickBase  int               // baseline of the first line of the X tick labels
+	xLabBase  int               // baseline of the X label
 }
 
 type legendItem struct {
@@ -151,10 +160,10 @@ func (c *Chart) layout(f *faces) layout {
 
 	left := 0
 	for _, p := range c.Panels {
-		ticks, step := niceTicks(p.YMin, p.YMax)
-		l.yTicks, l.yStep = append(l.yTicks, ticks), append(l.yStep, step)
-		for _, v := range ticks {
-			left = max(left, f.small.width(formatTick(v, step)))
+		labels := formatTicks(p.YTicks)
+		l.yLabels = append(l.yLabels, labels)
+		for _, s := range labels {
+			left = max(left, f.small.width(s))
 		}
 	}
 	left += margin + tickLen + 4
@@ -268,31 +277,6 @@ func (c *Chart) YPixel(i int, a image.Rectangle, y float64) int {
 	return int(math.Round(float64(a.Max.Y) - (y-p.YMin)/(p.YMax-p.YMin)*float64(a.Dy())))
 }
 
-// niceTicks returns round values from lo to hi, about five of them, and
-// their step (1, 2 or 5 times a power of ten).
-func niceTicks(lo, hi float64) ([]float64, float64) {
-	raw := (hi - lo) / 5
-	mag := math.Pow(10, math.Floor(math.Log10(raw)))
-	step := 10 * mag
-	for _, m := range []float64{1, 2, 5} {
-		if m*mag >= raw {
-			step = m * mag
-			break
-		}
-	}
-	var ticks []float64
-	for i := math.Ceil(lo / step); i*step <= hi+step*1e-9 && len(ticks) < 100; i++ {
-		ticks = append(ticks, i*step)
-	}
-	return ticks, step
-}
-
-// formatTick prints v with as many decimals as step needs.
-func formatTick(v, step float64) string {
-	dec := max(0, int(-math.Floor(math.Log10(step)+1e-9)))
-	return strconv.FormatFloat(v, 'f', dec, 64)
-}
-
 // Draw draws the chart into a new image.
 func (c *Chart) Draw() (*image.RGBA, error) {
 	if err := c.check(); err != nil {
@@ -320,14 +304,17 @@ func (c *Chart) Draw() (*image.RGBA, error) {
 		a := l.areas[i]
 		cv.text(f.small, margin, a.Min.Y-11-f.small.descent, p.Label, labelInk)
 		// Grid and Y ticks.
-		for _, v := range l.yTicks[i] {
+		for j, v := range p.YTicks {
+			if v < p.YMin || v > p.YMax {
+				continue
+			}
 			y := c.YPixel(i, a, v)
 			if y > a.Min.Y && y < a.Max.Y {
 				cv.fill(image.Rect(a.Min.X, y, a.Max.X, y+1), gridInk)
 			}
 			y = min(y, a.Max.Y-1)
 			cv.fill(image.Rect(a.Min.X-tickLen, y, a.Min.X, y+1), axisInk)
-			s := formatTick(v, l.yStep[i])
+			s := l.yLabels[i][j]
 			cv.text(f.small, a.Min.X-tickLen-4-f.small.width(s), y+f.small.xHeight/2, s, labelInk)
 		}
 		for _, t := range c.XTicks {

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 var (
@@ -23,9 +24,9 @@ func testChart() *Chart {
 	return &Chart{Width: 1000, Height: 600, Title: "Test", XMin: 0, XMax: 86400, XLabel: "time",
 		XTicks: []Tick{{0, "00:00\nJan 1"}, {43200, "12:00"}},
 		Panels: []Panel{
-			{Label: "charge (%)", YMin: 0, YMax: 100, Lines: []Line{{Name: "mouse", Color: blue,
+			{Label: "charge (%)", YMin: 0, YMax: 100, YTicks: []float64{0, 25, 50, 75, 100}, Lines: []Line{{Name: "mouse", Color: blue,
 				Segments: [][]Point{{{0, 50}, {5000, 60}, {10000, 60}}, {{30000, 20}}, {{40000, 100}, {80000, 0}, {86400, 0}}}}}},
-			{Label: "light (lux)", YMin: 0, YMax: 400, Rules: []Rule{{Y: 200, Label: "threshold", Color: grey}},
+			{Label: "light (lux)", YMin: 0, YMax: 400, YTicks: []float64{0, 100, 200, 300, 400}, Rules: []Rule{{Y: 200, Label: "threshold", Color: grey}},
 				Lines: []Line{{Color: Color(1), Segments: [][]Point{{{0, 300}, {86400, 300}}}}}},
 		}}
 }
@@ -176,41 +177,121 @@ func TestChart_Errors(t *testing.T) {
 	}
 }
 
-func TestNiceTicks(t *testing.T) {
+func TestPercentAxis(t *testing.T) {
+	top, ticks := PercentAxis()
+	if top != 100 || !slices.Equal(ticks, []float64{0, 25, 50, 75, 100}) {
+		t.Errorf("PercentAxis() = %v, %v; want 100 in quarters", top, ticks)
+	}
+}
+
+func TestNiceAxis(t *testing.T) {
 	tests := []struct {
-		lo, hi float64
-		want   []float64
+		v      float64
+		top    float64
 		labels string
 	}{
-		{0, 100, []float64{0, 20, 40, 60, 80, 100}, "0 20 40 60 80 100"},
-		{0, 400, []float64{0, 100, 200, 300, 400}, "0 100 200 300 400"},
-		{0, 838.2, []float64{0, 200, 400, 600, 800}, "0 200 400 600 800"},
-		{0, 3, []float64{0, 1, 2, 3}, "0 1 2 3"},
-		{0, 2, []float64{0, 0.5, 1, 1.5, 2}, "0.0 0.5 1.0 1.5 2.0"},
-		{15, 62, []float64{20, 30, 40, 50, 60}, "20 30 40 50 60"},
+		{420, 500, "0 100 200 300 400 500"},
+		{525, 600, "0 100 200 300 400 500 600"},
+		{1000, 1000, "0 200 400 600 800 1000"},
+		{12000, 12000, "0 2000 4000 6000 8000 10000 12000"},
+		{838.2, 1000, "0 200 400 600 800 1000"},
+		{100, 100, "0 20 40 60 80 100"},
+		{3, 3, "0.0 0.5 1.0 1.5 2.0 2.5 3.0"},
+		{40, 40, "0 10 20 30 40"},
+		{14, 15, "0.0 2.5 5.0 7.5 10.0 12.5 15.0"},
+		{1.4, 1.5, "0.00 0.25 0.50 0.75 1.00 1.25 1.50"},
+		{0, 1, "0.0 0.2 0.4 0.6 0.8 1.0"},
+		{-5, 1, "0.0 0.2 0.4 0.6 0.8 1.0"},
+		{math.NaN(), 1, "0.0 0.2 0.4 0.6 0.8 1.0"},
 	}
 	for _, tt := range tests {
-		got, step := niceTicks(tt.lo, tt.hi)
-		var labels []string
-		for _, v := range got {
-			labels = append(labels, formatTick(v, step))
-		}
-		if !slices.Equal(got, tt.want) || strings.Join(labels, " ") != tt.labels {
-			t.Errorf("niceTicks(%g, %g) = %v %q, want %v %q", tt.lo, tt.hi, got, labels, tt.want, tt.labels)
+		top, ticks := NiceAxis(tt.v)
+		labels := strings.Join(formatTicks(ticks), " ")
+		if top != tt.top || labels != tt.labels || ticks[0] != 0 || ticks[len(ticks)-1] != top || len(ticks) > 7 {
+			t.Errorf("NiceAxis(%v) = %v, %q; want %v, %q", tt.v, top, labels, tt.top, tt.labels)
 		}
 	}
 }
 
-// TestImports keeps the package small: the standard library and
-// golang.org/x/image only, and no front end.
+func TestLuxAxis(t *testing.T) {
+	tests := []struct {
+		maxLux, threshold, top float64
+	}{
+		{0, 200, 500},   // twice the threshold, and room
+		{300, 200, 500}, // under twice the threshold
+		{470, 200, 500},
+		{480, 200, 600}, // 480 lux at the top would be hidden by the frame
+		{2100, 200, 2500},
+	}
+	for _, tt := range tests {
+		if top, _ := LuxAxis(tt.maxLux, tt.threshold); top != tt.top {
+			t.Errorf("LuxAxis(%v, %v) top = %v, want %v", tt.maxLux, tt.threshold, top, tt.top)
+		}
+	}
+}
+
+func TestTimeTicks(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Skipf("no time zone data: %v", err)
+	}
+	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	win := time.Date(2026, 11, 20, 14, 5, 9, 0, time.UTC) // the window's test clock
+	tests := []struct {
+		loc    *time.Location
+		lo, hi time.Time
+		want   string // labels, with the Date under them after a newline
+	}{
+		{time.UTC, t0, t0.Add(24 * time.Hour),
+			"09:00\nMar 1|12:00|15:00|18:00|21:00|00:00\nMar 2|03:00|06:00"},
+		{time.UTC, win.Add(-24 * time.Hour), win,
+			"15:00\nNov 19|18:00|21:00|00:00\nNov 20|03:00|06:00|09:00|12:00"},
+		{time.UTC, t0, t0.Add(80 * time.Minute), "08:00\nMar 1|08:10|08:20|08:30|08:40|08:50|09:00|09:10|09:20"},
+		{time.UTC, t0, t0.Add(30 * time.Hour), "08:00\nMar 1|12:00|16:00|20:00|00:00\nMar 2|04:00|08:00|12:00"},
+		{time.UTC, win.Add(-7 * 24 * time.Hour), win, "Sat 14\nNov|Sun 15|Mon 16|Tue 17|Wed 18|Thu 19|Fri 20"},
+		{time.UTC, t0.AddDate(0, 0, -7), t0, "Mon 23\nFeb|Tue 24|Wed 25|Thu 26|Fri 27|Sat 28|Sun 1\nMar"},
+		{time.UTC, t0.AddDate(0, 0, -14), t0, "Feb 17|Feb 19|Feb 21|Feb 23|Feb 25|Feb 27|Mar 1"},
+		{time.UTC, t0.AddDate(0, 0, -30), t0, "Feb 6|Feb 13|Feb 20|Feb 27"},
+		// Round local hours on both sides of a change to summer time, and
+		// back.
+		{berlin, time.Date(2026, 3, 28, 20, 0, 0, 0, berlin), time.Date(2026, 3, 29, 20, 0, 0, 0, berlin),
+			"21:00\nMar 28|00:00\nMar 29|03:00|06:00|09:00|12:00|15:00|18:00"},
+		{berlin, time.Date(2026, 3, 29, 0, 30, 0, 0, berlin), time.Date(2026, 3, 29, 5, 0, 0, 0, berlin),
+			"00:30\nMar 29|01:00|01:30|03:00|03:30|04:00|04:30|05:00"}, // no 02:00 nor 02:30 that night
+		{berlin, time.Date(2026, 10, 24, 20, 0, 0, 0, berlin), time.Date(2026, 10, 25, 20, 0, 0, 0, berlin),
+			"21:00\nOct 24|00:00\nOct 25|03:00|06:00|09:00|12:00|15:00|18:00"},
+		{berlin, time.Date(2026, 3, 25, 12, 0, 0, 0, berlin), time.Date(2026, 4, 1, 12, 0, 0, 0, berlin),
+			"Thu 26\nMar|Fri 27|Sat 28|Sun 29|Mon 30|Tue 31|Wed 1\nApr"},
+	}
+	for _, tt := range tests {
+		var labels []string
+		for _, tick := range TimeTicks(tt.lo, tt.hi, tt.loc) {
+			if tick.Time.Before(tt.lo) || tick.Time.After(tt.hi) {
+				t.Errorf("TimeTicks(%v, %v) has %v, out of the range", tt.lo, tt.hi, tick.Time)
+			}
+			l := tick.Label
+			if tick.Date != "" {
+				l += "\n" + tick.Date
+			}
+			labels = append(labels, l)
+		}
+		if got := strings.Join(labels, "|"); got != tt.want {
+			t.Errorf("TimeTicks(%v, %v) in %v = %q, want %q", tt.lo, tt.hi, tt.loc, got, tt.want)
+		}
+	}
+}
+
+// TestImports keeps the package small: the standard library,
+// golang.org/x/image and Helio's assets (its font) only, and no front end.
 func TestImports(t *testing.T) {
 	pkg, err := build.ImportDir(".", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, imp := range pkg.Imports {
-		if strings.Contains(strings.SplitN(imp, "/", 2)[0], ".") && !strings.HasPrefix(imp, "golang.org/x/image/") {
-			t.Errorf("chart imports %s; want only the standard library and golang.org/x/image", imp)
+		if strings.Contains(strings.SplitN(imp, "/", 2)[0], ".") && !strings.HasPrefix(imp, "golang.org/x/image/") &&
+			imp != "github.com/helio-linux/helio/assets" {
+			t.Errorf("chart imports %s; want only the standard library, golang.org/x/image and assets", imp)
 		}
 	}
 }

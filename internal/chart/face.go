@@ -2,22 +2,12 @@ package chart
 
 import (
 	"fmt"
-	"sync"
 
 	"golang.org/x/image/font"
-	"golang.org/x/image/font/gofont/goregular"
 	"golang.org/x/image/font/opentype"
-)
 
-// goRegular is the one font of the charts, parsed on first use: a process
-// that never draws a chart (the tray) never reads it.
-var goRegular = sync.OnceValues(func() (*opentype.Font, error) {
-	f, err := opentype.Parse(goregular.TTF)
-	if err != nil {
-		return nil, fmt.Errorf("chart: parse the Go Regular font: %w", err)
-	}
-	return f, nil
-})
+	"github.com/helio-linux/helio/assets"
+)
 
 // face is a font face at one size, with the metrics the layout uses, in
 // whole pixels.
@@ -33,7 +23,7 @@ func (f face) width(s string) int { return font.MeasureString(f.Face, s).Ceil() 
 type faces struct{ title, small face }
 
 func newFaces() (*faces, error) {
-	ft, err := goRegular()
+	ft, err := assets.GoRegular()
 	if err != nil {
 		return nil, err
 	}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"image/color"
 	"io"
 	"io/fs"
 	"os"
@@ -17,7 +16,6 @@ import (
 	"time"
 
 	"github.com/helio-linux/helio/hidpp"
-	"github.com/helio-linux/helio/internal/chart"
 	"github.com/helio-linux/helio/internal/config"
 	"github.com/helio-linux/helio/internal/escape"
 	"github.com/helio-linux/helio/sensors/history"
@@ -40,8 +38,10 @@ or a date (2026-11-20, or RFC 3339: 2026-11-20T10:00:00+01:00).
 
 --csv prints device,name,time,online,percent,level,status,voltage_mv,lux with
 RFC 3339 times; unknown figures are empty. --png draws the charge (%) and, for
-solar keyboards, the light (lux) over the range, 1000x600 pixels; devices that
-report only levels (good, low) are left out of the chart.
+solar keyboards, the light (lux) over the range, 1000x600 pixels, as the
+window's charts do: a figure holds from its row to the next, so the chart
+starts with the figures stored before --since. Devices that report only
+levels (good, low) are left out of the chart.
 
 Examples:
   helio history
@@ -120,7 +120,7 @@ func parseHistoryTime(flagName, s string, now time.Time) (time.Time, error) {
 	return now.Add(-d), nil
 }
 
-func runHistory(_ context.Context, a *app, flags *historyFlags, args []string) error {
+func runHistory(ctx context.Context, a *app, flags *historyFlags, args []string) error {
 	if len(args) > 1 {
 		return exitf(ExitUsage, "history takes at most one DEVICE, got %d arguments", len(args))
 	}
@@ -169,10 +169,13 @@ func runHistory(_ context.Context, a *app, flags *historyFlags, args []string) e
 		devs = []history.Device{d}
 	}
 
+	if o.png != "" {
+		return writeHistoryPNG(ctx, a.env.Stderr, st, devs, o)
+	}
 	series := make([]deviceHistory, 0, len(devs))
 	total := 0
 	for _, d := range devs {
-		rows, err := st.Query(d.ID, o.since, o.until)
+		rows, err := st.QueryContext(ctx, d.ID, o.since, o.until)
 		if err != nil {
 			return err
 		}
@@ -181,20 +184,16 @@ func runHistory(_ context.Context, a *app, flags *historyFlags, args []string) e
 			total += len(rows)
 		}
 	}
-	switch {
-	case o.csv:
+	if o.csv {
 		prog := newHistoryProgress(a.env.Stderr, total)
 		defer prog.finish()
-		return writeHistoryCSV(a.env.Stdout, series, prog)
-	case o.png != "":
-		prog := newHistoryProgress(a.env.Stderr, total)
-		defer prog.finish()
-		return writeHistoryPNG(o.png, series, o.since, o.until, prog)
+		return writeHistoryCSV(ctx, a.env.Stdout, series, prog)
 	}
 	return writeHistoryText(a.env.Stdout, all, series, o.since, o.until)
 }
 
-// deviceHistory is one device's rows in the range.
+// deviceHistory is one device's rows in the range (for the chart, with the
+// last one before it first: see history.Store.Span).
 type deviceHistory struct {
 	history.Device
 	rows []history.Sample
@@ -281,7 +280,7 @@ func writeHistoryTable(tw io.Writer, all []history.Device, series []deviceHistor
 	}
 }
 
-func writeHistoryCSV(w io.Writer, series []deviceHistory, prog *historyProgress) error {
+func writeHistoryCSV(ctx context.Context, w io.Writer, series []deviceHistory, prog *historyProgress) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"device", "name", "time", "online", "percent", "level", "status", "voltage_mv", "lux"})
 	num := func(v, unknown int) string {
@@ -303,160 +302,15 @@ func writeHistoryCSV(w io.Writer, series []deviceHistory, prog *historyProgress)
 				num(s.VoltageMV, 0), num(s.Lux, -1)})
 			if i%1024 == 1023 {
 				prog.add(1024)
+				if err := ctx.Err(); err != nil {
+					return fmt.Errorf("write the history: %w", err)
+				}
 			}
 		}
 		prog.add(len(d.rows) % 1024)
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-// Chart size: 1000x600 pixels, readable pasted in a bug report.
-const (
-	historyChartW, historyChartH = 1000, 600
-	historyLuxThreshold          = hidpp.SolarChargingLux
-)
-
-// historyThresholdInk is the colour of the charging threshold rule.
-var historyThresholdInk = color.RGBA{0x80, 0x80, 0x80, 0xff}
-
-func writeHistoryPNG(path string, series []deviceHistory, since, until time.Time, prog *historyProgress) error {
-	c, err := historyChart(series, since, until, prog)
-	if err != nil {
-		return err
-	}
-	prog.say(fmt.Sprintf("drawing %d rows", prog.total))
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("write the chart: %w", err)
-	}
-	if err := c.Encode(f); err != nil {
-		f.Close()
-		return fmt.Errorf("write the chart to %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write the chart to %s: %w", path, err)
-	}
-	return nil
-}
-
-// historyChart lays out the chart of series: the charge (%) of each device
-// and, when any reported it, the light (lux) under it with the charging
-// threshold. Each device keeps its colour in both panels; the legend names
-// them when there are several. A device with neither figure is left out.
-func historyChart(series []deviceHistory, since, until time.Time, prog *historyProgress) (*chart.Chart, error) {
-	title := "Helio history"
-	if len(series) == 1 {
-		title = series[0].Name
-	}
-	title += ", " + since.In(historyLoc).Format("2006-01-02 15:04") + " to " + until.In(historyLoc).Format("2006-01-02 15:04")
-	charge := chart.Panel{Label: "charge (%)", YMin: 0, YMax: 100}
-	lux := chart.Panel{Label: "light (lux)", YMin: 0, YMax: 2 * historyLuxThreshold,
-		Rules: []chart.Rule{{Y: historyLuxThreshold, Color: historyThresholdInk,
-			Label: fmt.Sprintf("charges above %d lux", historyLuxThreshold)}}}
-	for i, d := range series {
-		name := ""
-		if len(series) > 1 {
-			name = d.Name
-		}
-		percent := chart.Line{Name: name, Color: chart.Color(i)}
-		light := percent
-		for _, s := range d.rows {
-			x := float64(s.Time.Unix())
-			percent.Segments = extendSegment(percent.Segments, x, s.Percent, s.Online && s.Percent >= 0)
-			light.Segments = extendSegment(light.Segments, x, s.Lux, s.Online && s.Lux >= 0)
-			if s.Lux >= 0 {
-				lux.YMax = max(lux.YMax, float64(s.Lux)*1.1)
-			}
-		}
-		if len(percent.Segments) > 0 {
-			charge.Lines = append(charge.Lines, percent)
-		}
-		if len(light.Segments) > 0 {
-			lux.Lines = append(lux.Lines, light)
-		}
-		prog.add(len(d.rows))
-	}
-	if len(charge.Lines) == 0 && len(lux.Lines) == 0 {
-		return nil, exitf(ExitFailure, "nothing to draw: no percentage or light was recorded from %s to %s",
-			since.In(historyLoc).Format(time.RFC3339), until.In(historyLoc).Format(time.RFC3339))
-	}
-	c := &chart.Chart{Width: historyChartW, Height: historyChartH, Title: title,
-		XMin: float64(since.Unix()), XMax: float64(until.Unix()), XTicks: historyTimeTicks(since, until),
-		XLabel: "time (" + until.In(historyLoc).Format("MST") + ")",
-		Panels: []chart.Panel{charge}}
-	if len(lux.Lines) > 0 {
-		c.Panels = append(c.Panels, lux)
-	}
-	return c, nil
-}
-
-// extendSegment adds a point to the last segment of a step line, or ends the
-// segment at x when the value is unknown (offline, not reported): the line
-// shows a gap there rather than a value nobody measured. A nil last segment
-// marks a closed one; it is dropped when the next one starts.
-func extendSegment(segs [][]chart.Point, x float64, v int, known bool) [][]chart.Point {
-	n := len(segs)
-	open := n > 0 && segs[n-1] != nil
-	switch {
-	case known && open:
-		segs[n-1] = append(segs[n-1], chart.Point{X: x, Y: float64(v)})
-	case known:
-		if n > 0 && segs[n-1] == nil {
-			segs = segs[:n-1]
-		}
-		segs = append(segs, []chart.Point{{X: x, Y: float64(v)}})
-	case open:
-		last := segs[n-1][len(segs[n-1])-1]
-		segs[n-1] = append(segs[n-1], chart.Point{X: x, Y: last.Y})
-		segs = append(segs, nil) // closed
-	}
-	return segs
-}
-
-var historyTickSteps = []time.Duration{10 * time.Minute, 30 * time.Minute, time.Hour, 2 * time.Hour, 3 * time.Hour,
-	6 * time.Hour, 12 * time.Hour, 24 * time.Hour, 48 * time.Hour, 7 * 24 * time.Hour, 14 * 24 * time.Hour, 28 * 24 * time.Hour}
-
-// historyTimeTicks puts at most about 8 time ticks on round local hours or
-// days (wall clock, so they stay round across a DST change). Hour ticks
-// show the time, and the date under the first one and under each midnight.
-func historyTimeTicks(lo, hi time.Time) []chart.Tick {
-	span := hi.Sub(lo)
-	step := historyTickSteps[len(historyTickSteps)-1]
-	for _, s := range historyTickSteps {
-		if span/s <= 8 {
-			step = s
-			break
-		}
-	}
-	from := lo.In(historyLoc)
-	day := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, historyLoc)
-	var ticks []chart.Tick
-	var prev time.Time
-	for i := 0; i < 1000; i++ {
-		var t time.Time
-		if step >= 24*time.Hour {
-			t = day.AddDate(0, 0, i*int(step/(24*time.Hour)))
-		} else {
-			t = time.Date(day.Year(), day.Month(), day.Day(), 0, i*int(step/time.Minute), 0, 0, historyLoc)
-		}
-		if t.After(hi) {
-			break
-		}
-		if t.Before(lo) || !t.After(prev) {
-			continue
-		}
-		label := t.Format("Jan 2")
-		if step < 24*time.Hour {
-			label = t.Format("15:04")
-			if len(ticks) == 0 || t.Day() != prev.Day() {
-				label += "\n" + t.Format("Jan 2")
-			}
-		}
-		ticks = append(ticks, chart.Tick{X: float64(t.Unix()), Label: label})
-		prev = t
-	}
-	return ticks
 }
 
 // An export is long, and shows its progress on a terminal, after

@@ -2,13 +2,19 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"image"
 	"image/color"
 	"image/png"
 	"os"
+	"os/exec"
+	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -151,11 +157,11 @@ func TestHistory_PNG(t *testing.T) {
 	}
 }
 
-// TestHistory_Picture checks what the chart shows, in the PNG the command
-// writes: each device's colour at the height of its figures, gaps while it
-// is offline, and the charging threshold under the light.
-func TestHistory_Picture(t *testing.T) {
-	path := useHistory(t)
+// historyLayout is the chart "helio history --png" draws of the devices
+// whose name holds only, for its geometry, with each device's colour by
+// codename.
+func historyLayout(t *testing.T, path, only string, since, until time.Time) (*chart.Chart, map[string]color.RGBA) {
+	t.Helper()
 	st, err := history.Open(path, history.Opts{Now: historyNow})
 	if err != nil {
 		t.Fatal(err)
@@ -165,29 +171,34 @@ func TestHistory_Picture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	since, until := historyNow().Add(-24*time.Hour), historyNow()
-	// The chart the command draws, for its geometry and colours.
-	layout := func(only string) (*chart.Chart, map[string]color.RGBA) {
-		var series []deviceHistory
-		for _, d := range devs {
-			rows, err := st.Query(d.ID, since, until)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(rows) > 0 && strings.Contains(d.Name, only) {
-				series = append(series, deviceHistory{Device: d, rows: rows})
-			}
+	var series []deviceHistory
+	for _, d := range devs {
+		if !strings.Contains(d.Name, only) {
+			continue
 		}
-		c, err := historyChart(series, since, until, &historyProgress{})
+		rows, err := st.Span(context.Background(), d.ID, since, until)
 		if err != nil {
 			t.Fatal(err)
 		}
-		colors := map[string]color.RGBA{}
-		for i, d := range series {
-			colors[d.Codename] = chart.Color(i)
-		}
-		return c, colors
+		series = append(series, deviceHistory{Device: d, rows: rows})
 	}
+	c, err := historyChart(context.Background(), series, since, until, historyNow(), &historyProgress{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	colors := map[string]color.RGBA{}
+	for i, d := range series {
+		colors[d.Codename] = chart.Color(i)
+	}
+	return c, colors
+}
+
+// TestHistory_Picture checks what the chart shows, in the PNG the command
+// writes: each device's colour at the height of its figures, gaps while it
+// is offline, and the charging threshold under the light.
+func TestHistory_Picture(t *testing.T) {
+	path := useHistory(t)
+	since, until := historyNow().Add(-24*time.Hour), historyNow()
 	tests := []struct {
 		args   []string
 		only   string // the devices of args
@@ -204,8 +215,11 @@ func TestHistory_Picture(t *testing.T) {
 		{[]string{"k750"}, "K750", "K750", 2, 0, 3*time.Hour + 30*time.Minute, 56, false}, // offline
 		{[]string{"k750"}, "K750", "K750", 2, 1, 75 * time.Minute, 312, true},
 		{[]string{"k750"}, "K750", "K750", 2, 1, 3*time.Hour + 30*time.Minute, 762, false}, // offline
-		{[]string{"k750"}, "K750", "K750", 2, 1, 4 * time.Hour, 300, true},                 // back: a dot
-		{[]string{"k750"}, "K750", "K750", 2, 1, 6 * time.Hour, 300, false},                // nothing after the last row
+		{[]string{"k750"}, "K750", "K750", 2, 1, 4 * time.Hour, 300, true},                 // back
+		// The last row's figures hold to the end: the history stores
+		// changes only.
+		{[]string{"k750"}, "K750", "K750", 2, 1, 6 * time.Hour, 300, true},
+		{[]string{"k750"}, "K750", "K750", 2, 1, 23 * time.Hour, 300, true},
 		{[]string{}, "", "MX Master 3", 2, 0, 5 * time.Hour, 80, true},
 		{[]string{}, "", "MX Master 3", 2, 0, 10*time.Hour + 30*time.Minute, 79, true},
 		{[]string{}, "", "K750", 2, 0, 15 * time.Minute, 57, true},
@@ -217,7 +231,7 @@ func TestHistory_Picture(t *testing.T) {
 			t.Fatalf("history %v --png: exit %d, stderr %q", tt.args, code, errs)
 		}
 		img := decodePNG(t, file)
-		c, colors := layout(tt.only)
+		c, colors := historyLayout(t, path, tt.only, since, until)
 		areas, err := c.PlotAreas()
 		if err != nil {
 			t.Fatal(err)
@@ -252,6 +266,50 @@ func TestHistory_Picture(t *testing.T) {
 	}
 }
 
+// TestHistory_PictureCarriedIn checks the left edge of the chart: the
+// figures stored before --since held at since, and are drawn from there,
+// as the window draws them.
+func TestHistory_PictureCarriedIn(t *testing.T) {
+	path := useHistory(t)
+	tests := []struct {
+		args  []string
+		only  string // the devices of args
+		since time.Duration
+		dev   string
+		panel int
+		at    time.Duration // after historyT0
+		value float64
+	}{
+		// The K750's row of 08:30 (57 %, 162 lux) holds until 09:00.
+		{[]string{"k750"}, "K750", 45 * time.Minute, "K750", 0, 50 * time.Minute, 57},
+		{[]string{"k750"}, "K750", 45 * time.Minute, "K750", 1, 50 * time.Minute, 162},
+		// Nothing was stored after 19:00: every figure is carried in.
+		{[]string{}, "", 12 * time.Hour, "MX Master 3", 0, 13 * time.Hour, 79},
+		{[]string{}, "", 12 * time.Hour, "K750", 1, 20 * time.Hour, 300},
+	}
+	for _, tt := range tests {
+		since := historyT0.Add(tt.since)
+		file := filepath.Join(t.TempDir(), "chart.png")
+		args := append([]string{"history", "--png", file, "--since", since.Format(time.RFC3339)}, tt.args...)
+		if _, errs, code := run(t, "", args...); code != 0 {
+			t.Fatalf("%v: exit %d, stderr %q", args, code, errs)
+		}
+		img := decodePNG(t, file)
+		c, colors := historyLayout(t, path, tt.only, since, historyNow())
+		areas, err := c.PlotAreas()
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := areas[tt.panel]
+		x := c.XPixel(a, float64(historyT0.Add(tt.at).Unix()))
+		y := c.YPixel(tt.panel, a, tt.value)
+		if ink := colors[tt.dev]; rgbaAt(img, x, y-1) != ink || rgbaAt(img, x, y) != ink {
+			t.Errorf("%v: %s at %v, %g in panel %d: pixels (%d, %d..%d) are %v, %v; want %v",
+				args, tt.dev, tt.at, tt.value, tt.panel, x, y-1, y, rgbaAt(img, x, y-1), rgbaAt(img, x, y), ink)
+		}
+	}
+}
+
 func decodePNG(t *testing.T, file string) image.Image {
 	t.Helper()
 	f, err := os.Open(file)
@@ -268,68 +326,6 @@ func decodePNG(t *testing.T, file string) image.Image {
 
 func rgbaAt(img image.Image, x, y int) color.RGBA {
 	return color.RGBAModel.Convert(img.At(x, y)).(color.RGBA)
-}
-
-func TestHistoryTimeTicks(t *testing.T) {
-	berlin, err := time.LoadLocation("Europe/Berlin")
-	if err != nil {
-		t.Skipf("no time zone data: %v", err)
-	}
-	oldLoc := historyLoc
-	defer func() { historyLoc = oldLoc }()
-	tests := []struct {
-		loc    *time.Location
-		lo, hi time.Time
-		want   string
-	}{
-		{time.UTC, historyT0, historyT0.Add(24 * time.Hour),
-			"09:00\nMar 1|12:00|15:00|18:00|21:00|00:00\nMar 2|03:00|06:00"},
-		{time.UTC, historyT0, historyT0.Add(80 * time.Minute), "08:00\nMar 1|08:10|08:20|08:30|08:40|08:50|09:00|09:10|09:20"},
-		{time.UTC, historyT0.AddDate(0, 0, -30), historyT0, "Feb 6|Feb 13|Feb 20|Feb 27"},
-		{time.UTC, historyT0.AddDate(0, 0, -7), historyT0, "Feb 23|Feb 24|Feb 25|Feb 26|Feb 27|Feb 28|Mar 1"},
-		// Round local hours on both sides of a change to summer time.
-		{berlin, time.Date(2026, 3, 28, 20, 0, 0, 0, berlin), time.Date(2026, 3, 29, 20, 0, 0, 0, berlin),
-			"21:00\nMar 28|00:00\nMar 29|03:00|06:00|09:00|12:00|15:00|18:00"},
-	}
-	for _, tt := range tests {
-		historyLoc = tt.loc
-		var labels []string
-		for _, tick := range historyTimeTicks(tt.lo, tt.hi) {
-			labels = append(labels, tick.Label)
-		}
-		if got := strings.Join(labels, "|"); got != tt.want {
-			t.Errorf("historyTimeTicks(%v, %v) in %v = %q, want %q", tt.lo, tt.hi, tt.loc, got, tt.want)
-		}
-	}
-}
-
-func TestExtendSegment(t *testing.T) {
-	type row struct {
-		v     int
-		known bool
-	}
-	tests := []struct {
-		rows []row
-		want string
-	}{
-		{[]row{{50, true}, {60, true}}, "[{0 50} {1 60}]"},
-		{[]row{{50, true}, {0, false}, {60, true}}, "[{0 50} {1 50}] [{2 60}]"},
-		{[]row{{0, false}, {50, true}, {0, false}}, "[{1 50} {2 50}] []"},
-		{[]row{{0, false}, {0, false}}, ""},
-	}
-	for _, tt := range tests {
-		var segs [][]chart.Point
-		for i, r := range tt.rows {
-			segs = extendSegment(segs, float64(i), r.v, r.known)
-		}
-		var got []string
-		for _, s := range segs {
-			got = append(got, fmt.Sprint(s))
-		}
-		if g := strings.Join(got, " "); g != tt.want {
-			t.Errorf("extendSegment(%v) = %s, want %s", tt.rows, g, tt.want)
-		}
-	}
 }
 
 func TestHistory_Match(t *testing.T) {
@@ -518,5 +514,232 @@ func TestHistory_Progress(t *testing.T) {
 		if !strings.Contains(got, "helio history: ") || !strings.HasSuffix(got, "\r\x1b[K") {
 			t.Errorf("history %v on a terminal: stderr %q, want progress, then the line cleared", args, got)
 		}
+	}
+}
+
+// countdownContext is a context canceled at the n-th call of its Err
+// method: a test that runs a command with n = 1, 2, 3... cancels it at each
+// point where it looks, one after the other.
+type countdownContext struct {
+	context.Context
+	mu   sync.Mutex
+	n    int
+	done chan struct{}
+}
+
+func newCountdownContext(n int) *countdownContext {
+	c := &countdownContext{Context: context.Background(), n: n, done: make(chan struct{})}
+	if n <= 0 {
+		close(c.done)
+	}
+	return c
+}
+
+func (c *countdownContext) Done() <-chan struct{} { return c.done }
+
+func (c *countdownContext) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n <= 0 {
+		return context.Canceled
+	}
+	if c.n--; c.n == 0 {
+		close(c.done)
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestHistory_PNGCanceled interrupts "history --png" at each point where
+// it checks its context, and then at each point where it reads its clock
+// (so also between its checks, as Ctrl-C or SIGTERM come when they come).
+// Once interrupted, it must stop with the context's error and leave the
+// previous chart whole, with no temporary file beside it; else it must
+// replace it with a whole chart.
+func TestHistory_PNGCanceled(t *testing.T) {
+	useHistory(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "chart.png")
+	old := []byte("the previous chart")
+	// try runs the command and says whether it finished, checking what it
+	// left either way. A strict try wants it to fail when ctx ended: the
+	// countdown's cancellation reaches the command's context through a
+	// goroutine of package context, maybe after its last check.
+	try := func(ctx context.Context, what string, strict bool) (finished bool) {
+		t.Helper()
+		if err := os.WriteFile(file, old, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var out, errb bytes.Buffer
+		code := Main([]string{"history", "--png", file}, Env{Stdout: &out, Stderr: &errb, Context: ctx})
+		got, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if entries, err := os.ReadDir(dir); err != nil || len(entries) != 1 {
+			var names []string
+			for _, e := range entries {
+				names = append(names, e.Name())
+			}
+			t.Errorf("%s: the directory holds %q (%v), want only chart.png", what, names, err)
+		}
+		switch {
+		case code == 0:
+			if strict && ctx.Err() != nil {
+				t.Errorf("%s: exit 0 although interrupted", what)
+			}
+			if _, err := png.Decode(bytes.NewReader(got)); err != nil {
+				t.Errorf("%s: exit 0, but chart.png is no PNG: %v", what, err)
+			}
+		case !bytes.Equal(got, old):
+			t.Errorf("%s: exit %d, stderr %q; chart.png is %d bytes, want the previous %d", what, code,
+				errb.String(), len(got), len(old))
+		case !strings.Contains(errb.String(), context.Canceled.Error()):
+			t.Errorf("%s: exit %d, stderr %q; want the context's error", what, code, errb.String())
+		}
+		return code == 0
+	}
+
+	if try(newCountdownContext(0), "canceled before the start", true) {
+		t.Fatal("history --png ran to the end with a canceled context")
+	}
+	n := 1
+	for ; n < 2000 && !try(newCountdownContext(n), fmt.Sprintf("canceled at check %d", n), false); n++ {
+	}
+	if n == 2000 {
+		t.Fatal("history --png never finished")
+	}
+
+	fixed := historyNow
+	defer func() { historyNow = fixed }()
+	for k := 1; ; k++ {
+		ctx, cancel := context.WithCancel(context.Background())
+		calls := 0
+		historyNow = func() time.Time {
+			if calls++; calls == k {
+				cancel()
+			}
+			return fixed()
+		}
+		finished := try(ctx, fmt.Sprintf("canceled at reading %d of the clock", k), true)
+		cancel()
+		if finished || k == 1000 {
+			break
+		}
+	}
+}
+
+// TestHistory_PNGNotRegular checks that --png never writes through a
+// symbolic link, nor onto a device, a pipe or a directory.
+func TestHistory_PNGNotRegular(t *testing.T) {
+	useHistory(t)
+	dir := t.TempDir()
+	precious := filepath.Join(dir, "precious.txt")
+	if err := os.WriteFile(precious, []byte("precious"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link, dangling := filepath.Join(dir, "link.png"), filepath.Join(dir, "dangling.png")
+	fifo, sub := filepath.Join(dir, "fifo.png"), filepath.Join(dir, "dir.png")
+	if err := os.Symlink(precious, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "nowhere.png"), dangling); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(sub, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range []string{link, dangling, fifo, sub, os.DevNull} {
+		_, errs, code := run(t, "", "history", "--png", file)
+		if code == 0 || !strings.Contains(errs, "not a regular file") {
+			t.Errorf("history --png %s: exit %d, stderr %q; want a refusal", file, code, errs)
+		}
+	}
+	if b, err := os.ReadFile(precious); err != nil || string(b) != "precious" {
+		t.Errorf("the file a link names is now %.20q, %d bytes (%v)", b, len(b), err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 5 {
+		t.Errorf("the directory holds %d files, want the 5 it had", len(entries))
+	}
+}
+
+// historyChild, when set, makes the test binary run "helio" with the
+// arguments in HELIO_CLI_TEST_ARGS (one a line) under a file size limit
+// of this many bytes, and print its exit status: the child of
+// TestHistory_PNGWriteFails.
+const historyChild = "HELIO_CLI_TEST_FSIZE"
+
+func TestMain(m *testing.M) {
+	if v := os.Getenv(historyChild); v != "" {
+		limit, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			fmt.Println("bad limit:", err)
+			os.Exit(1)
+		}
+		// Past the limit a write fails with EFBIG rather than kill.
+		signal.Ignore(syscall.SIGXFSZ)
+		if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &syscall.Rlimit{Cur: limit, Max: limit}); err != nil {
+			fmt.Println("setrlimit:", err)
+			os.Exit(1)
+		}
+		args := strings.Split(os.Getenv("HELIO_CLI_TEST_ARGS"), "\n")
+		code := Main(args, Env{Stdout: os.Stdout, Stderr: os.Stdout})
+		fmt.Println("exit", code)
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// TestHistory_PNGWriteFails runs "history --png" in a process that cannot
+// write a file past 8 KiB, over a chart of about 25: the write fails half
+// way, and the previous chart must be left whole, with no temporary file
+// beside it.
+func TestHistory_PNGWriteFails(t *testing.T) {
+	path := useHistory(t) // in XDG_STATE_HOME, which the child inherits
+	// Held open, the database keeps its shared-memory file at full size:
+	// the child's SQLite needs not grow it past the limit.
+	st, err := history.Open(path, history.Opts{Now: historyNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "chart.png")
+	args := []string{"history", "--png", file, "--since", "2026-03-01T08:00:00Z", "--until", "2026-03-02T08:00:00Z"}
+	if _, errs, code := run(t, "", args...); code != 0 {
+		t.Fatalf("history --png: exit %d, stderr %q", code, errs)
+	}
+	previous, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(previous) < 16<<10 {
+		t.Fatalf("the chart is %d bytes, want more than 16 KiB to fail half way", len(previous))
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), historyChild+"=8192", "HELIO_CLI_TEST_ARGS="+strings.Join(args, "\n"))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "file too large") || !strings.Contains(string(out), "exit 1") {
+		t.Errorf("child said %q, want the write to fail, and exit 1", out)
+	}
+	got, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, previous) {
+		t.Errorf("after a failed write chart.png is %d bytes, want the previous %d", len(got), len(previous))
+	}
+	if entries, err := os.ReadDir(dir); err != nil || len(entries) != 1 {
+		t.Errorf("the directory holds %d files (%v), want only chart.png", len(entries), err)
 	}
 }

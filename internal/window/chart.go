@@ -10,29 +10,23 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/helio-linux/helio/internal/chart"
+	"github.com/helio-linux/helio/sensors/history"
 )
 
-// point is one stored figure: it held from t until the next point.
-type point struct {
-	t time.Time
-	v float64
-}
-
-// line is one device's figures on a chart, as step segments: a gap
-// between segments is a time the figure was unknown (offline).
+// line is one device's figure on a chart, as step segments: a gap between
+// segments is a time the figure was unknown (offline).
 type line struct {
 	name  string
 	color color.Color
-	segs  [][]point
-	// ends are where each segment stops: the time of the point that made
-	// the figure unknown, or the chart's end for the last one.
-	ends []time.Time
+	segs  []history.Segment
 }
 
-// chart draws lines over a time range with canvas lines and texts: a y
+// lineChart draws lines over a time range with canvas lines and texts: a y
 // axis from 0 to max with labelled ticks, x ticks on round hours or days,
 // and optionally a dashed threshold.
-type chart struct {
+type lineChart struct {
 	widget.BaseWidget
 
 	since, until time.Time
@@ -44,21 +38,22 @@ type chart struct {
 	threshold    float64 // 0: none
 }
 
-func newChart(since, until time.Time, loc *time.Location, max float64, yTicks []float64, unit string, lines []line, threshold float64) *chart {
-	c := &chart{since: since, until: until, loc: loc, max: max, yTicks: yTicks, unit: unit, lines: lines, threshold: threshold}
+func newLineChart(since, until time.Time, loc *time.Location, max float64, yTicks []float64, unit string, lines []line,
+	threshold float64) *lineChart {
+	c := &lineChart{since: since, until: until, loc: loc, max: max, yTicks: yTicks, unit: unit, lines: lines, threshold: threshold}
 	c.ExtendBaseWidget(c)
 	return c
 }
 
 // CreateRenderer implements fyne.Widget.
-func (c *chart) CreateRenderer() fyne.WidgetRenderer {
+func (c *lineChart) CreateRenderer() fyne.WidgetRenderer {
 	return &chartRenderer{c: c}
 }
 
 // chartRenderer rebuilds its objects on each layout: a chart holds a few
 // hundred segments at most, and the positions all depend on the size.
 type chartRenderer struct {
-	c       *chart
+	c       *lineChart
 	objects []fyne.CanvasObject
 	size    fyne.Size
 }
@@ -126,10 +121,11 @@ func (r *chartRenderer) Layout(size fyne.Size) {
 		label(fmt.Sprintf("%g%s", tick, c.unit), muted, fyne.TextAlignTrailing, fyne.NewPos(x0-4, y-textSize*0.7))
 	}
 	// Vertical grid with the time ticks.
-	for _, tick := range timeTicks(c.since, c.until, c.loc) {
-		x := xOf(tick.t)
+	// One line of labels: no room for the ticks' Date.
+	for _, tick := range chart.TimeTicks(c.since, c.until, c.loc) {
+		x := xOf(tick.Time)
 		seg(grid, 1, fyne.NewPos(x, y0), fyne.NewPos(x, y0+h))
-		label(tick.label, muted, fyne.TextAlignCenter, fyne.NewPos(x, y0+h+3))
+		label(tick.Label, muted, fyne.TextAlignCenter, fyne.NewPos(x, y0+h+3))
 	}
 	// Axes.
 	seg(fg, 1, fyne.NewPos(x0, y0), fyne.NewPos(x0, y0+h))
@@ -144,20 +140,20 @@ func (r *chartRenderer) Layout(size fyne.Size) {
 	}
 
 	for _, ln := range c.lines {
-		for i, s := range ln.segs {
-			for j, p := range s {
-				x1, y := xOf(p.t), yOf(p.v)
-				end := ln.ends[i]
-				if j+1 < len(s) {
-					end = s[j+1].t
+		for _, s := range ln.segs {
+			for j, st := range s.Steps {
+				x1, y := xOf(st.Time), yOf(float64(st.Value))
+				end := s.End
+				if j+1 < len(s.Steps) {
+					end = s.Steps[j+1].Time
 				}
 				x2 := xOf(end)
-				if x2-x1 < 2 && j+1 == len(s) {
+				if x2-x1 < 2 && j+1 == len(s.Steps) {
 					x2 = x1 + 2 // a figure known for an instant is still a mark
 				}
 				seg(ln.color, 2, fyne.NewPos(x1, y), fyne.NewPos(x2, y))
-				if j+1 < len(s) {
-					seg(ln.color, 2, fyne.NewPos(x2, y), fyne.NewPos(x2, yOf(s[j+1].v)))
+				if j+1 < len(s.Steps) {
+					seg(ln.color, 2, fyne.NewPos(x2, y), fyne.NewPos(x2, yOf(float64(s.Steps[j+1].Value))))
 				}
 			}
 		}
@@ -174,68 +170,3 @@ func (r *chartRenderer) Refresh() {
 func (r *chartRenderer) Objects() []fyne.CanvasObject { return r.objects }
 
 func (r *chartRenderer) Destroy() {}
-
-// timeTick is a labelled time on the x axis.
-type timeTick struct {
-	t     time.Time
-	label string
-}
-
-// timeTicks puts ticks on round local hours for a day or less, on local
-// midnights for longer, at most about 8.
-func timeTicks(since, until time.Time, loc *time.Location) []timeTick {
-	span := until.Sub(since)
-	var out []timeTick
-	if span <= 36*time.Hour {
-		step := time.Hour
-		for _, s := range []time.Duration{time.Hour, 2 * time.Hour, 3 * time.Hour, 4 * time.Hour, 6 * time.Hour} {
-			step = s
-			if span/s <= 8 {
-				break
-			}
-		}
-		from := since.In(loc)
-		t := time.Date(from.Year(), from.Month(), from.Day(), from.Hour(), 0, 0, 0, loc)
-		for ; !t.After(until); t = t.Add(time.Hour) {
-			if t.Before(since) || t.Hour()%int(step/time.Hour) != 0 {
-				continue
-			}
-			out = append(out, timeTick{t, t.Format("15:04")})
-		}
-		return out
-	}
-	days := int(span / (24 * time.Hour))
-	every := max(1, (days+7)/8)
-	from := since.In(loc)
-	t := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, loc)
-	for i := 0; !t.After(until); i++ {
-		if !t.Before(since) && i%every == 0 {
-			out = append(out, timeTick{t, t.Format("Mon 2")})
-		}
-		t = t.AddDate(0, 0, 1)
-	}
-	return out
-}
-
-// niceMax is the top of an axis showing v: a multiple of a round step (1,
-// 2, 2.5 or 5 times a power of ten) with at most 6 steps, and the ticks
-// at each step from 0.
-func niceMax(v float64) (float64, []float64) {
-	if v <= 0 {
-		v = 1
-	}
-	p := math.Pow(10, math.Floor(math.Log10(v/6)))
-	step := 10 * p
-	for _, f := range []float64{1, 2, 2.5, 5} {
-		if v/(f*p) <= 6 {
-			step = f * p
-			break
-		}
-	}
-	n := int(math.Ceil(v/step - 1e-9))
-	ticks := make([]float64, 0, n+1)
-	for i := 0; i <= n; i++ {
-		ticks = append(ticks, step*float64(i))
-	}
-	return step * float64(n), ticks
-}

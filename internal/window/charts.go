@@ -1,6 +1,7 @@
 package window
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"image/color"
@@ -17,6 +18,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/internal/chart"
 	"github.com/helio-linux/helio/sensors/history"
 )
 
@@ -31,18 +33,8 @@ type chartRange struct {
 
 var chartRanges = []chartRange{{"Last 24 hours", 24 * time.Hour}, {"Last 7 days", 7 * 24 * time.Hour}}
 
-// palette colours the devices' lines, in the order of the history's
-// device list; chosen to stay apart on light and dark backgrounds.
-var palette = []color.Color{
-	color.NRGBA{0x35, 0x84, 0xe4, 0xff}, // blue
-	color.NRGBA{0xe6, 0x61, 0x00, 0xff}, // orange
-	color.NRGBA{0x26, 0xa2, 0x69, 0xff}, // green
-	color.NRGBA{0x91, 0x41, 0xac, 0xff}, // purple
-	color.NRGBA{0xc0, 0x1c, 0x28, 0xff}, // red
-	color.NRGBA{0x98, 0x6a, 0x44, 0xff}, // brown
-}
-
-// series is one device's history over a range.
+// series is one device's history over the longest range, with the last
+// sample before it (see history.Store.Span).
 type series struct {
 	dev     history.Device
 	samples []history.Sample
@@ -72,7 +64,11 @@ func newCharts(o *Opts, path func() string) *charts {
 // reload reads the history again and redraws every range.
 func (c *charts) reload() {
 	until := c.o.Now()
-	all, err := readHistory(c.path(), c.o.Retention, until, c.o.Now)
+	var longest time.Duration
+	for _, r := range chartRanges {
+		longest = max(longest, r.span)
+	}
+	all, err := readHistory(c.path(), c.o.Retention, until.Add(-longest), until, c.o.Now)
 	for i, r := range chartRanges {
 		page := c.pages[i]
 		var content fyne.CanvasObject
@@ -90,12 +86,12 @@ func (c *charts) reload() {
 	}
 }
 
-// readHistory reads every device's samples up to until from the history
-// database at path: all of them, as the figure a range starts with may
-// have been stored long before (a device changes rarely, and the history
-// keeps a row per change). A database that does not exist yet has no
-// samples: the window never creates one (the tray does).
-func readHistory(path string, ret history.Retention, until time.Time, now func() time.Time) ([]series, error) {
+// readHistory reads every device's samples from since to until from the
+// history database at path, with the last one before since, which says
+// what held at since (a device changes rarely, and the history keeps a row
+// per change). A database that does not exist yet has no samples: the
+// window never creates one (the tray does).
+func readHistory(path string, ret history.Retention, since, until time.Time, now func() time.Time) ([]series, error) {
 	if path == "" {
 		return nil, nil
 	}
@@ -116,7 +112,7 @@ func readHistory(path string, ret history.Retention, until time.Time, now func()
 		if d.Samples == 0 {
 			continue
 		}
-		s, err := st.Query(d.ID, time.Time{}, until)
+		s, err := st.Span(context.Background(), d.ID, since, until)
 		if err != nil {
 			return nil, err
 		}
@@ -131,29 +127,20 @@ func (c *charts) page(all []series, since, until time.Time, r chartRange) fyne.C
 	var charge, lux []line
 	var levelsOnly []string
 	var chargeLegend, luxLegend []fyne.CanvasObject
-	maxLux := 0
+	maxLux := -1
 	for i, s := range all {
-		col := palette[i%len(palette)]
-		pSegs, pEnds := segments(s.samples, since, until, func(x history.Sample) (float64, bool) {
-			return float64(x.Percent), x.Online && x.Percent >= 0
-		})
-		lSegs, lEnds := segments(s.samples, since, until, func(x history.Sample) (float64, bool) {
-			return float64(x.Lux), x.Online && x.Lux >= 0
-		})
-		if len(pSegs) > 0 {
-			charge = append(charge, line{name: s.dev.Name, color: col, segs: pSegs, ends: pEnds})
+		col := chart.Color(i)
+		ser := history.SeriesOf(s.samples, since, until)
+		if len(ser.Charge) > 0 {
+			charge = append(charge, line{name: s.dev.Name, color: col, segs: ser.Charge})
 			chargeLegend = append(chargeLegend, legendEntry(s.dev.Name, col, false))
-		} else if hasLevels(s.samples, since) {
+		} else if ser.LevelsOnly {
 			levelsOnly = append(levelsOnly, s.dev.Name)
 		}
-		if len(lSegs) > 0 {
-			lux = append(lux, line{name: s.dev.Name, color: col, segs: lSegs, ends: lEnds})
+		if len(ser.Lux) > 0 {
+			lux = append(lux, line{name: s.dev.Name, color: col, segs: ser.Lux})
 			luxLegend = append(luxLegend, legendEntry(s.dev.Name, col, false))
-			for _, seg := range lSegs {
-				for _, p := range seg {
-					maxLux = max(maxLux, int(p.v))
-				}
-			}
+			maxLux = max(maxLux, ser.MaxLux)
 		}
 	}
 	if len(charge) == 0 && len(lux) == 0 {
@@ -169,7 +156,8 @@ func (c *charts) page(all []series, since, until time.Time, r chartRange) fyne.C
 	box := container.NewVBox()
 	if len(charge) > 0 {
 		box.Add(heading("Charge"))
-		box.Add(newChart(since, until, c.o.Location, 100, []float64{0, 25, 50, 75, 100}, "%", charge, 0))
+		top, ticks := chart.PercentAxis()
+		box.Add(newLineChart(since, until, c.o.Location, top, ticks, "%", charge, 0))
 		box.Add(container.NewHBox(chargeLegend...))
 	}
 	if len(levelsOnly) > 0 {
@@ -179,66 +167,14 @@ func (c *charts) page(all []series, since, until time.Time, r chartRange) fyne.C
 		box.Add(note)
 	}
 	if len(lux) > 0 {
-		m, ticks := niceMax(float64(max(maxLux, 2*hidpp.SolarChargingLux)) * 1.05)
+		top, ticks := chart.LuxAxis(float64(maxLux), hidpp.SolarChargingLux)
 		box.Add(heading("Light on the solar cells"))
-		box.Add(newChart(since, until, c.o.Location, m, ticks, "", lux, hidpp.SolarChargingLux))
+		box.Add(newLineChart(since, until, c.o.Location, top, ticks, "", lux, hidpp.SolarChargingLux))
 		luxLegend = append(luxLegend, legendEntry(fmt.Sprintf("charges above %d lux", hidpp.SolarChargingLux),
 			theme.Color(theme.ColorNamePlaceHolder), true))
 		box.Add(container.NewHBox(luxLegend...))
 	}
 	return container.NewVScroll(box)
-}
-
-// segments turns samples into step segments of the figure value gives,
-// over since..until. A figure known before since starts the first segment
-// at since; an unknown figure (offline, not reported) ends a segment.
-func segments(samples []history.Sample, since, until time.Time, value func(history.Sample) (float64, bool)) ([][]point, []time.Time) {
-	var segs [][]point
-	var ends []time.Time
-	var cur []point
-	var carry *point
-	for _, s := range samples {
-		v, ok := value(s)
-		if s.Time.Before(since) {
-			carry = nil
-			if ok {
-				carry = &point{since, v}
-			}
-			continue
-		}
-		if s.Time.After(until) {
-			break
-		}
-		if carry != nil {
-			if s.Time.After(since) {
-				cur = append(cur, *carry)
-			}
-			carry = nil
-		}
-		switch {
-		case ok:
-			cur = append(cur, point{s.Time, v})
-		case len(cur) > 0:
-			segs, ends, cur = append(segs, cur), append(ends, s.Time), nil
-		}
-	}
-	if carry != nil {
-		cur = append(cur, *carry)
-	}
-	if len(cur) > 0 {
-		segs, ends = append(segs, cur), append(ends, until)
-	}
-	return segs, ends
-}
-
-// hasLevels reports whether the samples from since on give level words.
-func hasLevels(samples []history.Sample, since time.Time) bool {
-	for _, s := range samples {
-		if !s.Time.Before(since) && s.Level != hidpp.LevelUnknown {
-			return true
-		}
-	}
-	return false
 }
 
 // legendEntry is a short line of col, then name; dashed for a threshold.

@@ -190,6 +190,10 @@ func TestCharts_Golden(t *testing.T) {
 	win, w := newTestWindow(t, Opts{HistoryPath: db})
 	win.Select(TabCharts)
 	test.AssertImageMatches(t, "charts-24h.png", w.Canvas().Capture())
+	// The M705 last changed days ago; its level still holds in the day.
+	if got := texts(win.charts.pages[0]); !strings.Contains(got, "Not charted: M705") {
+		t.Errorf("the day's charts lack the M705's note; they show:\n%s", got)
+	}
 	win.SelectRange(1)
 	test.AssertImageMatches(t, "charts-7d.png", w.Canvas().Capture())
 	got := texts(win.charts.tabs)

@@ -29,6 +29,14 @@
 // to the file system (auto_vacuum=INCREMENTAL), so the file stays small
 // (TestSize_DeviceMonth bounds it; BenchmarkSize_DeviceMonth measures it).
 //
+// # Charts
+//
+// A row per change means the figures at the start of a range are those of
+// the last row before it. [Store.Span] reads that row and the range's, and
+// [SeriesOf] turns them into the step segments both front ends chart (the
+// PNG of "helio history --png" and the window's charts), so they agree on
+// what held when.
+//
 // # Safety
 //
 // The database runs in WAL mode with synchronous=FULL and every write in a

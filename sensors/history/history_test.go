@@ -2,6 +2,7 @@ package history
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"database/sql"
 	"errors"
@@ -212,6 +213,103 @@ func TestStore_Query(t *testing.T) {
 		if got[0] != tt.want {
 			t.Errorf("Query(%s) at %v = %+v, want %+v", tt.id, tt.at, got[0], tt.want)
 		}
+	}
+}
+
+func TestStore_LastBefore(t *testing.T) {
+	c := &clock{now: t0}
+	s := open(t, filepath.Join(t.TempDir(), "history.db"), Opts{Now: c.Now})
+	for i := range 3 { // lux = i at 0, 10 and 20 minutes
+		c.Set(t0.Add(time.Duration(i) * 10 * time.Minute))
+		if err := s.Record(k750(57, i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := func(n int) time.Time { return t0.Add(time.Duration(n) * time.Minute) }
+	tests := []struct {
+		id   string
+		t    time.Time
+		lux  int
+		want bool
+	}{
+		{k750(0, 0).ID, at(15), 1, true},
+		{k750(0, 0).ID, at(10), 0, true}, // before, not at
+		{k750(0, 0).ID, at(10).Add(time.Millisecond), 1, true},
+		{k750(0, 0).ID, at(500), 2, true},
+		{k750(0, 0).ID, at(0), 0, false},
+		{"no-such-device", at(15), 0, false},
+	}
+	for _, tt := range tests {
+		got, ok, err := s.LastBefore(context.Background(), tt.id, tt.t)
+		if err != nil || ok != tt.want || ok && got.Lux != tt.lux {
+			t.Errorf("LastBefore(%s, %v) = lux %d, %v, %v; want lux %d, %v", tt.id, tt.t, got.Lux, ok, err, tt.lux, tt.want)
+		}
+	}
+}
+
+func TestStore_Span(t *testing.T) {
+	c := &clock{now: t0}
+	s := open(t, filepath.Join(t.TempDir(), "history.db"), Opts{Now: c.Now})
+	for i := range 5 { // lux = i every 10 minutes
+		c.Set(t0.Add(time.Duration(i) * 10 * time.Minute))
+		if err := s.Record(k750(57, i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := func(n int) time.Time { return t0.Add(time.Duration(n) * time.Minute) }
+	tests := []struct {
+		since, until time.Time
+		lux          []int
+	}{
+		{at(15), at(35), []int{1, 2, 3}}, // the figures of 0:10 held at 0:15
+		{at(20), at(35), []int{1, 2, 3}},
+		{at(0), at(5), []int{0}},
+		{at(-5), at(5), []int{0}},
+		{at(60), at(90), []int{4}}, // nothing stored in the range: the last figures held
+	}
+	for _, tt := range tests {
+		got, err := s.Span(context.Background(), k750(0, 0).ID, tt.since, tt.until)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lux []int
+		for _, smp := range got {
+			lux = append(lux, smp.Lux)
+		}
+		if fmt.Sprint(lux) != fmt.Sprint(tt.lux) {
+			t.Errorf("Span(%v, %v) lux = %v, want %v", tt.since, tt.until, lux, tt.lux)
+		}
+	}
+}
+
+// TestStore_QueryCanceled checks that a done context ends a query with an
+// error that says so, as an interrupted "helio history" needs.
+func TestStore_QueryCanceled(t *testing.T) {
+	fastSync(t)
+	s := open(t, filepath.Join(t.TempDir(), "history.db"), Opts{Now: func() time.Time { return t0 }})
+	if err := s.Record(k750(57, 0)); err != nil {
+		t.Fatal(err)
+	}
+	// Many rows at once, as a long history has them.
+	if _, err := s.db.Exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50000)
+		INSERT INTO samples (device, time_ms, online, percent, approximate, lux)
+		SELECT (SELECT id FROM devices), ? + i * 1000, 1, 57, 0, i % 1000 FROM n`, t0.UnixMilli()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	id := k750(0, 0).ID
+	for name, f := range map[string]func() error{
+		"QueryContext": func() error { _, err := s.QueryContext(ctx, id, time.Time{}, time.Time{}); return err },
+		"LastBefore":   func() error { _, _, err := s.LastBefore(ctx, id, t0.Add(time.Hour)); return err },
+		"Span":         func() error { _, err := s.Span(ctx, id, t0, t0.Add(time.Hour)); return err },
+	} {
+		if err := f(); !errors.Is(err, context.Canceled) {
+			t.Errorf("%s with a canceled context = %v, want context.Canceled", name, err)
+		}
+	}
+	if n := count(t, s, id); n != 50001 {
+		t.Errorf("Query without a context: %d rows, want 50001", n)
 	}
 }
 

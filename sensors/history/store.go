@@ -1,6 +1,7 @@
 package history
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -314,10 +315,17 @@ func nullInt(v, unknown int) sql.NullInt64 {
 
 func nullString(v string) sql.NullString { return sql.NullString{String: v, Valid: v != ""} }
 
-// Query returns the stored changes of the device id (a sensors.State.ID)
-// from since to until, both included, oldest first. A zero since or until
-// leaves that end open. An unknown device has no samples.
+// Query is QueryContext with a context that is never done.
 func (s *Store) Query(id string, since, until time.Time) ([]Sample, error) {
+	return s.QueryContext(context.Background(), id, since, until)
+}
+
+// QueryContext returns the stored changes of the device id (a
+// sensors.State.ID) from since to until, both included, oldest first. A
+// zero since or until leaves that end open. An unknown device has no
+// samples. When ctx is done, it stops reading and returns an error that
+// wraps ctx.Err(): a year of a busy device is millions of rows.
+func (s *Store) QueryContext(ctx context.Context, id string, since, until time.Time) ([]Sample, error) {
 	lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
 	if !since.IsZero() {
 		lo = since.UnixMilli()
@@ -325,15 +333,63 @@ func (s *Store) Query(id string, since, until time.Time) ([]Sample, error) {
 	if !until.IsZero() {
 		hi = until.UnixMilli()
 	}
-	rows, err := s.db.Query(`SELECT time_ms, online, percent, approximate, level, status, voltage_mv, lux
+	return s.query(ctx, id, `SELECT time_ms, online, percent, approximate, level, status, voltage_mv, lux
 		FROM samples WHERE device = (SELECT id FROM devices WHERE ident = ?) AND time_ms BETWEEN ? AND ?
 		ORDER BY time_ms`, id, lo, hi)
+}
+
+// LastBefore returns the last stored change of the device id before t,
+// and whether there is one: the figures that held at t when no change was
+// stored then, as the history keeps a row per change only.
+func (s *Store) LastBefore(ctx context.Context, id string, t time.Time) (Sample, bool, error) {
+	out, err := s.query(ctx, id, `SELECT time_ms, online, percent, approximate, level, status, voltage_mv, lux
+		FROM samples WHERE device = (SELECT id FROM devices WHERE ident = ?) AND time_ms < ?
+		ORDER BY time_ms DESC LIMIT 1`, id, t.UnixMilli())
+	if err != nil || len(out) == 0 {
+		return Sample{}, false, err
+	}
+	return out[0], true, nil
+}
+
+// Span returns the samples that tell the figures of the device id over
+// [since, until], oldest first: the last change stored before since (the
+// figures that held at since), if any, then those of QueryContext. It is
+// the input [SeriesOf] wants.
+func (s *Store) Span(ctx context.Context, id string, since, until time.Time) ([]Sample, error) {
+	before, ok, err := s.LastBefore(ctx, id, since)
 	if err != nil {
-		return nil, fmt.Errorf("history: query %s in %s: %w", id, s.path, err)
+		return nil, err
+	}
+	in, err := s.QueryContext(ctx, id, since, until)
+	if err != nil || !ok {
+		return in, err
+	}
+	return append([]Sample{before}, in...), nil
+}
+
+// query runs a SELECT of samples columns, in that order, and reads its
+// rows, checking ctx between them.
+func (s *Store) query(ctx context.Context, id, query string, args ...any) ([]Sample, error) {
+	fail := func(err error) error {
+		if ctx.Err() != nil {
+			// SQLite interrupted by a done context says "interrupted":
+			// the cause is what callers look for.
+			err = ctx.Err()
+		}
+		return fmt.Errorf("history: query %s in %s: %w", id, s.path, err)
+	}
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fail(err)
 	}
 	defer rows.Close()
 	out := []Sample{}
 	for rows.Next() {
+		// database/sql ends the rows of a done context itself, but only
+		// once its watcher goroutine runs: checking here stops at once.
+		if len(out)%1024 == 1023 && ctx.Err() != nil {
+			return nil, fail(ctx.Err())
+		}
 		var (
 			ms                    int64
 			online, approx        bool
@@ -341,7 +397,7 @@ func (s *Store) Query(id string, since, until time.Time) ([]Sample, error) {
 			level, status         sql.NullString
 		)
 		if err := rows.Scan(&ms, &online, &percent, &approx, &level, &status, &voltage, &lux); err != nil {
-			return nil, fmt.Errorf("history: query %s in %s: %w", id, s.path, err)
+			return nil, fail(err)
 		}
 		smp := Sample{Time: time.UnixMilli(ms), Online: online, Percent: -1, Approximate: approx,
 			VoltageMV: int(voltage.Int64), Lux: -1}
@@ -357,7 +413,7 @@ func (s *Store) Query(id string, since, until time.Time) ([]Sample, error) {
 		out = append(out, smp)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("history: query %s in %s: %w", id, s.path, err)
+		return nil, fail(err)
 	}
 	return out, nil
 }
