@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -141,18 +140,20 @@ func runHistory(ctx context.Context, a *app, flags *historyFlags, args []string)
 			return err
 		}
 	}
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+	// Reading changes nothing: not the retention, not a file that is not
+	// a history (a mistyped --db), whatever stands at the path.
+	st, err := history.OpenReader(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return exitf(ExitFailure, "no history has been recorded yet (no %s); \"helio watch\" records it", path)
-	}
-	st, err := history.Open(path, history.Opts{Now: historyNow,
-		Retention: history.Retention{Full: cfg.History.Full.Duration, Hourly: cfg.History.Keep.Duration}})
-	if err != nil {
+	case errors.Is(err, history.ErrEmpty):
+		return exitf(ExitFailure, "no history has been recorded yet (%s is empty); \"helio watch\" records it", path)
+	case errors.Is(err, history.ErrNotHistory):
+		return &exitError{code: ExitUsage, err: err}
+	case err != nil:
 		return err
 	}
 	defer st.Close()
-	if w := st.Warning(); w != "" {
-		fmt.Fprintln(a.env.Stderr, "helio history: warning:", w)
-	}
 	all, err := st.Devices()
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"image"
 	"image/color"
@@ -741,5 +742,49 @@ func TestHistory_PNGWriteFails(t *testing.T) {
 	}
 	if entries, err := os.ReadDir(dir); err != nil || len(entries) != 1 {
 		t.Errorf("the directory holds %d files (%v), want only chart.png", len(entries), err)
+	}
+}
+
+// TestHistory_ChangesNothing: reading the history, even with a config that
+// would prune it to an hour and a --since far back, or pointed with --db at
+// another program's file, changes no byte of it.
+func TestHistory_ChangesNothing(t *testing.T) {
+	path := useHistory(t)
+	sum := func(p string) string {
+		t.Helper()
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("%x", sha256.Sum256(b))
+	}
+	before := sum(path)
+	cfg := filepath.Join(t.TempDir(), "config.toml")
+	os.WriteFile(cfg, []byte("[history]\nfull = \"1h\"\nkeep = \"1h\"\n"), 0o600)
+	for _, args := range [][]string{{"history"}, {"history", "--since", "800d"}, {"history", "--csv", "--since", "800d"}} {
+		if _, errs, code := run(t, "", append([]string{"--config", cfg}, args...)...); code != 0 {
+			t.Fatalf("%v: exit %d, %s", args, code, errs)
+		}
+	}
+	if sum(path) != before {
+		t.Error("reading the history changed it")
+	}
+	out, _, _ := run(t, "", "history", "--since", "800d", "--csv")
+	if n := strings.Count(out, "\n"); n != 14 {
+		t.Errorf("after the reads, the CSV has %d lines, want a header and 13 rows", n)
+	}
+
+	other := filepath.Join(t.TempDir(), "passwd")
+	os.WriteFile(other, []byte("root:x:0:0:root:/root:/bin/sh\n"), 0o644)
+	before = sum(other)
+	_, errs, code := run(t, "", "history", "--db", other)
+	if code != ExitUsage || !strings.Contains(errs, "not a SQLite database") {
+		t.Errorf("history --db %s: exit %d, %q", other, code, errs)
+	}
+	if sum(other) != before {
+		t.Errorf("history --db %s changed it", other)
+	}
+	if m, _ := filepath.Glob(other + "*.broken-*"); len(m) != 0 {
+		t.Errorf("history --db set %v aside", m)
 	}
 }

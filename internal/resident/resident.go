@@ -143,15 +143,22 @@ func Run(ctx context.Context, o Opts) error {
 	}
 	if o.Record && cfg.History.Enabled {
 		store, err := openHistory(cfg, o.Logger)
-		if err != nil {
+		var locked *history.LockedError
+		switch {
+		case errors.As(err, &locked):
+			// One recorder per database: this process shows the devices
+			// and leaves the recording to the other.
+			o.Logger.Warn("not recording the history: "+locked.Error(), "path", locked.Path)
+		case err != nil:
 			return err
+		default:
+			defer func() {
+				if err := store.Close(); err != nil {
+					o.Logger.Warn("history not closed cleanly", "err", err)
+				}
+			}()
+			mopts.Recorder = store
 		}
-		defer func() {
-			if err := store.Close(); err != nil {
-				o.Logger.Warn("history not closed cleanly", "err", err)
-			}
-		}()
-		mopts.Recorder = store
 	}
 	m := sensors.NewMonitor(mopts)
 	ctx, cancel := context.WithCancelCause(ctx)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"image/color"
 	"io/fs"
-	"os"
 	"strings"
 	"time"
 
@@ -68,7 +67,7 @@ func (c *charts) reload() {
 	for _, r := range chartRanges {
 		longest = max(longest, r.span)
 	}
-	all, err := readHistory(c.path(), c.o.Retention, until.Add(-longest), until, c.o.Now)
+	all, err := readHistory(c.path(), until.Add(-longest), until)
 	for i, r := range chartRanges {
 		page := c.pages[i]
 		var content fyne.CanvasObject
@@ -89,16 +88,17 @@ func (c *charts) reload() {
 // readHistory reads every device's samples from since to until from the
 // history database at path, with the last one before since, which says
 // what held at since (a device changes rarely, and the history keeps a row
-// per change). A database that does not exist yet has no samples: the
-// window never creates one (the tray does).
-func readHistory(path string, ret history.Retention, since, until time.Time, now func() time.Time) ([]series, error) {
+// per change). The window only reads it ([history.OpenReader]): a database
+// that does not exist yet, or is empty, has no samples (the tray creates
+// and keeps it).
+func readHistory(path string, since, until time.Time) ([]series, error) {
 	if path == "" {
 		return nil, nil
 	}
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+	st, err := history.OpenReader(path)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, history.ErrEmpty) {
 		return nil, nil
 	}
-	st, err := history.Open(path, history.Opts{Retention: ret, Now: now})
 	if err != nil {
 		return nil, err
 	}

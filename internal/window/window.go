@@ -41,10 +41,6 @@ type Opts struct {
 	// HistoryPath is the history database. Empty: the config's
 	// history.path, else history.DefaultPath.
 	HistoryPath string
-	// Retention is passed to history.Open, which applies it; the zero
-	// value takes the config's history.full and history.keep, so the
-	// window never prunes more than the tray does.
-	Retention history.Retention
 	// Now is the clock of the charts' ranges and the times shown; default
 	// time.Now.
 	Now func() time.Time
@@ -91,9 +87,6 @@ func New(w fyne.Window, opts Opts) *Window {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	cfg, err := config.Load(opts.ConfigPath)
-	if opts.Retention == (history.Retention{}) {
-		opts.Retention = history.Retention{Full: cfg.History.Full.Duration, Hourly: cfg.History.Keep.Duration}
-	}
 	win := &Window{w: w, o: opts}
 	win.settings = newSettings(&win.o, cfg, err)
 	win.devices = newDeviceList(&win.o, func() config.Thresholds { return win.settings.base.Thresholds })

@@ -234,7 +234,7 @@ func TestRecord_DiskFull(t *testing.T) {
 			msg = m
 		}
 	}
-	if !strings.HasPrefix(msg, "history: record") || !strings.Contains(msg, path) || !strings.Contains(msg, "file size limit") {
+	if !strings.HasPrefix(msg, "history: "+path+": record") || !strings.Contains(msg, "file size limit") {
 		t.Errorf("error = %q, want it to name %s and the file size limit", msg, path)
 	}
 	s := open(t, path, Opts{})

@@ -55,3 +55,32 @@ func diagnose(path string, err error) string {
 	}
 	return ""
 }
+
+// lockRecorder takes the recorder's lock of the database at path: an
+// exclusive flock on PATH.lock, held until the returned file is closed,
+// with this process's id in it for the message another recorder gets. A
+// file of its own, not the database: closing a descriptor of the database
+// would drop the POSIX locks SQLite holds on it in this process.
+func lockRecorder(path string) (*os.File, error) {
+	f, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("history: lock %s: %w", path, err)
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("history: lock %s: %s.lock is not a regular file", path, path)
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		defer f.Close()
+		if errors.Is(err, unix.EWOULDBLOCK) {
+			var pid int
+			fmt.Fscan(f, &pid)
+			return nil, &LockedError{Path: path, PID: pid}
+		}
+		return nil, fmt.Errorf("history: lock %s: %w", path, err)
+	}
+	if err := f.Truncate(0); err == nil {
+		fmt.Fprintf(f, "%d\n", os.Getpid())
+	}
+	return f, nil
+}

@@ -418,7 +418,11 @@ func TestStore_Retention(t *testing.T) {
 func TestStore_ConcurrentReader(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "history.db")
 	w := open(t, path, Opts{})
-	r := open(t, path, Opts{})
+	r, err := OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
 	const n = 150
 	var done atomic.Bool
 	var wg sync.WaitGroup
@@ -502,8 +506,24 @@ func realDB(t *testing.T, path string) []byte {
 	return b
 }
 
-// TestOpen_BadFiles checks that a file that cannot be a Helio history is
-// moved aside, with its -wal, and a new history started, with a warning.
+// defaultPathIn is Helio's default history path, under a temporary
+// XDG_STATE_HOME, with its directory made.
+func defaultPathIn(t *testing.T) string {
+	t.Helper()
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	path, err := DefaultPath()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestOpen_BadFiles checks that a file that cannot be a Helio history, at
+// Helio's own default path, is moved aside, with its -wal, and a new
+// history started, with a warning.
 func TestOpen_BadFiles(t *testing.T) {
 	real := realDB(t, filepath.Join(t.TempDir(), "real.db"))
 	random := make([]byte, 8192)
@@ -535,8 +555,7 @@ func TestOpen_BadFiles(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
-			path := filepath.Join(dir, "history.db")
+			path := defaultPathIn(t)
 			tt.write(t, path)
 			os.WriteFile(path+"-wal", []byte("a stale log"), 0o600)
 			before := sha(t, path)
@@ -566,7 +585,7 @@ func TestOpen_BadFiles(t *testing.T) {
 		})
 	}
 	t.Run("twice in a second", func(t *testing.T) {
-		path := filepath.Join(t.TempDir(), "history.db")
+		path := defaultPathIn(t)
 		c := &clock{now: t0}
 		for i, want := range []string{".broken-20260301-000000", ".broken-20260301-000000-2"} {
 			os.WriteFile(path, []byte("garbage"), 0o600)

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"time"
 
 	"modernc.org/sqlite"
@@ -71,15 +72,54 @@ CREATE TABLE IF NOT EXISTS samples (
 // sqliteHeader starts every SQLite database file.
 var sqliteHeader = []byte("SQLite format 3\x00")
 
-// Open opens the history at path (see DefaultPath), creating it and its
-// directory when missing, and applies the retention.
+// Errors a caller tells apart.
+var (
+	// ErrReadOnly is returned by Record and Prune of a Store opened with
+	// [OpenReader].
+	ErrReadOnly = errors.New("history: opened for reading only")
+	// ErrNotHistory is wrapped by the error for a file that is not a
+	// Helio history (another program's database, any other file, a file
+	// too damaged to read) where Helio may not set it aside: always when
+	// reading, and when recording anywhere but the default path.
+	ErrNotHistory = errors.New("not a Helio history")
+	// ErrEmpty is returned by OpenReader for an empty file: nothing has
+	// been recorded yet.
+	ErrEmpty = errors.New("history: nothing recorded yet")
+)
+
+// LockedError is returned by Open when another process (or another Store
+// of this one) records into the same database: one recorder per file, or
+// every change would be written once by each.
+type LockedError struct {
+	Path string
+	PID  int // the recorder's process, 0 when unknown
+}
+
+func (e *LockedError) Error() string {
+	who := "another Helio"
+	if e.PID > 0 {
+		who = fmt.Sprintf("another Helio (process %d)", e.PID)
+	}
+	return fmt.Sprintf("history: %s records into %s already", who, e.Path)
+}
+
+// Open opens the history at path for recording (see DefaultPath),
+// creating it and its directory when missing, and applies the retention.
+// Only the process that records opens it so; readers use [OpenReader],
+// which changes nothing.
 //
-// A file that is not a SQLite database, belongs to another application or
-// fails PRAGMA quick_check is moved aside to PATH.broken-YYYYMMDD-HHMMSS
-// with its -wal and -shm files, and a new history is started: Open returns
-// the new Store, and its Warning says what happened. A file written by a
-// newer Helio is not touched: Open returns a *SchemaError. A directory that
-// cannot be created or written is an error that names it.
+// The file must be a regular file, or not exist: a symbolic link, a
+// directory or a device at path is an error (the recorder never writes
+// through a link to another file). One process records into a file at a
+// time; another gets a [*LockedError]. At the default path, a file that is
+// not a SQLite database, belongs to another application or fails PRAGMA
+// quick_check is moved aside to PATH.broken-YYYYMMDD-HHMMSS with its -wal
+// and -shm files, and a new history is started: Open returns the new
+// Store, and its Warning says what happened. Anywhere else such a file is
+// left alone and Open fails with an error wrapping [ErrNotHistory]: the
+// path may have been mistyped. A file written by a newer Helio is not
+// touched: Open returns a *SchemaError. A directory that cannot be created
+// or written is an error that names it.
 func Open(path string, opts Opts) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("history: no database path")
@@ -89,6 +129,12 @@ func Open(path string, opts Opts) (*Store, error) {
 		return nil, fmt.Errorf("history: %w", err)
 	}
 	s := &Store{path: abs, opts: opts.fill(), devices: map[string]*device{}}
+	if def, err := DefaultPath(); err == nil && def == abs {
+		s.ownPath = true
+	}
+	if err := regularOrAbsent(abs, false); err != nil {
+		return nil, err
+	}
 	dir := filepath.Dir(abs)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("history: cannot create the directory for %s: %w", abs, err)
@@ -99,14 +145,102 @@ func Open(path string, opts Opts) (*Store, error) {
 	if err := checkWritable(abs); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("history: cannot write %s: %w", abs, err)
 	}
+	if s.lock, err = lockRecorder(abs); err != nil {
+		return nil, err
+	}
 	if err := s.open(); err != nil {
+		s.lock.Close()
 		return nil, err
 	}
 	if err := s.prune(s.opts.Now()); err != nil {
 		s.db.Close()
+		s.lock.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// OpenReader opens the history at path for reading only: "helio history"
+// and the window's charts. It changes nothing, ever: no retention, no
+// schema, nothing moved aside, the file opened read-only (a test checksums
+// it). A missing file is an error wrapping fs.ErrNotExist, an empty one
+// [ErrEmpty]; anything that is not a regular file holding a Helio history
+// (a directory, a device, a FIFO, another program's database) is an error
+// wrapping [ErrNotHistory], given without waiting on it. A symbolic link is
+// followed: reading through it changes nothing.
+func OpenReader(path string) (*Store, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("history: %w", err)
+	}
+	s := &Store{path: abs, readOnly: true, devices: map[string]*device{}}
+	if _, err := os.Stat(abs); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("history: %s: %w", abs, fs.ErrNotExist)
+	}
+	if err := regularOrAbsent(abs, true); err != nil {
+		return nil, err
+	}
+	empty, broken, err := sniff(abs)
+	switch {
+	case err != nil:
+		return nil, s.fail("read", err)
+	case empty:
+		return nil, fmt.Errorf("%w (%s is empty)", ErrEmpty, abs)
+	case broken != "":
+		return nil, fmt.Errorf("history: %s %s: %w", abs, broken, ErrNotHistory)
+	}
+	if s.db, err = sql.Open("sqlite", dsn(abs, true)); err != nil {
+		return nil, fmt.Errorf("history: open %s: %w", abs, err)
+	}
+	fresh, broken, err := s.inspect(s.db, false)
+	if dmg := damaged(err); dmg != "" {
+		broken, err = dmg, nil
+	}
+	switch {
+	case err != nil:
+		s.db.Close()
+		return nil, err
+	case fresh:
+		s.db.Close()
+		return nil, fmt.Errorf("%w (%s has no tables yet)", ErrEmpty, abs)
+	case broken != "":
+		s.db.Close()
+		return nil, fmt.Errorf("history: %s %s: %w", abs, broken, ErrNotHistory)
+	}
+	return s, nil
+}
+
+// regularOrAbsent checks that path is a regular file, or does not exist,
+// without opening it (a FIFO would block an open). follow says whether a
+// symbolic link may stand for its target.
+func regularOrAbsent(path string, follow bool) error {
+	stat := os.Lstat
+	if follow {
+		stat = os.Stat
+	}
+	fi, err := stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("history: %w", err)
+	case fi.Mode().IsRegular():
+		return nil
+	}
+	what := "a special file"
+	switch m := fi.Mode(); {
+	case m&fs.ModeSymlink != 0:
+		what = "a symbolic link (Helio records only into a regular file of its own, never through a link)"
+	case m.IsDir():
+		what = "a directory"
+	case m&fs.ModeDevice != 0:
+		what = "a device"
+	case m&fs.ModeNamedPipe != 0:
+		what = "a named pipe"
+	case m&fs.ModeSocket != 0:
+		what = "a socket"
+	}
+	return fmt.Errorf("history: %s is %s: %w", path, what, ErrNotHistory)
 }
 
 // open opens s.path, moving a damaged or foreign file aside, creates the
@@ -115,6 +249,10 @@ func (s *Store) open() error {
 	fresh, broken, err := s.check()
 	if err != nil {
 		return err
+	}
+	if broken != "" && !s.ownPath {
+		return fmt.Errorf("history: %s %s; it is not Helio's default history file, so it is left as it is (check the path, or move the file yourself): %w",
+			s.path, broken, ErrNotHistory)
 	}
 	if broken != "" {
 		aside, err := moveAside(s.path, s.opts.Now())
@@ -132,7 +270,7 @@ func (s *Store) open() error {
 	if fresh {
 		if err := s.create(); err != nil {
 			s.db.Close()
-			return s.writeError("create", err)
+			return s.fail("create", err)
 		}
 	}
 	// WAL lets a reader read while a writer writes, and a crash never
@@ -141,7 +279,7 @@ func (s *Store) open() error {
 	// journal, which is as safe but makes readers wait for writers.
 	if _, err := s.db.Exec("PRAGMA journal_mode = WAL"); err != nil {
 		s.db.Close()
-		return s.writeError("switch to WAL mode", err)
+		return s.fail("switch to WAL mode", err)
 	}
 	if err := s.load(); err != nil {
 		s.db.Close()
@@ -188,7 +326,7 @@ func (s *Store) check() (fresh bool, broken string, err error) {
 		if err != nil {
 			return false, "", fmt.Errorf("history: open %s: %w", s.path, err)
 		}
-		fresh, broken, err = s.inspect(ro)
+		fresh, broken, err = s.inspect(ro, true)
 		ro.Close()
 		if dmg := damaged(err); dmg != "" {
 			return false, dmg, nil
@@ -206,7 +344,8 @@ func (s *Store) check() (fresh bool, broken string, err error) {
 // sniff reads the file's first bytes: a missing or empty file is empty, and
 // anything but a SQLite header is not a database.
 func sniff(path string) (empty bool, broken string, err error) {
-	f, err := os.Open(path)
+	// O_NONBLOCK: a FIFO put at path after it was checked must not block.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return true, "", nil
 	}
@@ -229,8 +368,10 @@ func sniff(path string) (empty bool, broken string, err error) {
 	return false, "", nil
 }
 
-// inspect reads the application and schema versions and runs quick_check.
-func (s *Store) inspect(db *sql.DB) (fresh bool, broken string, err error) {
+// inspect reads the application and schema versions and, with check,
+// runs quick_check (the recorder's, before it writes: a reader finds damage
+// when it reads).
+func (s *Store) inspect(db *sql.DB, check bool) (fresh bool, broken string, err error) {
 	ctx := context.Background()
 	var appID, version, objects int
 	if err := db.QueryRowContext(ctx, "PRAGMA application_id").Scan(&appID); err != nil {
@@ -251,6 +392,8 @@ func (s *Store) inspect(db *sql.DB) (fresh bool, broken string, err error) {
 		return false, "", &SchemaError{Path: s.path, Version: version, Known: SchemaVersion}
 	case version < 1:
 		return false, fmt.Sprintf("has an unknown schema version %d", version), nil
+	case !check:
+		return false, "", nil
 	}
 	rows, err := db.QueryContext(ctx, "PRAGMA quick_check")
 	if err != nil {
@@ -276,9 +419,7 @@ func (s *Store) inspect(db *sql.DB) (fresh bool, broken string, err error) {
 	return false, "", nil
 }
 
-func (s *Store) readError(err error) error {
-	return fmt.Errorf("history: read %s: %w", s.path, err)
-}
+func (s *Store) readError(err error) error { return s.fail("read", err) }
 
 // damaged says, for an error of SQLite's, whether it means the file is not
 // a database or is corrupt (and how), or "" for any other error (a lock held

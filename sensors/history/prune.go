@@ -17,8 +17,11 @@ const hourMS = int64(time.Hour / time.Millisecond)
 func (s *Store) Prune() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
+	switch {
+	case s.closed:
 		return errClosed
+	case s.readOnly:
+		return ErrReadOnly
 	}
 	return s.prune(s.opts.Now())
 }
@@ -52,7 +55,7 @@ func (s *Store) prune(now time.Time) error {
 		return nil
 	})
 	if err != nil {
-		return s.writeError("apply the retention", err)
+		return s.fail("apply the retention", err)
 	}
 	for id, d := range s.devices {
 		if !d.hasLast || d.lastMS < hourly { // its rows, and its devices row, are gone
@@ -61,7 +64,7 @@ func (s *Store) prune(now time.Time) error {
 	}
 	if deleted > 0 {
 		if _, err := s.db.Exec("PRAGMA incremental_vacuum"); err != nil {
-			return s.writeError("give freed pages back", err)
+			return s.fail("give freed pages back", err)
 		}
 	}
 	return nil

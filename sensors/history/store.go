@@ -113,10 +113,13 @@ type Device struct {
 // last row it knows of each device, so only one of them should record a
 // given device.
 type Store struct {
-	path    string
-	db      *sql.DB
-	opts    Opts
-	warning string
+	path     string
+	db       *sql.DB
+	opts     Opts
+	warning  string
+	readOnly bool     // opened by OpenReader
+	ownPath  bool     // path is DefaultPath: a broken file there may be moved aside
+	lock     *os.File // the recorder's lock, held until Close
 
 	mu        sync.Mutex
 	closed    bool
@@ -230,8 +233,11 @@ func (s *Store) Record(st sensors.State) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
+	switch {
+	case s.closed:
 		return errClosed
+	case s.readOnly:
+		return ErrReadOnly
 	}
 	now := s.opts.Now()
 	f := figuresOf(st)
@@ -269,7 +275,7 @@ func (s *Store) Record(st sensors.State) error {
 			return nil
 		})
 		if err != nil {
-			return s.writeError("record "+st.ID, err)
+			return s.fail("record "+st.ID, err)
 		}
 		if d == nil {
 			d = &device{}
@@ -300,13 +306,14 @@ func (s *Store) write(fn func(tx *sql.Tx) error) error {
 	return tx.Commit()
 }
 
-// writeError wraps a failed write with the file and, where it can be told,
-// the reason (a full file system, a file size limit, permissions).
-func (s *Store) writeError(op string, err error) error {
+// fail wraps a failed read or write with the file and, where the system
+// can tell, the reason in words (a full disk, a file size limit,
+// permissions), which SQLite reports alike as an I/O error.
+func (s *Store) fail(op string, err error) error {
 	if why := diagnose(s.path, err); why != "" {
-		return fmt.Errorf("history: %s in %s: %w (%s)", op, s.path, err, why)
+		return fmt.Errorf("history: %s: %s: %s (%w)", s.path, op, why, err)
 	}
-	return fmt.Errorf("history: %s in %s: %w", op, s.path, err)
+	return fmt.Errorf("history: %s: %s: %w", s.path, op, err)
 }
 
 func nullInt(v, unknown int) sql.NullInt64 {
@@ -457,7 +464,13 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
-	if err := s.db.Close(); err != nil {
+	err := s.db.Close()
+	if s.lock != nil {
+		// After the database: the lock file is not the database, and its
+		// close cannot drop SQLite's own locks.
+		s.lock.Close()
+	}
+	if err != nil {
 		return fmt.Errorf("history: close %s: %w", s.path, err)
 	}
 	return nil
