@@ -1,9 +1,11 @@
 // Package config reads Helio's configuration file,
 // $XDG_CONFIG_HOME/helio/config.toml (~/.config/helio/config.toml by
 // default). The file is TOML, read strictly: a key Helio does not know, a
-// value of the wrong type or out of range is an [*Error] that names the file,
-// the line and column, and the key. A missing file is not an error: every
-// setting has a default, and a file need only hold what it changes.
+// value of the wrong type or out of range is an [*Error] that names the file
+// and the key, and the line and column where the TOML decoder gives them (it
+// does for syntax, unknown keys and most type errors, not for a value out of
+// range). A missing file is not an error: every setting has a default, and a
+// file need only hold what it changes.
 //
 // The whole file with its defaults:
 //
@@ -38,15 +40,12 @@
 package config
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
-
-	"github.com/pelletier/go-toml/v2"
 )
 
 // Config is the whole configuration. Start from [Default]; [Load] returns
@@ -87,9 +86,9 @@ type Thresholds struct {
 
 // Notifications switches each kind of desktop notification on or off.
 type Notifications struct {
-	Low      bool `toml:"low"`
-	Critical bool `toml:"critical"`
-	Dark     bool `toml:"dark"`
+	Low      bool `toml:"low"`      // the battery fell to Thresholds.Low
+	Critical bool `toml:"critical"` // the battery fell to Thresholds.Critical
+	Dark     bool `toml:"dark"`     // a solar keyboard has been in the dark for Thresholds.DarkAfter
 }
 
 // History says whether and how long readings are kept on disk.
@@ -140,67 +139,34 @@ func DefaultPath() (string, error) {
 
 // Load reads the config file at path over [Default]. A missing file gives
 // the defaults and no error. Anything else wrong with the file (it cannot be
-// read, it is not TOML, it has a key Helio does not know, a value of the
-// wrong type or out of range) is an [*Error] naming the file, and the line,
-// column and key where the file says so.
+// read, is not TOML, has a key Helio does not know, a value of the wrong
+// type or out of range) is an [*Error] naming the file and the key, and the
+// line and column where the TOML decoder gives them; with the error, Load
+// returns the defaults.
 func Load(path string) (Config, error) {
-	c := Default()
-	doc, err := os.ReadFile(path)
+	doc, err := read(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return c, nil
+		return Default(), nil
 	}
 	if err != nil {
-		return Default(), &Error{File: path, Msg: "cannot read: " + unwrapPath(err).Error(), Err: err}
-	}
-	if err := decode(doc, &c); err != nil {
-		err.File = path
 		return Default(), err
 	}
-	if p := c.problems(); len(p) > 0 {
-		err := p[0].locate(doc)
-		err.File = path
-		return Default(), err
+	c, e := parse(doc)
+	if e != nil {
+		e.File = path
+		return Default(), e
 	}
 	return c, nil
 }
 
-// Validate checks c as [Load] checks a file, for a Config built in code. The
-// error is an [*Error] without a file or position.
-func (c Config) Validate() error {
-	if p := c.problems(); len(p) > 0 {
-		return &Error{Key: p[0].key, Msg: p[0].msg}
+// parse reads doc over [Default] and checks the result.
+func parse(doc []byte) (Config, *Error) {
+	c := Default()
+	if e := decode(doc, &c); e != nil {
+		return Config{}, e
 	}
-	return nil
-}
-
-// unwrapPath drops the *fs.PathError around err: [Error] names the file
-// already.
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
+	if e := c.check(); e != nil {
+		return Config{}, e
 	}
-	return err
-}
-
-// decode reads doc into c strictly.
-func decode(doc []byte, c *Config) *Error {
-	if err := checkDurationTypes(doc); err != nil {
-		return err
-	}
-	d := toml.NewDecoder(bytes.NewReader(doc))
-	d.DisallowUnknownFields()
-	err := d.Decode(c)
-	if err == nil {
-		return nil
-	}
-	var strict *toml.StrictMissingError
-	if errors.As(err, &strict) && len(strict.Errors) > 0 {
-		return fromDecodeError(&strict.Errors[0], true, err)
-	}
-	var de *toml.DecodeError
-	if errors.As(err, &de) {
-		return fromDecodeError(de, false, err)
-	}
-	return &Error{Msg: err.Error(), Err: err}
+	return c, nil
 }
