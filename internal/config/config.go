@@ -37,6 +37,10 @@
 //
 // Durations are Go duration strings ("90s", "10m", "1h30m"), and "d" counts
 // days of 24 hours ("7d"); see [Duration].
+//
+// The file must be a regular file (a symbolic link to one is fine) of at
+// most 1 MiB: Load refuses a named pipe, a device or a directory at the
+// path rather than wait on it or read it without end.
 package config
 
 import (
@@ -139,10 +143,10 @@ func DefaultPath() (string, error) {
 
 // Load reads the config file at path over [Default]. A missing file gives
 // the defaults and no error. Anything else wrong with the file (it cannot be
-// read, is not TOML, has a key Helio does not know, a value of the wrong
-// type or out of range) is an [*Error] naming the file and the key, and the
-// line and column where the TOML decoder gives them; with the error, Load
-// returns the defaults.
+// read, is not a regular file or is larger than 1 MiB, is not TOML, has a
+// key Helio does not know, a value of the wrong type or out of range) is an
+// [*Error] naming the file and the key, and the line and column where the
+// TOML decoder gives them; with the error, Load returns the defaults.
 func Load(path string) (Config, error) {
 	doc, err := read(path)
 	if errors.Is(err, fs.ErrNotExist) {

@@ -2,7 +2,6 @@ package config
 
 import (
 	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -172,18 +171,6 @@ func TestLoad_Errors(t *testing.T) {
 		if c != Default() {
 			t.Errorf("%s: Load returned %+v with its error, want Default()", tt.name, c)
 		}
-	}
-}
-
-func TestLoad_Unreadable(t *testing.T) {
-	dir := t.TempDir() // a directory where a file is expected
-	_, err := Load(dir)
-	var ce *Error
-	if !errors.As(err, &ce) || ce.Line != 0 || !errors.Is(err, fs.ErrInvalid) && !strings.Contains(err.Error(), "is a directory") {
-		t.Fatalf("Load(dir) = %v", err)
-	}
-	if want := "config " + dir + ": cannot read: is a directory"; err.Error() != want {
-		t.Errorf("Load(dir) = %q, want %q", err, want)
 	}
 }
 

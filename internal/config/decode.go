@@ -4,24 +4,58 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"reflect"
 	"strings"
+	"syscall"
 
 	"github.com/pelletier/go-toml/v2"
 )
 
-// read returns the content of the file at path, or an [*Error] saying why
-// not; a missing file is the read error as it is, for
+// maxSize is the largest config file [Load] reads. A complete file with
+// comments takes about 1 KiB; the cap keeps a path that leads to a huge or
+// endless file from filling the memory.
+const maxSize = 1 << 20
+
+// read returns the content of the regular file at path, or an [*Error]
+// saying why not; a missing file is the open error as it is, for
 // errors.Is(err, fs.ErrNotExist).
 func read(path string) ([]byte, error) {
-	doc, err := os.ReadFile(path)
+	// Without O_NONBLOCK, opening a named pipe waits for a writer,
+	// forever. The mode is checked on the open file, not by name, so the
+	// path cannot change between the check and the read.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
 	if err != nil {
+		// A socket cannot even be opened (ENXIO): say what it is.
+		if fi, serr := os.Stat(path); serr == nil && !fi.Mode().IsRegular() {
+			return nil, notRegular(path, fi.Mode())
+		}
 		return nil, cannotRead(path, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, cannotRead(path, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, notRegular(path, fi.Mode())
+	}
+	tooLarge := &Error{File: path, Msg: fmt.Sprintf("cannot read: larger than %d MiB", maxSize>>20)}
+	if fi.Size() > maxSize {
+		return nil, tooLarge
+	}
+	// Limited all the same: the file may grow after the Stat.
+	doc, err := io.ReadAll(io.LimitReader(f, maxSize+1))
+	if err != nil {
+		return nil, cannotRead(path, err)
+	}
+	if len(doc) > maxSize {
+		return nil, tooLarge
 	}
 	return doc, nil
 }
@@ -33,6 +67,23 @@ func cannotRead(path string, err error) *Error {
 		msg = pe.Err // Error names the file already
 	}
 	return &Error{File: path, Msg: "cannot read: " + msg.Error(), Err: err}
+}
+
+func notRegular(path string, mode fs.FileMode) *Error {
+	what := "not a regular file"
+	switch {
+	case mode.IsDir():
+		what = "a directory"
+	case mode&fs.ModeNamedPipe != 0:
+		what = "a named pipe"
+	case mode&fs.ModeSocket != 0:
+		what = "a socket"
+	case mode&fs.ModeCharDevice != 0:
+		what = "a character device"
+	case mode&fs.ModeDevice != 0:
+		what = "a block device"
+	}
+	return &Error{File: path, Msg: "cannot read: is " + what}
 }
 
 // decode reads doc into c strictly.
