@@ -135,7 +135,7 @@ func trayOnce(ctx context.Context, a *app, o *trayOpts, ink color.NRGBA) error {
 	if err != nil {
 		return err
 	}
-	thresholds := alertThresholds(cfg)
+	thresholds := cfg.Alerts
 	if err := thresholds.Validate(); err != nil {
 		return &exitError{code: ExitUsage, err: err}
 	}

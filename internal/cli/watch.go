@@ -175,16 +175,13 @@ func runWatch(ctx context.Context, a *app, _ *flag.FlagSet, args []string) error
 		return exitf(ExitUsage, "watch takes no arguments")
 	}
 	var sender *notify.Sender
-	var thresholds notify.Thresholds
+	var alerts config.Alerts
 	if o.notify {
 		cfg, err := a.config()
 		if err != nil {
 			return err
 		}
-		thresholds = alertThresholds(cfg)
-		if err := thresholds.Validate(); err != nil {
-			return &exitError{code: ExitUsage, err: err}
-		}
+		alerts = cfg.Alerts // checked by config.Load
 		conn, err := a.sessionBus()
 		if err != nil {
 			return err
@@ -205,7 +202,7 @@ func runWatch(ctx context.Context, a *app, _ *flag.FlagSet, args []string) error
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			notify.Run(ctx, states, notify.NewWatcher(thresholds), sender)
+			notify.Run(ctx, states, notify.NewWatcher(alerts), sender)
 		}()
 		defer func() { stop(); <-done }()
 	}
@@ -244,16 +241,6 @@ func runWatch(ctx context.Context, a *app, _ *flag.FlagSet, args []string) error
 			}
 		}
 	}
-}
-
-// alertThresholds is when to alert by the config file's [thresholds] and
-// [notifications]: the one mapping for every front end that notifies.
-func alertThresholds(cfg config.Config) notify.Thresholds {
-	t := notify.DefaultThresholds
-	t.Low, t.Critical, t.Hysteresis = cfg.Thresholds.Low, cfg.Thresholds.Critical, cfg.Thresholds.Hysteresis
-	t.DarkAfter = cfg.Thresholds.DarkAfter.Duration
-	t.LowOn, t.CriticalOn, t.DarkOn = cfg.Notifications.Low, cfg.Notifications.Critical, cfg.Notifications.Dark
-	return t
 }
 
 // sessionBus opens a connection of the command's own to the session bus:

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/helio-linux/helio/hidpp"
-	"github.com/helio-linux/helio/internal/config"
 	"github.com/helio-linux/helio/internal/dbustest"
 	"github.com/helio-linux/helio/internal/syncbuf"
 	"github.com/helio-linux/helio/notify"
@@ -267,18 +266,5 @@ func TestWatch_NotifyNoDaemon(t *testing.T) {
 	}
 	if n := strings.Count(errs.String(), "no notification daemon on the session bus"); n != 1 || strings.Count(errs.String(), "\n") != 1 {
 		t.Errorf("watch --notify warned %d times: %q", n, errs.String())
-	}
-}
-
-func TestAlertThresholds(t *testing.T) {
-	if got := alertThresholds(config.Default()); got != notify.DefaultThresholds {
-		t.Errorf("alertThresholds(config.Default()) = %+v, want notify.DefaultThresholds %+v", got, notify.DefaultThresholds)
-	}
-	c := config.Default()
-	c.Thresholds = config.Thresholds{Low: 30, Critical: 8, Hysteresis: 5, DarkAfter: config.Dur(90 * time.Minute)}
-	c.Notifications = config.Notifications{Low: false, Critical: true, Dark: false}
-	want := notify.Thresholds{Low: 30, Critical: 8, Hysteresis: 5, DarkAfter: 90 * time.Minute, CriticalOn: true}
-	if got := alertThresholds(c); got != want {
-		t.Errorf("alertThresholds(%+v) = %+v, want %+v", c, got, want)
 	}
 }

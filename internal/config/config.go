@@ -16,7 +16,7 @@
 //
 //	[thresholds]         # when to alert, in percent of charge
 //	low = 20
-//	critical = 5         # below low
+//	critical = 5         # below low, while both alerts are on
 //	hysteresis = 3       # points above a threshold before it can alert again
 //	dark_after = "2h"    # a solar keyboard this long without light alerts
 //
@@ -55,11 +55,13 @@ import (
 // Config is the whole configuration. Start from [Default]; [Load] returns
 // the defaults overlaid with what the file sets.
 type Config struct {
-	Light         Light         `toml:"light"`
-	Thresholds    Thresholds    `toml:"thresholds"`
-	Notifications Notifications `toml:"notifications"`
-	History       History       `toml:"history"`
-	Monitor       Monitor       `toml:"monitor"`
+	Light Light `toml:"light"`
+	// Alerts holds the thresholds and notifications tables. It is
+	// embedded, so c.Thresholds and c.Notifications name them, and the
+	// TOML decoder reads its fields as tables of the file's top level.
+	Alerts
+	History History `toml:"history"`
+	Monitor Monitor `toml:"monitor"`
 }
 
 // Light schedules a solar keyboard's light reports: the K750 says its charge
@@ -74,10 +76,19 @@ type Light struct {
 	OnButton bool `toml:"on_button"`
 }
 
+// Alerts are the rules of Helio's desktop alerts, the file's thresholds
+// and notifications tables. The notify package's Watcher follows them as
+// they are, and [Alerts.Validate] is their one check.
+type Alerts struct {
+	Thresholds    Thresholds    `toml:"thresholds"`
+	Notifications Notifications `toml:"notifications"`
+}
+
 // Thresholds say when a battery alert fires.
 type Thresholds struct {
 	// Low and Critical are percentages: an alert fires when a battery falls
-	// to one of them or below. Critical is below Low.
+	// to one of them or below. Critical is below Low while both alerts are
+	// on; see [Alerts.Validate].
 	Low      int `toml:"low"`
 	Critical int `toml:"critical"`
 	// Hysteresis is how many points above a threshold a battery must rise
@@ -121,11 +132,13 @@ type Monitor struct {
 // Default returns the configuration used when the file sets nothing.
 func Default() Config {
 	return Config{
-		Light:         Light{Interval: Dur(10 * time.Minute), Reports: 1, OnButton: true},
-		Thresholds:    Thresholds{Low: 20, Critical: 5, Hysteresis: 3, DarkAfter: Dur(2 * time.Hour)},
-		Notifications: Notifications{Low: true, Critical: true, Dark: true},
-		History:       History{Enabled: true, Full: Dur(7 * day), Keep: Dur(365 * day)},
-		Monitor:       Monitor{Poll: Dur(5 * time.Minute), PollMax: Dur(time.Hour)},
+		Light: Light{Interval: Dur(10 * time.Minute), Reports: 1, OnButton: true},
+		Alerts: Alerts{
+			Thresholds:    Thresholds{Low: 20, Critical: 5, Hysteresis: 3, DarkAfter: Dur(2 * time.Hour)},
+			Notifications: Notifications{Low: true, Critical: true, Dark: true},
+		},
+		History: History{Enabled: true, Full: Dur(7 * day), Keep: Dur(365 * day)},
+		Monitor: Monitor{Poll: Dur(5 * time.Minute), PollMax: Dur(time.Hour)},
 	}
 }
 

@@ -25,11 +25,13 @@ func write(t *testing.T, doc string) string {
 func TestDefault(t *testing.T) {
 	c := Default()
 	want := Config{
-		Light:         Light{Interval: Dur(10 * time.Minute), Reports: 1, OnButton: true},
-		Thresholds:    Thresholds{Low: 20, Critical: 5, Hysteresis: 3, DarkAfter: Dur(2 * time.Hour)},
-		Notifications: Notifications{Low: true, Critical: true, Dark: true},
-		History:       History{Enabled: true, Full: Dur(168 * time.Hour), Keep: Dur(8760 * time.Hour), Path: ""},
-		Monitor:       Monitor{Poll: Dur(5 * time.Minute), PollMax: Dur(time.Hour)},
+		Light: Light{Interval: Dur(10 * time.Minute), Reports: 1, OnButton: true},
+		Alerts: Alerts{
+			Thresholds:    Thresholds{Low: 20, Critical: 5, Hysteresis: 3, DarkAfter: Dur(2 * time.Hour)},
+			Notifications: Notifications{Low: true, Critical: true, Dark: true},
+		},
+		History: History{Enabled: true, Full: Dur(168 * time.Hour), Keep: Dur(8760 * time.Hour), Path: ""},
+		Monitor: Monitor{Poll: Dur(5 * time.Minute), PollMax: Dur(time.Hour)},
 	}
 	if c != want {
 		t.Errorf("Default() = %+v, want %+v", c, want)
@@ -41,12 +43,16 @@ func TestDefault(t *testing.T) {
 
 func TestLoad_Valid(t *testing.T) {
 	full := Config{
-		Light:         Light{Interval: Dur(30 * time.Minute), Reports: 3, OnButton: false},
-		Thresholds:    Thresholds{Low: 30, Critical: 10, Hysteresis: 5, DarkAfter: Dur(36 * time.Hour)},
-		Notifications: Notifications{Low: false, Critical: true, Dark: false},
-		History:       History{Enabled: false, Full: Dur(14 * 24 * time.Hour), Keep: Dur(90 * 24 * time.Hour), Path: "/var/tmp/helio.db"},
-		Monitor:       Monitor{Poll: Dur(90 * time.Second), PollMax: Dur(3 * time.Hour)},
+		Light: Light{Interval: Dur(30 * time.Minute), Reports: 3, OnButton: false},
+		Alerts: Alerts{
+			Thresholds:    Thresholds{Low: 30, Critical: 10, Hysteresis: 5, DarkAfter: Dur(36 * time.Hour)},
+			Notifications: Notifications{Low: false, Critical: true, Dark: false},
+		},
+		History: History{Enabled: false, Full: Dur(14 * 24 * time.Hour), Keep: Dur(90 * 24 * time.Hour), Path: "/var/tmp/helio.db"},
+		Monitor: Monitor{Poll: Dur(90 * time.Second), PollMax: Dur(3 * time.Hour)},
 	}
+	lowOff := Default()
+	lowOff.Notifications.Low, lowOff.Thresholds.Critical = false, 50
 	partial := Default()
 	partial.Thresholds.Low, partial.Notifications.Dark, partial.Monitor.Poll = 25, false, Dur(2*time.Minute)
 	for _, tt := range []struct {
@@ -82,6 +88,7 @@ path = "/var/tmp/helio.db"
 poll = "90s"
 poll_max = "3h"
 `, full},
+		{"critical above low with the low alert off", "notifications.low = false\nthresholds.critical = 50\n", lowOff},
 		{"partial, dotted and inline", `thresholds.low = 25
 notifications = { dark = false }
 [monitor]
@@ -174,15 +181,6 @@ func TestLoad_Errors(t *testing.T) {
 	}
 }
 
-func TestConfig_Validate(t *testing.T) {
-	c := Default()
-	c.Thresholds.Critical = 30
-	err := c.Validate()
-	if want := "config: thresholds.critical: must be below thresholds.low (20)"; err == nil || err.Error() != want {
-		t.Errorf("Validate() = %v, want %s", err, want)
-	}
-}
-
 // TestMarshal_RoundTrip: a config written with go-toml reads back the same,
 // durations included.
 func TestMarshal_RoundTrip(t *testing.T) {
@@ -226,6 +224,10 @@ func TestConfig_Tags(t *testing.T) {
 	walk = func(rt reflect.Type, prefix string) {
 		for i := range rt.NumField() {
 			f := rt.Field(i)
+			if f.Anonymous { // flattened: its fields are top-level tables
+				walk(f.Type, prefix)
+				continue
+			}
 			tag := f.Tag.Get("toml")
 			if tag == "" || tag != strings.ToLower(tag) {
 				t.Errorf("%s%s has toml tag %q", prefix, f.Name, tag)

@@ -19,6 +19,21 @@ func (c Config) Validate() error {
 	return nil
 }
 
+// Validate checks a as [Load] checks the file's thresholds and
+// notifications tables: the thresholds and the hysteresis between 0 and
+// 100, the dark delay not negative, and Critical strictly below Low while
+// both the low and the critical alerts are on. Strictly, because a battery
+// falling to a Critical equal to Low gets only the critical alert, which
+// says it all: the low one could never fire. With either alert off, the
+// other threshold stands alone and the two may come in any order. The
+// error is an [*Error] naming the key, without a file or position.
+func (a Alerts) Validate() error {
+	if e := a.check(); e != nil {
+		return e
+	}
+	return nil
+}
+
 // check returns the first problem of c, in the order of the documented
 // file, or nil.
 //
@@ -32,18 +47,9 @@ func (c Config) check() *Error {
 	if r := c.Light.Reports; r < 1 || r > 255 {
 		p.add("light.reports", "must be between 1 and 255, got %d", r)
 	}
-	t, defT := c.Thresholds, Default().Thresholds
-	lowOK := p.percent("thresholds.low", t.Low)
-	critOK := p.percent("thresholds.critical", t.Critical)
-	if lowOK && critOK && t.Critical >= t.Low {
-		if t.Critical == defT.Critical && t.Low != defT.Low {
-			p.add("thresholds.low", "must be above thresholds.critical (%d)", t.Critical)
-		} else {
-			p.add("thresholds.critical", "must be below thresholds.low (%d)", t.Low)
-		}
+	if p.err == nil {
+		p.err = c.Alerts.check()
 	}
-	p.percent("thresholds.hysteresis", t.Hysteresis)
-	p.notNegative("thresholds.dark_after", t.DarkAfter)
 
 	h, def := c.History, Default().History
 	p.notNegative("history.full", h.Full)
@@ -68,6 +74,24 @@ func (c Config) check() *Error {
 			p.add("monitor.poll_max", "must not be shorter than monitor.poll (%s)", m.Poll)
 		}
 	}
+	return p.err
+}
+
+// check returns the first problem of a, or nil.
+func (a Alerts) check() *Error {
+	var p problems
+	t, def := a.Thresholds, Default().Thresholds
+	lowOK := p.percent("thresholds.low", t.Low)
+	critOK := p.percent("thresholds.critical", t.Critical)
+	if lowOK && critOK && a.Notifications.Low && a.Notifications.Critical && t.Critical >= t.Low {
+		if t.Critical == def.Critical && t.Low != def.Low {
+			p.add("thresholds.low", "must be above thresholds.critical (%d)", t.Critical)
+		} else {
+			p.add("thresholds.critical", "must be below thresholds.low (%d)", t.Low)
+		}
+	}
+	p.percent("thresholds.hysteresis", t.Hysteresis)
+	p.notNegative("thresholds.dark_after", t.DarkAfter)
 	return p.err
 }
 
