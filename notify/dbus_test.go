@@ -194,7 +194,7 @@ func TestRun(t *testing.T) {
 	s := NewSender(connect(t, addr), slog.New(rec))
 	states := make(chan sensors.State)
 	done := make(chan error, 1)
-	go func() { done <- Run(context.Background(), states, NewWatcher(DefaultThresholds), s) }()
+	go func() { done <- Run(context.Background(), states, NewWatcher(defaults), s) }()
 
 	// No daemon: the low alert is lost, with one warning.
 	for _, p := range []int{50, 20, 19, 21} {
@@ -232,7 +232,7 @@ func TestRun(t *testing.T) {
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
-	go func() { done <- Run(ctx, make(chan sensors.State), NewWatcher(DefaultThresholds), s) }()
+	go func() { done <- Run(ctx, make(chan sensors.State), NewWatcher(defaults), s) }()
 	cancel()
 	select {
 	case err := <-done:
@@ -258,7 +258,7 @@ func TestRun_Clock(t *testing.T) {
 	states := make(chan sensors.State)
 	done := make(chan error, 1)
 	go func() {
-		done <- Run(context.Background(), states, NewWatcher(DefaultThresholds), NewSender(connect(t, addr), nil))
+		done <- Run(context.Background(), states, NewWatcher(defaults), NewSender(connect(t, addr), nil))
 	}()
 	k750 := func(charge int) sensors.State {
 		return sensors.State{ID: "E0662192-4002-750C0DE2", Name: "K750", Online: true, Solar: true,

@@ -10,12 +10,13 @@ import (
 
 	"github.com/helio-linux/helio/emulator"
 	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/internal/config"
 	"github.com/helio-linux/helio/notify"
 	"github.com/helio-linux/helio/sensors"
 )
 
 func ExampleWatcher_Observe() {
-	w := notify.NewWatcher(notify.DefaultThresholds)
+	w := notify.NewWatcher(config.Default().Alerts)
 	start := time.Date(2025, 11, 21, 9, 0, 0, 0, time.UTC)
 	// A mouse seen at start-up at 23 %, then running down.
 	for i, p := range []int{23, 21, 20, 19, 21, 19, 4, 3} {
@@ -49,5 +50,5 @@ func ExampleRun() {
 	states, cancel := m.Subscribe()
 	defer cancel()
 	go m.Run(ctx)
-	notify.Run(ctx, states, notify.NewWatcher(notify.DefaultThresholds), notify.NewSender(conn, slog.Default()))
+	notify.Run(ctx, states, notify.NewWatcher(config.Default().Alerts), notify.NewSender(conn, slog.Default()))
 }

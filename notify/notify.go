@@ -11,21 +11,24 @@
 //   - The first battery figure seen from a device, at start-up or after it
 //     went offline and came back, only sets its baseline: it never alerts,
 //     however low it is.
-//   - A battery that falls to [Thresholds.Low] or below alerts once; one
-//     that falls to [Thresholds.Critical] or below alerts once more. A drop
-//     past both at once gives only the critical alert.
+//   - A battery that falls to the low threshold or below alerts once; one
+//     that falls to the critical threshold or below alerts once more. A
+//     drop past both at once gives only the critical alert.
 //   - An alert re-arms only once the battery rises above its threshold
-//     plus [Thresholds.Hysteresis], so a figure wobbling around the
-//     threshold (19, 21, 19, 21 %) alerts once.
+//     plus the hysteresis, so a figure wobbling around the threshold (19,
+//     21, 19, 21 %) alerts once.
 //   - A device that reports only levels alerts on the words: "low" for the
 //     low alert, "critical" for the critical one. Its alerts re-arm when it
 //     reports "good" or "full" again.
 //   - A charging device (or one full or on external power) never gets a
 //     low or critical alert.
-//   - A solar keyboard that has seen no more than 200 lux for
-//     [Thresholds.DarkAfter] and whose charge fell over that time gets one
-//     dark alert, re-armed when it sees more than 200 lux.
+//   - A solar keyboard that has seen no more than 200 lux for the dark
+//     delay and whose charge fell over that time gets one dark alert,
+//     re-armed when it sees more than 200 lux.
 //   - Each kind can be switched off.
+//
+// The thresholds, the delay and the switches are the config file's
+// [config.Alerts], taken as they are.
 package notify
 
 import (
@@ -35,6 +38,7 @@ import (
 	"time"
 
 	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/internal/config"
 	"github.com/helio-linux/helio/sensors"
 )
 
@@ -98,55 +102,6 @@ type Alert struct {
 	IconName string // a freedesktop icon name
 }
 
-// Thresholds says when to alert. Build it from [DefaultThresholds] and
-// change what the user configured; check user input with
-// [Thresholds.Validate].
-type Thresholds struct {
-	Low      int // percent; alert when the charge falls to this or below
-	Critical int // percent; alert when the charge falls to this or below
-	// Hysteresis is how many points above a threshold the charge must rise
-	// before that threshold's alert can fire again.
-	Hysteresis int
-	// DarkAfter is how long a solar keyboard must see no more than
-	// 200 lux, losing charge, before the dark alert.
-	DarkAfter time.Duration
-
-	LowOn, CriticalOn, DarkOn bool // each kind of alert is enabled
-}
-
-// DefaultThresholds alerts at 20 % and 5 %, re-arms 3 points above each, and
-// warns about a solar keyboard in the dark after 2 hours.
-var DefaultThresholds = Thresholds{
-	Low: 20, Critical: 5, Hysteresis: 3, DarkAfter: 2 * time.Hour,
-	LowOn: true, CriticalOn: true, DarkOn: true,
-}
-
-// Validate reports whether t makes sense: thresholds between 0 and 100 %,
-// the critical one not above the low one when both are on, a hysteresis
-// between 0 and 100 points, and a dark delay that is not negative.
-func (t Thresholds) Validate() error {
-	if err := t.validate(); err != nil {
-		return fmt.Errorf("notify: invalid thresholds: %w", err)
-	}
-	return nil
-}
-
-func (t Thresholds) validate() error {
-	switch {
-	case t.Low < 0 || t.Low > 100:
-		return fmt.Errorf("low threshold %d %% is not between 0 and 100 %%", t.Low)
-	case t.Critical < 0 || t.Critical > 100:
-		return fmt.Errorf("critical threshold %d %% is not between 0 and 100 %%", t.Critical)
-	case t.LowOn && t.CriticalOn && t.Critical > t.Low:
-		return fmt.Errorf("critical threshold %d %% is above the low threshold %d %%", t.Critical, t.Low)
-	case t.Hysteresis < 0 || t.Hysteresis > 100:
-		return fmt.Errorf("hysteresis of %d points is not between 0 and 100", t.Hysteresis)
-	case t.DarkAfter < 0:
-		return fmt.Errorf("dark delay %v is negative", t.DarkAfter)
-	}
-	return nil
-}
-
 // Watcher follows every device's states and decides which alerts to
 // show. It remembers, per device ID, which alerts are armed and how long a
 // solar keyboard has been in the dark.
@@ -154,7 +109,7 @@ func (t Thresholds) validate() error {
 // A Watcher is safe for concurrent use: each reader goroutine of the front
 // end may call [Watcher.Observe] for its devices.
 type Watcher struct {
-	t Thresholds
+	a config.Alerts
 
 	mu      sync.Mutex
 	devices map[string]*deviceState
@@ -181,12 +136,12 @@ type deviceState struct {
 	hasDarkCharge bool
 }
 
-// NewWatcher returns a Watcher that alerts by t. It does not check t: call
-// [Thresholds.Validate] on thresholds from the user first. A negative
+// NewWatcher returns a Watcher that alerts by a. It does not check a:
+// [config.Load] has, or call [config.Alerts.Validate]. A negative
 // Hysteresis counts as 0.
-func NewWatcher(t Thresholds) *Watcher {
-	t.Hysteresis = max(t.Hysteresis, 0)
-	return &Watcher{t: t, devices: make(map[string]*deviceState)}
+func NewWatcher(a config.Alerts) *Watcher {
+	a.Thresholds.Hysteresis = max(a.Thresholds.Hysteresis, 0)
+	return &Watcher{a: a, devices: make(map[string]*deviceState)}
 }
 
 // Observe takes the new state s of a device, seen at now, and returns the
@@ -243,7 +198,7 @@ type position struct {
 
 // place puts b against t, or returns false when b gives no figure (no
 // battery, or a status without percent or level).
-func (t Thresholds) place(b *hidpp.Battery) (position, bool) {
+func place(t config.Thresholds, b *hidpp.Battery) (position, bool) {
 	switch {
 	case b == nil:
 		return position{}, false
@@ -280,7 +235,7 @@ func onPower(b *hidpp.Battery) bool {
 // battery updates d with s's battery and returns the battery alert to
 // show, if any.
 func (w *Watcher) battery(d *deviceState, s *sensors.State) (Kind, bool) {
-	pos, ok := w.t.place(s.Battery)
+	pos, ok := place(w.a.Thresholds, s.Battery)
 	if !ok {
 		return 0, false
 	}
@@ -300,14 +255,14 @@ func (w *Watcher) battery(d *deviceState, s *sensors.State) (Kind, bool) {
 	}
 	if pos.belowCritical && d.criticalArmed {
 		d.criticalArmed = false
-		if w.t.CriticalOn {
+		if w.a.Notifications.Critical {
 			d.lowArmed = false // the critical alert says it all
 			return KindCritical, true
 		}
 	}
 	if pos.belowLow && d.lowArmed {
 		d.lowArmed = false
-		if w.t.LowOn {
+		if w.a.Notifications.Low {
 			return KindLow, true
 		}
 	}
@@ -331,7 +286,7 @@ func (w *Watcher) dark(d *deviceState, first bool, s *sensors.State, now time.Ti
 	if hasPercent && !d.hasDarkCharge {
 		d.darkCharge, d.hasDarkCharge = p, true
 	}
-	if first || !d.darkArmed || !w.t.DarkOn || now.Sub(d.darkSince) < w.t.DarkAfter {
+	if first || !d.darkArmed || !w.a.Notifications.Dark || now.Sub(d.darkSince) < w.a.Thresholds.DarkAfter.Duration {
 		return false
 	}
 	if !hasPercent || !d.hasDarkCharge || p >= d.darkCharge {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/internal/config"
 	"github.com/helio-linux/helio/sensors"
 )
 
@@ -92,102 +93,106 @@ var (
 	dark = []Kind{KindDark}
 )
 
-func thresholds(change func(*Thresholds)) Thresholds {
-	t := DefaultThresholds
-	change(&t)
-	return t
+// defaults are the alert rules of a config file that sets none.
+var defaults = config.Default().Alerts
+
+// alerts returns the default rules after change.
+func alerts(change func(*config.Alerts)) config.Alerts {
+	a := defaults
+	change(&a)
+	return a
 }
 
 func TestWatcher_Observe(t *testing.T) {
 	tests := []struct {
 		name  string
-		th    Thresholds
+		th    config.Alerts
 		steps []step
 	}{
-		{"start-up silence: first reading already critical", DefaultThresholds,
+		{"start-up silence: first reading already critical", defaults,
 			every(seq(pct(3), pct(2), pct(1)), nil)},
-		{"start-up silence: first reading low, later critical alerts", DefaultThresholds,
+		{"start-up silence: first reading low, later critical alerts", defaults,
 			every(seq(pct(15), pct(12), pct(5), pct(4)), map[int][]Kind{2: crit})},
-		{"start-up silence: unreadable battery first, first figure is the baseline", DefaultThresholds,
+		{"start-up silence: unreadable battery first, first figure is the baseline", defaults,
 			every(seq(noFigure(), pct(10), pct(9)), nil)},
-		{"crossing low alerts once", DefaultThresholds,
+		{"crossing low alerts once", defaults,
 			every(seq(pct(40), pct(21), pct(20), pct(19), pct(15), pct(10)), map[int][]Kind{2: low})},
-		{"crossing critical after low", DefaultThresholds,
+		{"crossing critical after low", defaults,
 			every(seq(pct(25), pct(18), pct(9), pct(5), pct(4), pct(1)), map[int][]Kind{1: low, 3: crit})},
-		{"a drop straight past both gives only critical", DefaultThresholds,
+		{"a drop straight past both gives only critical", defaults,
 			every(seq(pct(50), pct(3), pct(2), pct(19)), map[int][]Kind{1: crit})},
-		{"hysteresis: wobbling around low alerts once", DefaultThresholds,
+		{"hysteresis: wobbling around low alerts once", defaults,
 			every(seq(pct(50), pct(19), pct(21), pct(19), pct(21), pct(19), pct(23), pct(20)), map[int][]Kind{1: low})},
-		{"hysteresis: rising above low+3 re-arms", DefaultThresholds,
+		{"hysteresis: rising above low+3 re-arms", defaults,
 			every(seq(pct(50), pct(20), pct(24), pct(20)), map[int][]Kind{1: low, 3: low})},
-		{"hysteresis: wobbling around critical alerts once", DefaultThresholds,
+		{"hysteresis: wobbling around critical alerts once", defaults,
 			every(seq(pct(30), pct(5), pct(7), pct(4), pct(8), pct(5)), map[int][]Kind{1: crit})},
-		{"hysteresis: rising above critical+3 re-arms critical only", DefaultThresholds,
+		{"hysteresis: rising above critical+3 re-arms critical only", defaults,
 			every(seq(pct(30), pct(5), pct(9), pct(5), pct(15)), map[int][]Kind{1: crit, 3: crit})},
-		{"custom hysteresis", thresholds(func(t *Thresholds) { t.Hysteresis = 10 }),
+		{"custom hysteresis", alerts(func(a *config.Alerts) { a.Thresholds.Hysteresis = 10 }),
 			every(seq(pct(50), pct(20), pct(30), pct(20), pct(31), pct(20)), map[int][]Kind{1: low, 5: low})},
-		{"zero hysteresis re-arms just above the threshold", thresholds(func(t *Thresholds) { t.Hysteresis = 0 }),
+		{"zero hysteresis re-arms just above the threshold", alerts(func(a *config.Alerts) { a.Thresholds.Hysteresis = 0 }),
 			every(seq(pct(50), pct(20), pct(21), pct(20)), map[int][]Kind{1: low, 3: low})},
-		{"negative hysteresis counts as zero", thresholds(func(t *Thresholds) { t.Hysteresis = -5 }),
+		{"negative hysteresis counts as zero", alerts(func(a *config.Alerts) { a.Thresholds.Hysteresis = -5 }),
 			every(seq(pct(50), pct(20), pct(21), pct(20)), map[int][]Kind{1: low, 3: low})},
-		{"custom thresholds", thresholds(func(t *Thresholds) { t.Low, t.Critical = 30, 10 }),
+		{"custom thresholds", alerts(func(a *config.Alerts) { a.Thresholds.Low, a.Thresholds.Critical = 30, 10 }),
 			every(seq(pct(40), pct(31), pct(30), pct(11), pct(10)), map[int][]Kind{2: low, 4: crit})},
-		{"charging never alerts", DefaultThresholds,
+		{"charging never alerts", defaults,
 			every(seq(pct(50), charging(20), charging(5), charging(3)), nil)},
-		{"charging up past the hysteresis re-arms", DefaultThresholds,
+		{"charging up past the hysteresis re-arms", defaults,
 			every(seq(pct(50), pct(18), charging(18), charging(40), pct(20)), map[int][]Kind{1: low, 4: low})},
-		{"unplugged below low after alerting: no repeat", DefaultThresholds,
+		{"unplugged below low after alerting: no repeat", defaults,
 			every(seq(pct(50), pct(18), charging(18), charging(22), pct(21), pct(19)), map[int][]Kind{1: low})},
-		{"unplugged while armed: the fall alerts", DefaultThresholds,
+		{"unplugged while armed: the fall alerts", defaults,
 			every(seq(pct(50), charging(30), pct(19)), map[int][]Kind{2: low})},
-		{"full and not charging are on power", DefaultThresholds,
+		{"full and not charging are on power", defaults,
 			every(seq(pct(50), withStatus(pct(10), hidpp.StatusFull), withStatus(pct(4), hidpp.StatusNotCharging)), nil)},
-		{"error status can still alert", DefaultThresholds,
+		{"error status can still alert", defaults,
 			every(seq(pct(50), withStatus(pct(15), hidpp.StatusError)), map[int][]Kind{1: low})},
-		{"reconnect silence: first reading after offline only sets the baseline", DefaultThresholds,
+		{"reconnect silence: first reading after offline only sets the baseline", defaults,
 			every(seq(pct(50), off(), pct(10), pct(9), pct(4)), map[int][]Kind{4: crit})},
-		{"reconnect silence: repeated reconnects below low never alert", DefaultThresholds,
+		{"reconnect silence: repeated reconnects below low never alert", defaults,
 			every(seq(pct(50), pct(15), off(), pct(15), off(), pct(15), off(), pct(14)), map[int][]Kind{1: low})},
-		{"reconnect re-arms by the new baseline", DefaultThresholds,
+		{"reconnect re-arms by the new baseline", defaults,
 			every(seq(pct(15), off(), pct(60), pct(20)), map[int][]Kind{3: low})},
-		{"reconnect with an unreadable battery first", DefaultThresholds,
+		{"reconnect with an unreadable battery first", defaults,
 			every(seq(pct(50), off(), noFigure(), pct(3), pct(2)), nil)},
-		{"readings without a figure change nothing", DefaultThresholds,
+		{"readings without a figure change nothing", defaults,
 			every(seq(pct(50), noFigure(), pct(20), noFigure(), pct(19)), map[int][]Kind{2: low})},
-		{"low off: only critical", thresholds(func(t *Thresholds) { t.LowOn = false }),
+		{"low off: only critical", alerts(func(a *config.Alerts) { a.Notifications.Low = false }),
 			every(seq(pct(50), pct(20), pct(10), pct(5)), map[int][]Kind{3: crit})},
-		{"critical off: only low, even on a drop past both", thresholds(func(t *Thresholds) { t.CriticalOn = false }),
+		{"critical off: only low, even on a drop past both", alerts(func(a *config.Alerts) { a.Notifications.Critical = false }),
 			every(seq(pct(50), pct(3), pct(2), pct(1)), map[int][]Kind{1: low})},
-		{"low and critical off", thresholds(func(t *Thresholds) { t.LowOn, t.CriticalOn = false, false }),
+		{"low and critical off", alerts(func(a *config.Alerts) { a.Notifications.Low, a.Notifications.Critical = false, false }),
 			every(seq(pct(50), pct(20), pct(5), pct(1)), nil)},
-		{"levels: low then critical", DefaultThresholds,
+		{"levels: low then critical", defaults,
 			every(seq(lvl(hidpp.LevelGood), lvl(hidpp.LevelLow), lvl(hidpp.LevelLow), lvl(hidpp.LevelCritical), lvl(hidpp.LevelCritical)),
 				map[int][]Kind{1: low, 3: crit})},
-		{"levels: good straight to critical gives only critical", DefaultThresholds,
+		{"levels: good straight to critical gives only critical", defaults,
 			every(seq(lvl(hidpp.LevelFull), lvl(hidpp.LevelCritical)), map[int][]Kind{1: crit})},
-		{"levels: flapping low/critical alerts once each", DefaultThresholds,
+		{"levels: flapping low/critical alerts once each", defaults,
 			every(seq(lvl(hidpp.LevelGood), lvl(hidpp.LevelLow), lvl(hidpp.LevelCritical), lvl(hidpp.LevelLow), lvl(hidpp.LevelCritical)),
 				map[int][]Kind{1: low, 2: crit})},
-		{"levels: good re-arms", DefaultThresholds,
+		{"levels: good re-arms", defaults,
 			every(seq(lvl(hidpp.LevelGood), lvl(hidpp.LevelLow), lvl(hidpp.LevelGood), lvl(hidpp.LevelLow)),
 				map[int][]Kind{1: low, 3: low})},
-		{"levels: first reading low is silent", DefaultThresholds,
+		{"levels: first reading low is silent", defaults,
 			every(seq(lvl(hidpp.LevelLow), lvl(hidpp.LevelLow), lvl(hidpp.LevelCritical)), map[int][]Kind{2: crit})},
-		{"levels: unknown level is no figure", DefaultThresholds,
+		{"levels: unknown level is no figure", defaults,
 			every(seq(lvl(hidpp.LevelUnknown), lvl(hidpp.LevelLow)), nil)},
-		{"levels: charging never alerts", DefaultThresholds,
+		{"levels: charging never alerts", defaults,
 			every(seq(lvl(hidpp.LevelGood), withStatus(lvl(hidpp.LevelLow), hidpp.StatusCharging)), nil)},
-		{"approximate percentages alert by percent", DefaultThresholds,
+		{"approximate percentages alert by percent", defaults,
 			every(seq(approx(50), approx(30), approx(5)), map[int][]Kind{2: crit})},
-		{"solar keyboard in light never gets low", DefaultThresholds,
+		{"solar keyboard in light never gets low", defaults,
 			every(seq(sol(50, 500), sol(19, 500), sol(4, 500)), nil)},
-		{"solar keyboard in dim light gets low", DefaultThresholds,
+		{"solar keyboard in dim light gets low", defaults,
 			every(seq(sol(25, 500), sol(20, 50)), map[int][]Kind{1: low})},
-		{"solar battery broadcast (no lux) alerts", DefaultThresholds,
+		{"solar battery broadcast (no lux) alerts", defaults,
 			every(seq(solNoLux(25), solNoLux(20)), map[int][]Kind{1: low})},
 
 		// Dark: no more than 200 lux for DarkAfter (2 h), charge falling.
-		{"dark: two hours dark and falling alerts once", DefaultThresholds, []step{
+		{"dark: two hours dark and falling alerts once", defaults, []step{
 			{r: sol(60, 50), at: 0},
 			{r: sol(60, 40), at: time.Hour},
 			{r: sol(59, 30), at: 2*time.Hour - time.Second},
@@ -195,17 +200,17 @@ func TestWatcher_Observe(t *testing.T) {
 			{r: sol(58, 30), at: 3 * time.Hour},
 			{r: sol(50, 0), at: 10 * time.Hour},
 		}},
-		{"dark: exactly 200 lux is dark", DefaultThresholds, []step{
+		{"dark: exactly 200 lux is dark", defaults, []step{
 			{r: sol(60, 200), at: 0},
 			{r: sol(58, 200), at: 2 * time.Hour, want: dark},
 		}},
-		{"dark: charge not falling, no alert until it falls", DefaultThresholds, []step{
+		{"dark: charge not falling, no alert until it falls", defaults, []step{
 			{r: sol(60, 150), at: 0},
 			{r: sol(60, 150), at: 3 * time.Hour},
 			{r: sol(61, 150), at: 4 * time.Hour},
 			{r: sol(59, 150), at: 5 * time.Hour, want: dark},
 		}},
-		{"dark: light above 200 lux restarts the clock", DefaultThresholds, []step{
+		{"dark: light above 200 lux restarts the clock", defaults, []step{
 			{r: sol(60, 50), at: 0},
 			{r: sol(59, 50), at: 90 * time.Minute},
 			{r: sol(59, 201), at: 100 * time.Minute},
@@ -213,7 +218,7 @@ func TestWatcher_Observe(t *testing.T) {
 			{r: sol(57, 50), at: 3 * time.Hour},
 			{r: sol(56, 50), at: 110*time.Minute + 2*time.Hour, want: dark},
 		}},
-		{"dark: re-armed by light", DefaultThresholds, []step{
+		{"dark: re-armed by light", defaults, []step{
 			{r: sol(60, 50), at: 0},
 			{r: sol(58, 50), at: 2 * time.Hour, want: dark},
 			{r: sol(58, 50), at: 3 * time.Hour},
@@ -221,50 +226,50 @@ func TestWatcher_Observe(t *testing.T) {
 			{r: sol(58, 10), at: 5 * time.Hour},
 			{r: sol(55, 10), at: 7 * time.Hour, want: dark},
 		}},
-		{"dark: readings without lux neither start nor end the stretch", DefaultThresholds, []step{
+		{"dark: readings without lux neither start nor end the stretch", defaults, []step{
 			{r: sol(60, 50), at: 0},
 			{r: solNoLux(59), at: time.Hour},
 			{r: solNoLux(58), at: 2 * time.Hour},
 			{r: sol(58, 50), at: 2*time.Hour + time.Minute, want: dark},
 		}},
-		{"dark: the stretch survives sleep, the first reading after it is silent", DefaultThresholds, []step{
+		{"dark: the stretch survives sleep, the first reading after it is silent", defaults, []step{
 			{r: sol(60, 50), at: 0},
 			{r: off(), at: 30 * time.Minute},
 			{r: sol(57, 50), at: 3 * time.Hour},
 			{r: sol(57, 50), at: 3*time.Hour + time.Minute, want: dark},
 		}},
-		{"dark: an alert given is not repeated after reconnect", DefaultThresholds, []step{
+		{"dark: an alert given is not repeated after reconnect", defaults, []step{
 			{r: sol(60, 50), at: 0},
 			{r: sol(58, 50), at: 2 * time.Hour, want: dark},
 			{r: off(), at: 150 * time.Minute},
 			{r: sol(55, 50), at: 4 * time.Hour},
 			{r: sol(54, 50), at: 5 * time.Hour},
 		}},
-		{"dark: start-up in the dark counts from the first reading", DefaultThresholds, []step{
+		{"dark: start-up in the dark counts from the first reading", defaults, []step{
 			{r: sol(60, 50), at: 0},
 			{r: sol(59, 50), at: 119 * time.Minute},
 			{r: sol(59, 50), at: 120 * time.Minute, want: dark},
 		}},
-		{"dark: the first charge of the stretch is the reference", DefaultThresholds, []step{
+		{"dark: the first charge of the stretch is the reference", defaults, []step{
 			{r: sensors.State{Online: true, Solar: true, Light: &sensors.Light{Lux: 50}}, at: 0},
 			{r: sol(60, 50), at: time.Hour},
 			{r: sol(60, 50), at: 2 * time.Hour},
 			{r: sol(59, 50), at: 2*time.Hour + time.Minute, want: dark},
 		}},
-		{"dark: custom delay", thresholds(func(t *Thresholds) { t.DarkAfter = 30 * time.Minute }), []step{
+		{"dark: custom delay", alerts(func(a *config.Alerts) { a.Thresholds.DarkAfter = config.Dur(30 * time.Minute) }), []step{
 			{r: sol(60, 50), at: 0},
 			{r: sol(59, 50), at: 29 * time.Minute},
 			{r: sol(59, 50), at: 30 * time.Minute, want: dark},
 		}},
-		{"dark: switched off", thresholds(func(t *Thresholds) { t.DarkOn = false }), []step{
+		{"dark: switched off", alerts(func(a *config.Alerts) { a.Notifications.Dark = false }), []step{
 			{r: sol(60, 50), at: 0},
 			{r: sol(50, 50), at: 5 * time.Hour},
 		}},
-		{"dark and low on the same reading", DefaultThresholds, []step{
+		{"dark and low on the same reading", defaults, []step{
 			{r: sol(25, 50), at: 0},
 			{r: sol(20, 50), at: 2 * time.Hour, want: []Kind{KindLow, KindDark}},
 		}},
-		{"dark: a device without light readings never gets it", DefaultThresholds, []step{
+		{"dark: a device without light readings never gets it", defaults, []step{
 			{r: pct(60), at: 0},
 			{r: pct(50), at: 5 * time.Hour},
 		}},
@@ -354,7 +359,7 @@ func TestWatcher_Observe_Alert(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			w := NewWatcher(DefaultThresholds)
+			w := NewWatcher(defaults)
 			if got := w.Observe(named("id", tt.dev, tt.first), t0); got != nil {
 				t.Fatalf("first Observe(%s) = %+v, want no alert", describe(tt.first), got)
 			}
@@ -367,7 +372,7 @@ func TestWatcher_Observe_Alert(t *testing.T) {
 }
 
 func TestWatcher_Observe_DevicesAreIndependent(t *testing.T) {
-	w := NewWatcher(DefaultThresholds)
+	w := NewWatcher(defaults)
 	steps := []struct {
 		id   string
 		r    sensors.State
@@ -397,7 +402,7 @@ func TestWatcher_Observe_DevicesAreIndependent(t *testing.T) {
 }
 
 func TestWatcher_Forget(t *testing.T) {
-	w := NewWatcher(DefaultThresholds)
+	w := NewWatcher(defaults)
 	w.Observe(named("m", "M705", pct(50)), t0)
 	w.Forget("m")
 	if got := w.Observe(named("m", "M705", pct(10)), t0.Add(time.Minute)); got != nil {
@@ -407,7 +412,7 @@ func TestWatcher_Forget(t *testing.T) {
 }
 
 func TestWatcher_Concurrent(t *testing.T) {
-	w := NewWatcher(DefaultThresholds)
+	w := NewWatcher(defaults)
 	const devices, readings = 8, 200
 	var wg sync.WaitGroup
 	counts := make([]int, devices)
@@ -428,36 +433,6 @@ func TestWatcher_Concurrent(t *testing.T) {
 	for d, n := range counts {
 		if n != 4 {
 			t.Errorf("device %d got %d alerts, want 4 (low and critical, twice)", d, n)
-		}
-	}
-}
-
-func TestThresholds_Validate(t *testing.T) {
-	tests := []struct {
-		name    string
-		t       Thresholds
-		wantErr string // empty: valid
-	}{
-		{"defaults", DefaultThresholds, ""},
-		{"zero value", Thresholds{}, ""},
-		{"low above 100", thresholds(func(t *Thresholds) { t.Low = 101 }), "low threshold 101 % is not between 0 and 100 %"},
-		{"negative low", thresholds(func(t *Thresholds) { t.Low = -1 }), "low threshold -1 %"},
-		{"negative critical", thresholds(func(t *Thresholds) { t.Critical = -1 }), "critical threshold -1 %"},
-		{"critical above low", thresholds(func(t *Thresholds) { t.Critical = 30 }), "critical threshold 30 % is above the low threshold 20 %"},
-		{"critical above low, low off", thresholds(func(t *Thresholds) { t.Critical, t.LowOn = 30, false }), ""},
-		{"negative hysteresis", thresholds(func(t *Thresholds) { t.Hysteresis = -1 }), "hysteresis of -1 points"},
-		{"hysteresis too big", thresholds(func(t *Thresholds) { t.Hysteresis = 101 }), "hysteresis of 101 points"},
-		{"negative dark delay", thresholds(func(t *Thresholds) { t.DarkAfter = -time.Second }), "dark delay -1s is negative"},
-	}
-	for _, tt := range tests {
-		err := tt.t.Validate()
-		switch {
-		case tt.wantErr == "" && err != nil:
-			t.Errorf("%s: Validate() = %v, want nil", tt.name, err)
-		case tt.wantErr != "" && err == nil:
-			t.Errorf("%s: Validate() = nil, want an error with %q", tt.name, tt.wantErr)
-		case err != nil && (!strings.HasPrefix(err.Error(), "notify: invalid thresholds: ") || !strings.Contains(err.Error(), tt.wantErr)):
-			t.Errorf("%s: Validate() = %q, want \"notify: invalid thresholds: ...%s...\"", tt.name, err, tt.wantErr)
 		}
 	}
 }

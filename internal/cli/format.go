@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/helio-linux/helio/hidpp"
-	"github.com/helio-linux/helio/notify"
+	"github.com/helio-linux/helio/internal/config"
 	"github.com/helio-linux/helio/sensors"
 	"github.com/helio-linux/helio/upower"
 )
@@ -71,8 +71,8 @@ type waybarOutput struct {
 //   - tooltip has one line per device, "Name: figures" as the tray's
 //     tooltip says it ([sensors.State.Figures]).
 //   - class is the lowest battery's: "charging" while it charges, else
-//     "critical" at or below 5 % and "low" at or below 20 % (the alert
-//     thresholds of notify.DefaultThresholds), "full" when it says full or
+//     "critical" at or below 5 % and "low" at or below 20 % (the default
+//     alert thresholds, [config.Default]), "full" when it says full or
 //     100 %, else "good"; "unknown" with no figure. Level words count as
 //     their level.
 //   - percentage is the lowest battery's [sensors.State.Charge]: its
@@ -118,7 +118,7 @@ func waybarClass(s sensors.State, value int) string {
 	if s.StatusWord() == "charging" {
 		return "charging"
 	}
-	t := notify.DefaultThresholds
+	t := config.Default().Thresholds
 	switch {
 	case value <= t.Critical:
 		return "critical"

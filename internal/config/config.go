@@ -1,9 +1,11 @@
 // Package config reads Helio's configuration file,
 // $XDG_CONFIG_HOME/helio/config.toml (~/.config/helio/config.toml by
 // default). The file is TOML, read strictly: a key Helio does not know, a
-// value of the wrong type or out of range is an [*Error] that names the file,
-// the line and column, and the key. A missing file is not an error: every
-// setting has a default, and a file need only hold what it changes.
+// value of the wrong type or out of range is an [*Error] that names the file
+// and the key, and the line and column where the TOML decoder gives them (it
+// does for syntax, unknown keys and most type errors, not for a value out of
+// range). A missing file is not an error: every setting has a default, and a
+// file need only hold what it changes.
 //
 // The whole file with its defaults:
 //
@@ -14,7 +16,7 @@
 //
 //	[thresholds]         # when to alert, in percent of charge
 //	low = 20
-//	critical = 5         # below low
+//	critical = 5         # below low, while both alerts are on
 //	hysteresis = 3       # points above a threshold before it can alert again
 //	dark_after = "2h"    # a solar keyboard this long without light alerts
 //
@@ -35,28 +37,31 @@
 //
 // Durations are Go duration strings ("90s", "10m", "1h30m"), and "d" counts
 // days of 24 hours ("7d"); see [Duration].
+//
+// The file must be a regular file (a symbolic link to one is fine) of at
+// most 1 MiB: Load refuses a named pipe, a device or a directory at the
+// path rather than wait on it or read it without end.
 package config
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
-
-	"github.com/pelletier/go-toml/v2"
 )
 
 // Config is the whole configuration. Start from [Default]; [Load] returns
 // the defaults overlaid with what the file sets.
 type Config struct {
-	Light         Light         `toml:"light"`
-	Thresholds    Thresholds    `toml:"thresholds"`
-	Notifications Notifications `toml:"notifications"`
-	History       History       `toml:"history"`
-	Monitor       Monitor       `toml:"monitor"`
+	Light Light `toml:"light"`
+	// Alerts holds the thresholds and notifications tables. It is
+	// embedded, so c.Thresholds and c.Notifications name them, and the
+	// TOML decoder reads its fields as tables of the file's top level.
+	Alerts
+	History History `toml:"history"`
+	Monitor Monitor `toml:"monitor"`
 }
 
 // Light schedules a solar keyboard's light reports: the K750 says its charge
@@ -71,10 +76,19 @@ type Light struct {
 	OnButton bool `toml:"on_button"`
 }
 
+// Alerts are the rules of Helio's desktop alerts, the file's thresholds
+// and notifications tables. The notify package's Watcher follows them as
+// they are, and [Alerts.Validate] is their one check.
+type Alerts struct {
+	Thresholds    Thresholds    `toml:"thresholds"`
+	Notifications Notifications `toml:"notifications"`
+}
+
 // Thresholds say when a battery alert fires.
 type Thresholds struct {
 	// Low and Critical are percentages: an alert fires when a battery falls
-	// to one of them or below. Critical is below Low.
+	// to one of them or below. Critical is below Low while both alerts are
+	// on; see [Alerts.Validate].
 	Low      int `toml:"low"`
 	Critical int `toml:"critical"`
 	// Hysteresis is how many points above a threshold a battery must rise
@@ -87,9 +101,9 @@ type Thresholds struct {
 
 // Notifications switches each kind of desktop notification on or off.
 type Notifications struct {
-	Low      bool `toml:"low"`
-	Critical bool `toml:"critical"`
-	Dark     bool `toml:"dark"`
+	Low      bool `toml:"low"`      // the battery fell to Thresholds.Low
+	Critical bool `toml:"critical"` // the battery fell to Thresholds.Critical
+	Dark     bool `toml:"dark"`     // a solar keyboard has been in the dark for Thresholds.DarkAfter
 }
 
 // History says whether and how long readings are kept on disk.
@@ -118,11 +132,13 @@ type Monitor struct {
 // Default returns the configuration used when the file sets nothing.
 func Default() Config {
 	return Config{
-		Light:         Light{Interval: Dur(10 * time.Minute), Reports: 1, OnButton: true},
-		Thresholds:    Thresholds{Low: 20, Critical: 5, Hysteresis: 3, DarkAfter: Dur(2 * time.Hour)},
-		Notifications: Notifications{Low: true, Critical: true, Dark: true},
-		History:       History{Enabled: true, Full: Dur(7 * day), Keep: Dur(365 * day)},
-		Monitor:       Monitor{Poll: Dur(5 * time.Minute), PollMax: Dur(time.Hour)},
+		Light: Light{Interval: Dur(10 * time.Minute), Reports: 1, OnButton: true},
+		Alerts: Alerts{
+			Thresholds:    Thresholds{Low: 20, Critical: 5, Hysteresis: 3, DarkAfter: Dur(2 * time.Hour)},
+			Notifications: Notifications{Low: true, Critical: true, Dark: true},
+		},
+		History: History{Enabled: true, Full: Dur(7 * day), Keep: Dur(365 * day)},
+		Monitor: Monitor{Poll: Dur(5 * time.Minute), PollMax: Dur(time.Hour)},
 	}
 }
 
@@ -140,67 +156,34 @@ func DefaultPath() (string, error) {
 
 // Load reads the config file at path over [Default]. A missing file gives
 // the defaults and no error. Anything else wrong with the file (it cannot be
-// read, it is not TOML, it has a key Helio does not know, a value of the
-// wrong type or out of range) is an [*Error] naming the file, and the line,
-// column and key where the file says so.
+// read, is not a regular file or is larger than 1 MiB, is not TOML, has a
+// key Helio does not know, a value of the wrong type or out of range) is an
+// [*Error] naming the file and the key, and the line and column where the
+// TOML decoder gives them; with the error, Load returns the defaults.
 func Load(path string) (Config, error) {
-	c := Default()
-	doc, err := os.ReadFile(path)
+	doc, err := read(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return c, nil
+		return Default(), nil
 	}
 	if err != nil {
-		return Default(), &Error{File: path, Msg: "cannot read: " + unwrapPath(err).Error(), Err: err}
-	}
-	if err := decode(doc, &c); err != nil {
-		err.File = path
 		return Default(), err
 	}
-	if p := c.problems(); len(p) > 0 {
-		err := p[0].locate(doc)
-		err.File = path
-		return Default(), err
+	c, e := parse(doc)
+	if e != nil {
+		e.File = path
+		return Default(), e
 	}
 	return c, nil
 }
 
-// Validate checks c as [Load] checks a file, for a Config built in code. The
-// error is an [*Error] without a file or position.
-func (c Config) Validate() error {
-	if p := c.problems(); len(p) > 0 {
-		return &Error{Key: p[0].key, Msg: p[0].msg}
+// parse reads doc over [Default] and checks the result.
+func parse(doc []byte) (Config, *Error) {
+	c := Default()
+	if e := decode(doc, &c); e != nil {
+		return Config{}, e
 	}
-	return nil
-}
-
-// unwrapPath drops the *fs.PathError around err: [Error] names the file
-// already.
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
+	if e := c.check(); e != nil {
+		return Config{}, e
 	}
-	return err
-}
-
-// decode reads doc into c strictly.
-func decode(doc []byte, c *Config) *Error {
-	if err := checkDurationTypes(doc); err != nil {
-		return err
-	}
-	d := toml.NewDecoder(bytes.NewReader(doc))
-	d.DisallowUnknownFields()
-	err := d.Decode(c)
-	if err == nil {
-		return nil
-	}
-	var strict *toml.StrictMissingError
-	if errors.As(err, &strict) && len(strict.Errors) > 0 {
-		return fromDecodeError(&strict.Errors[0], true, err)
-	}
-	var de *toml.DecodeError
-	if errors.As(err, &de) {
-		return fromDecodeError(de, false, err)
-	}
-	return &Error{Msg: err.Error(), Err: err}
+	return c, nil
 }

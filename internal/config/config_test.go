@@ -2,7 +2,6 @@ package config
 
 import (
 	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -26,11 +25,13 @@ func write(t *testing.T, doc string) string {
 func TestDefault(t *testing.T) {
 	c := Default()
 	want := Config{
-		Light:         Light{Interval: Dur(10 * time.Minute), Reports: 1, OnButton: true},
-		Thresholds:    Thresholds{Low: 20, Critical: 5, Hysteresis: 3, DarkAfter: Dur(2 * time.Hour)},
-		Notifications: Notifications{Low: true, Critical: true, Dark: true},
-		History:       History{Enabled: true, Full: Dur(168 * time.Hour), Keep: Dur(8760 * time.Hour), Path: ""},
-		Monitor:       Monitor{Poll: Dur(5 * time.Minute), PollMax: Dur(time.Hour)},
+		Light: Light{Interval: Dur(10 * time.Minute), Reports: 1, OnButton: true},
+		Alerts: Alerts{
+			Thresholds:    Thresholds{Low: 20, Critical: 5, Hysteresis: 3, DarkAfter: Dur(2 * time.Hour)},
+			Notifications: Notifications{Low: true, Critical: true, Dark: true},
+		},
+		History: History{Enabled: true, Full: Dur(168 * time.Hour), Keep: Dur(8760 * time.Hour), Path: ""},
+		Monitor: Monitor{Poll: Dur(5 * time.Minute), PollMax: Dur(time.Hour)},
 	}
 	if c != want {
 		t.Errorf("Default() = %+v, want %+v", c, want)
@@ -42,12 +43,16 @@ func TestDefault(t *testing.T) {
 
 func TestLoad_Valid(t *testing.T) {
 	full := Config{
-		Light:         Light{Interval: Dur(30 * time.Minute), Reports: 3, OnButton: false},
-		Thresholds:    Thresholds{Low: 30, Critical: 10, Hysteresis: 5, DarkAfter: Dur(36 * time.Hour)},
-		Notifications: Notifications{Low: false, Critical: true, Dark: false},
-		History:       History{Enabled: false, Full: Dur(14 * 24 * time.Hour), Keep: Dur(90 * 24 * time.Hour), Path: "/var/tmp/helio.db"},
-		Monitor:       Monitor{Poll: Dur(90 * time.Second), PollMax: Dur(3 * time.Hour)},
+		Light: Light{Interval: Dur(30 * time.Minute), Reports: 3, OnButton: false},
+		Alerts: Alerts{
+			Thresholds:    Thresholds{Low: 30, Critical: 10, Hysteresis: 5, DarkAfter: Dur(36 * time.Hour)},
+			Notifications: Notifications{Low: false, Critical: true, Dark: false},
+		},
+		History: History{Enabled: false, Full: Dur(14 * 24 * time.Hour), Keep: Dur(90 * 24 * time.Hour), Path: "/var/tmp/helio.db"},
+		Monitor: Monitor{Poll: Dur(90 * time.Second), PollMax: Dur(3 * time.Hour)},
 	}
+	lowOff := Default()
+	lowOff.Notifications.Low, lowOff.Thresholds.Critical = false, 50
 	partial := Default()
 	partial.Thresholds.Low, partial.Notifications.Dark, partial.Monitor.Poll = 25, false, Dur(2*time.Minute)
 	for _, tt := range []struct {
@@ -83,6 +88,7 @@ path = "/var/tmp/helio.db"
 poll = "90s"
 poll_max = "3h"
 `, full},
+		{"critical above low with the low alert off", "notifications.low = false\nthresholds.critical = 50\n", lowOff},
 		{"partial, dotted and inline", `thresholds.low = 25
 notifications = { dark = false }
 [monitor]
@@ -124,30 +130,37 @@ func TestLoad_Errors(t *testing.T) {
 		{"string for int", "[thresholds]\nlow = \"20\"\n", ":2:7: thresholds.low: want an integer, got a TOML string", 2, "thresholds.low"},
 		{"int for bool", "[notifications]\n\ndark = 1\n", ":3:8: notifications.dark: want true or false, got a TOML integer", 3, "notifications.dark"},
 		{"float for int", "light.reports = 1.5\n", ":1:17: light.reports: want an integer, got a TOML float", 1, "light.reports"},
-		{"int for duration", "[light]\ninterval = 600\n", ":2:12: light.interval: want a duration string such as \"10m\" or \"7d\", got a TOML integer", 2, "light.interval"},
-		{"table for duration", "[light.interval]\nminutes = 10\n", ":1:2: light.interval: want a duration string such as \"10m\" or \"7d\", got a TOML table", 1, "light.interval"},
-		{"array for duration", "[light]\ninterval = [\"1m\"]\n", ":2:1: light.interval: want a duration string such as \"10m\" or \"7d\", got a TOML array", 2, "light.interval"},
+		{"int for duration", "[light]\ninterval = 600\n", ": light.interval: want a duration string such as \"10m\" or \"7d\", got a TOML integer", 0, "light.interval"},
+		{"table for duration", "[light.interval]\nminutes = 10\n", ":2:1: light.interval: want a duration string such as \"10m\" or \"7d\", got a TOML table", 2, "light.interval"},
+		{"array for duration", "[light]\ninterval = [\"1m\"]\n", ":2:12: light.interval: want a duration string such as \"10m\" or \"7d\", got a TOML array", 2, "light.interval"},
 		{"int for table", "\nlight = 3\n", ":2:9: light: want a table, got a TOML integer", 2, "light"},
 		{"invalid UTF-8", "[history]\npath = \"/tmp/\xff\"\n", ":2:14: invalid UTF-8 character in basic string", 2, ""},
 		{"int for path", "[history]\npath = 3\n", ":2:8: history.path: want a string, got a TOML integer", 2, "history.path"},
-		{"bad duration", "[monitor]\npoll = \"5 minutes\"\n", ":2:8: monitor.poll: \"5 minutes\" is not a duration (unknown unit \" minutes\" in duration \"5 minutes\"); write it like \"90s\", \"10m\", \"2h\" or \"7d\"", 2, "monitor.poll"},
-		{"duration without unit", "[history]\nkeep = \"30\"\n", ":2:8: history.keep: \"30\" is not a duration (missing unit after 30); write it like \"90s\", \"10m\", \"2h\" or \"7d\"", 2, "history.keep"},
-		{"critical not below low", "[light]\nreports = 1\n\n[thresholds]\nlow = 20\n\ncritical = 20\n", ":7:1: thresholds.critical: must be below thresholds.low (20)", 7, "thresholds.critical"},
-		{"low below default critical", "[thresholds]\n  low = 4\n", ":2:3: thresholds.low: must be above thresholds.critical (5)", 2, "thresholds.low"},
-		{"critical in inline table", "thresholds = { low = 10, critical = 50 }\n", ":1:26: thresholds.critical: must be below thresholds.low (10)", 1, "thresholds.critical"},
-		{"low over 100", "[thresholds]\nlow = 120\n", ":2:1: thresholds.low: must be between 0 and 100, got 120", 2, "thresholds.low"},
-		{"negative hysteresis", "thresholds.hysteresis = -1\n", ":1:1: thresholds.hysteresis: must be between 0 and 100, got -1", 1, "thresholds.hysteresis"},
-		{"interval under a minute", "[light]\ninterval = \"30s\"\n", ":2:1: light.interval: must be at least 1m, got 30s", 2, "light.interval"},
-		{"no reports", "[light]\nreports = 0\n", ":2:1: light.reports: must be between 1 and 255, got 0", 2, "light.reports"},
-		{"negative dark_after", "[thresholds]\ndark_after = \"-2h\"\n", ":2:1: thresholds.dark_after: must not be negative, got -2h", 2, "thresholds.dark_after"},
-		{"negative keep", "[history]\nfull = \"0\"\nkeep = \"-1d\"\n", ":3:1: history.keep: must not be negative, got -1d", 3, "history.keep"},
-		{"full longer than default keep", "[history]\nfull = \"400d\"\n", ":2:1: history.full: must not be longer than history.keep (365d)", 2, "history.full"},
-		{"keep shorter than default full", "[history]\nkeep = \"1d\"\n", ":2:1: history.keep: must not be shorter than history.full (7d)", 2, "history.keep"},
-		{"relative history path", "[history]\npath = \"helio/history\"\n", ":2:1: history.path: must be an absolute path, got \"helio/history\"", 2, "history.path"},
-		{"negative poll", "[monitor]\npoll = \"-5m\"\n", ":2:1: monitor.poll: must be at least 1m, got -5m", 2, "monitor.poll"},
-		{"poll_max below poll", "[monitor]\npoll = \"2h\"\n", ":2:1: monitor.poll: must not be longer than monitor.poll_max (1h)", 2, "monitor.poll"},
-		{"first problem in file order", "[light]\ninterval = \"1s\"\n[monitor]\npoll = \"1s\"\n", ":2:1: light.interval: must be at least 1m, got 1s", 2, "light.interval"},
+		{"bad duration", "[monitor]\npoll = \"5 minutes\"\n", ":2:8: monitor.poll: \"5 minutes\" is not a duration; write it like \"90s\", \"10m\", \"2h\" or \"7d\"", 2, "monitor.poll"},
+		{"duration without unit", "[history]\nkeep = \"30\"\n", ":2:8: history.keep: \"30\" is not a duration; write it like \"90s\", \"10m\", \"2h\" or \"7d\"", 2, "history.keep"},
+		{"critical not below low", "[light]\nreports = 1\n\n[thresholds]\nlow = 20\n\ncritical = 20\n", ": thresholds.critical: must be below thresholds.low (20)", 0, "thresholds.critical"},
+		{"low below default critical", "[thresholds]\n  low = 4\n", ": thresholds.low: must be above thresholds.critical (5)", 0, "thresholds.low"},
+		{"critical in inline table", "thresholds = { low = 10, critical = 50 }\n", ": thresholds.critical: must be below thresholds.low (10)", 0, "thresholds.critical"},
+		{"low over 100", "[thresholds]\nlow = 120\n", ": thresholds.low: must be between 0 and 100, got 120", 0, "thresholds.low"},
+		{"negative hysteresis", "thresholds.hysteresis = -1\n", ": thresholds.hysteresis: must be between 0 and 100, got -1", 0, "thresholds.hysteresis"},
+		{"interval under a minute", "[light]\ninterval = \"30s\"\n", ": light.interval: must be at least 1m, got 30s", 0, "light.interval"},
+		{"no reports", "[light]\nreports = 0\n", ": light.reports: must be between 1 and 255, got 0", 0, "light.reports"},
+		{"negative dark_after", "[thresholds]\ndark_after = \"-2h\"\n", ": thresholds.dark_after: must not be negative, got -2h", 0, "thresholds.dark_after"},
+		{"negative keep", "[history]\nfull = \"0\"\nkeep = \"-1d\"\n", ": history.keep: must not be negative, got -1d", 0, "history.keep"},
+		{"full longer than default keep", "[history]\nfull = \"400d\"\n", ": history.full: must not be longer than history.keep (365d)", 0, "history.full"},
+		{"keep shorter than default full", "[history]\nkeep = \"1d\"\n", ": history.keep: must not be shorter than history.full (7d)", 0, "history.keep"},
+		{"relative history path", "[history]\npath = \"helio/history\"\n", ": history.path: must be an absolute path, got \"helio/history\"", 0, "history.path"},
+		{"negative poll", "[monitor]\npoll = \"-5m\"\n", ": monitor.poll: must be at least 1m, got -5m", 0, "monitor.poll"},
+		{"poll_max below poll", "[monitor]\npoll = \"2h\"\n", ": monitor.poll: must not be longer than monitor.poll_max (1h)", 0, "monitor.poll"},
+		{"first problem in the documented order", "[light]\ninterval = \"1s\"\n[monitor]\npoll = \"1s\"\n", ": light.interval: must be at least 1m, got 1s", 0, "light.interval"},
 		{"duplicate key", "[light]\nreports = 1\nreports = 2\n", ":3:1: reports: key reports is already defined", 3, "reports"},
+		{"duplicate quoted dotted key", "light.reports = 1\n\"light\".reports = 2\n", ":2:1: light.reports: key reports is already defined", 2, "light.reports"},
+		{"float for duration", "light = { interval = 1.5 }\n", ": light.interval: want a duration string such as \"10m\" or \"7d\", got a TOML float", 0, "light.interval"},
+		{"boolean for duration", "[monitor]\npoll_max = false\n", ": monitor.poll_max: want a duration string such as \"10m\" or \"7d\", got a TOML boolean", 0, "monitor.poll_max"},
+		{"key under a duration", "history.keep.days = 30\n", ":1:1: history.keep: want a duration string such as \"10m\" or \"7d\", got a TOML table", 1, "history.keep"},
+		{"date for int", "[thresholds]\nlow = 1979-05-27\n", ":2:7: thresholds.low: want an integer, got a TOML local date", 2, "thresholds.low"},
+		{"string for bool", "[history]\nenabled = 'yes'\n", ":2:11: history.enabled: want true or false, got a TOML string", 2, "history.enabled"},
+		{"unknown dotted table", "[light.colors]\n", ":1:2: light.colors: unknown table", 1, "light.colors"},
 	} {
 		path := write(t, tt.doc)
 		c, err := Load(path)
@@ -165,27 +178,6 @@ func TestLoad_Errors(t *testing.T) {
 		if c != Default() {
 			t.Errorf("%s: Load returned %+v with its error, want Default()", tt.name, c)
 		}
-	}
-}
-
-func TestLoad_Unreadable(t *testing.T) {
-	dir := t.TempDir() // a directory where a file is expected
-	_, err := Load(dir)
-	var ce *Error
-	if !errors.As(err, &ce) || ce.Line != 0 || !errors.Is(err, fs.ErrInvalid) && !strings.Contains(err.Error(), "is a directory") {
-		t.Fatalf("Load(dir) = %v", err)
-	}
-	if want := "config " + dir + ": cannot read: is a directory"; err.Error() != want {
-		t.Errorf("Load(dir) = %q, want %q", err, want)
-	}
-}
-
-func TestConfig_Validate(t *testing.T) {
-	c := Default()
-	c.Thresholds.Critical = 30
-	err := c.Validate()
-	if want := "config: thresholds.critical: must be below thresholds.low (20)"; err == nil || err.Error() != want {
-		t.Errorf("Validate() = %v, want %s", err, want)
 	}
 }
 
@@ -232,6 +224,10 @@ func TestConfig_Tags(t *testing.T) {
 	walk = func(rt reflect.Type, prefix string) {
 		for i := range rt.NumField() {
 			f := rt.Field(i)
+			if f.Anonymous { // flattened: its fields are top-level tables
+				walk(f.Type, prefix)
+				continue
+			}
 			tag := f.Tag.Get("toml")
 			if tag == "" || tag != strings.ToLower(tag) {
 				t.Errorf("%s%s has toml tag %q", prefix, f.Name, tag)

@@ -10,13 +10,13 @@ import (
 
 // Duration is a length of time in the config file, written as a Go duration
 // string ("90s", "10m", "1h30m") or with a "d" unit for days of 24 hours
-// ("7d", "1d12h", "1.5d"). A bare number is not a duration: the file must
-// say its unit.
+// ("7d", "1d12h", "1.5d"); see [ParseDuration]. A bare number is not a
+// duration: the file must say its unit.
 //
 // It is a struct rather than a named time.Duration so that the TOML decoder
-// rejects an integer ("interval = 10") instead of reading it as nanoseconds.
-// The embedded time.Duration is the value; its methods (Minutes, Hours, ...)
-// are promoted.
+// does not store an integer ("interval = 10") as nanoseconds. The embedded
+// time.Duration is the value; its methods (Minutes, Hours, ...) are
+// promoted.
 type Duration struct {
 	time.Duration `toml:"-"`
 }
@@ -27,16 +27,28 @@ func Dur(d time.Duration) Duration { return Duration{d} }
 // day is the length of the "d" unit.
 const day = 24 * time.Hour
 
-// UnmarshalText implements encoding.TextUnmarshaler: it parses a Go duration
-// string in which "d" (24 hours) may also appear as a unit.
+// UnmarshalText implements encoding.TextUnmarshaler with [ParseDuration].
 func (d *Duration) UnmarshalText(text []byte) error {
 	v, err := ParseDuration(string(text))
 	if err != nil {
-		return err
+		return &valueError{at: d, text: string(text), err: err}
 	}
 	d.Duration = v
 	return nil
 }
+
+// valueError is [Duration.UnmarshalText]'s error. The TOML decoder puts the
+// key and position on it for a string; but it also hands UnmarshalText the
+// text of an integer, float or boolean, and then returns the error as it
+// is. at tells [Load] which setting that was.
+type valueError struct {
+	at   *Duration
+	text string
+	err  error
+}
+
+func (e *valueError) Error() string { return e.err.Error() }
+func (e *valueError) Unwrap() error { return e.err }
 
 // MarshalText implements encoding.TextMarshaler with [Duration.String], so a
 // marshalled config reads back to the same values.
@@ -60,73 +72,44 @@ func (d Duration) String() string {
 }
 
 // ParseDuration is time.ParseDuration with one more unit, "d" for 24
-// hours: "7d", "1d12h", "90m". Every number needs a unit, except a lone
-// "0". The command line takes durations the same way.
+// hours, which may stand anywhere a Go unit may: "7d", "1.5d", "1d12h",
+// "-2d". As for time.ParseDuration, every number needs a unit except a
+// lone "0", and a sign may only lead. The command line takes durations the
+// same way.
 func ParseDuration(s string) (time.Duration, error) {
-	orig := s
-	bad := func(why string) (time.Duration, error) {
-		return 0, fmt.Errorf("%q is not a duration (%s); write it like \"90s\", \"10m\", \"2h\" or \"7d\"", orig, why)
-	}
-	if s == "" {
-		return bad("empty")
-	}
-	sign := ""
-	if s[0] == '-' || s[0] == '+' {
-		sign, s = s[:1], s[1:]
-	}
-	if s == "" {
-		return bad("no number")
-	}
-	if s == "0" {
-		return 0, nil
-	}
-	var days float64
-	var rest strings.Builder
-	for s != "" {
-		i := 0
-		for i < len(s) && (s[i] == '.' || s[i] >= '0' && s[i] <= '9') {
-			i++
+	// No Go unit has a "d", so each one ends a number of days. Each such
+	// number is written again as nanoseconds, for time.ParseDuration to
+	// check the whole string as it checks its own.
+	var goForm strings.Builder
+	rest := s
+	for {
+		i := strings.IndexByte(rest, 'd')
+		if i < 0 {
+			break
 		}
-		if i == 0 {
-			return bad("expected a number at " + strconv.Quote(s))
-		}
-		num := s[:i]
 		j := i
-		for j < len(s) && s[j] != '.' && (s[j] < '0' || s[j] > '9') {
-			j++
+		for j > 0 && (rest[j-1] == '.' || '0' <= rest[j-1] && rest[j-1] <= '9') {
+			j--
 		}
-		unit := s[i:j]
-		if unit == "" {
-			return bad("missing unit after " + num)
+		// As hours, so that "1.5d" is exact: float days would round.
+		h, err := time.ParseDuration(rest[j:i] + "h")
+		if err != nil || h > math.MaxInt64/24 {
+			return 0, badDuration(s)
 		}
-		if unit == "d" {
-			f, err := strconv.ParseFloat(num, 64)
-			if err != nil {
-				return bad("bad number " + strconv.Quote(num))
-			}
-			days += f
-		} else {
-			rest.WriteString(num + unit)
-		}
-		s = s[j:]
+		goForm.WriteString(rest[:j] + strconv.FormatInt(int64(24*h), 10) + "ns")
+		rest = rest[i+1:]
 	}
-	var total time.Duration
-	if rest.Len() > 0 {
-		v, err := time.ParseDuration(rest.String())
-		if err != nil {
-			return bad(strings.TrimPrefix(err.Error(), "time: "))
-		}
-		total = v
+	goForm.WriteString(rest)
+	d, err := time.ParseDuration(goForm.String())
+	if err != nil {
+		return 0, badDuration(s)
 	}
-	if days != 0 {
-		ns := days * float64(day)
-		if ns+float64(total) >= math.MaxInt64 {
-			return bad("too long")
-		}
-		total += time.Duration(math.Round(ns))
-	}
-	if sign == "-" {
-		total = -total
-	}
-	return total, nil
+	return d, nil
+}
+
+// badDuration says s is not a duration. It does not pass on
+// time.ParseDuration's reason, which would quote the string with its days
+// rewritten.
+func badDuration(s string) error {
+	return fmt.Errorf("%q is not a duration; write it like \"90s\", \"10m\", \"2h\" or \"7d\"", s)
 }

@@ -1,7 +1,7 @@
 package config
 
 import (
-	"strings"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -23,16 +23,19 @@ func TestDuration_UnmarshalText(t *testing.T) {
 		{"-2d", -48 * time.Hour},
 		{"+1d", 24 * time.Hour},
 		{"250ms", 250 * time.Millisecond},
+		{"0.1d", 144 * time.Minute},
+		{"1d1d", 48 * time.Hour},
 	} {
 		var d Duration
 		if err := d.UnmarshalText([]byte(tt.in)); err != nil || d.Duration != tt.want {
 			t.Errorf("UnmarshalText(%q) = %v, %v; want %v", tt.in, d.Duration, err, tt.want)
 		}
 	}
-	for _, in := range []string{"", "d", "10", "1x", "5 m", "1..5d", "-", "1d-2h", "300000000d"} {
+	for _, in := range []string{"", "d", "dd", "10", "1x", "5 m", "1..5d", "-", "1d-2h", "5md", "1e3d", "1d2", "300000000d", "100000d100000d"} {
 		var d Duration
-		if err := d.UnmarshalText([]byte(in)); err == nil || !strings.Contains(err.Error(), "is not a duration") {
-			t.Errorf("UnmarshalText(%q) = %v, %v; want an error", in, d.Duration, err)
+		want := fmt.Sprintf(`%q is not a duration; write it like "90s", "10m", "2h" or "7d"`, in)
+		if err := d.UnmarshalText([]byte(in)); err == nil || err.Error() != want {
+			t.Errorf("UnmarshalText(%q) = %v, %v; want %s", in, d.Duration, err, want)
 		}
 	}
 }

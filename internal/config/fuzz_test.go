@@ -1,11 +1,12 @@
 package config
 
 import (
+	"bytes"
 	"testing"
 )
 
-// FuzzDecode: no config text may panic the parser, and one it accepts must
-// be valid, or its problem located in the text.
+// FuzzDecode: no config text may panic the parser, and one it refuses gets
+// an error with a message, placed inside the text when it has a place.
 func FuzzDecode(f *testing.F) {
 	for _, seed := range []string{
 		"", "[light]\ninterval = \"10m\"\nreports = 3\non_button = false\n",
@@ -13,21 +14,23 @@ func FuzzDecode(f *testing.F) {
 		"[history]\nfull = \"7d\"\nkeep = \"365d\"\npath = \"/tmp/h.db\"\n",
 		"[monitor]\npoll = \"5m\"\npoll_max = \"1h\"\n", "[light]\ninterval = 600\n",
 		"[thresholds]\ncritical = 30\n", "x = [1, 2", "[light.inner]\na = 1\n", "\x00\xff\xfe",
+		"light = {interval = true}\n", "a = {b = 1, c = 2, d = 3}\n" + string(bytes.Repeat([]byte("e=1\n"), 40)),
 	} {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, doc []byte) {
-		c := Default()
-		if err := decode(doc, &c); err != nil {
-			if err.Error() == "" {
-				t.Fatal("an error without a message")
+		c, err := parse(doc)
+		if err == nil {
+			if c.Validate() != nil {
+				t.Fatalf("parse accepted a config that Validate refuses: %v", c.Validate())
 			}
 			return
 		}
-		if p := c.problems(); len(p) > 0 {
-			if e := p[0].locate(doc); e.Error() == "" {
-				t.Fatal("a problem without a message")
-			}
+		if err.Msg == "" {
+			t.Fatalf("an error without a message: %#v", err)
+		}
+		if err.Line > bytes.Count(doc, []byte("\n"))+1 || err.Line < 0 {
+			t.Fatalf("error %v is at line %d of a %d-line text", err, err.Line, bytes.Count(doc, []byte("\n"))+1)
 		}
 	})
 }

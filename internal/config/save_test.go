@@ -12,11 +12,13 @@ import (
 
 func TestSave_RoundTrip(t *testing.T) {
 	changed := Config{
-		Light:         Light{Interval: Dur(30 * time.Minute), Reports: 3, OnButton: false},
-		Thresholds:    Thresholds{Low: 30, Critical: 10, Hysteresis: 5, DarkAfter: Dur(36 * time.Hour)},
-		Notifications: Notifications{Low: false, Critical: true, Dark: false},
-		History:       History{Enabled: false, Full: Dur(14 * 24 * time.Hour), Keep: Dur(90 * 24 * time.Hour), Path: "/var/tmp/helio \"quoted\".db"},
-		Monitor:       Monitor{Poll: Dur(90 * time.Second), PollMax: Dur(3 * time.Hour)},
+		Light: Light{Interval: Dur(30 * time.Minute), Reports: 3, OnButton: false},
+		Alerts: Alerts{
+			Thresholds:    Thresholds{Low: 30, Critical: 10, Hysteresis: 5, DarkAfter: Dur(36 * time.Hour)},
+			Notifications: Notifications{Low: false, Critical: true, Dark: false},
+		},
+		History: History{Enabled: false, Full: Dur(14 * 24 * time.Hour), Keep: Dur(90 * 24 * time.Hour), Path: "/var/tmp/helio \"quoted\".db"},
+		Monitor: Monitor{Poll: Dur(90 * time.Second), PollMax: Dur(3 * time.Hour)},
 	}
 	odd := Default()
 	odd.Light.Interval = Dur(time.Hour + 30*time.Minute + 15*time.Second)

@@ -179,7 +179,7 @@ func Run(ctx context.Context, o Opts) error {
 		states, stop := m.Subscribe()
 		stops = append(stops, stop)
 		sender := notify.NewSender(o.Bus, o.Logger)
-		watcher := notify.NewWatcher(alertThresholds(cfg))
+		watcher := notify.NewWatcher(cfg.Alerts)
 		wg.Go(func() { notify.Run(ctx, states, watcher, sender) })
 	}
 	changesErr := make(chan error, 1)
@@ -258,16 +258,6 @@ func Run(ctx context.Context, o Opts) error {
 		return ErrRestart
 	}
 	return nil
-}
-
-// alertThresholds is when to alert by the config's [thresholds] and
-// [notifications].
-func alertThresholds(cfg config.Config) notify.Thresholds {
-	t := notify.DefaultThresholds
-	t.Low, t.Critical, t.Hysteresis = cfg.Thresholds.Low, cfg.Thresholds.Critical, cfg.Thresholds.Hysteresis
-	t.DarkAfter = cfg.Thresholds.DarkAfter.Duration
-	t.LowOn, t.CriticalOn, t.DarkOn = cfg.Notifications.Low, cfg.Notifications.Critical, cfg.Notifications.Dark
-	return t
 }
 
 // openHistory opens the history database named by the config, with its

@@ -15,7 +15,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/helio-linux/helio/internal/config"
-	"github.com/helio-linux/helio/notify"
 )
 
 // field is one entry of the settings form with the error shown under it.
@@ -223,8 +222,8 @@ func (s *settings) save() {
 	s.o.Logger.Info("settings saved", "path", s.o.ConfigPath)
 }
 
-// check validates c as the config file and the notifier would, and puts
-// each problem under the field it is about.
+// check validates c as the config file would (the notifier follows the
+// same rules), and puts each problem under the field it is about.
 func (s *settings) check(c config.Config) bool {
 	if err := c.Validate(); err != nil {
 		var e *config.Error
@@ -237,14 +236,6 @@ func (s *settings) check(c config.Config) bool {
 			}
 		}
 		s.thresholdsErr.SetText(s.words(err.Error()))
-		s.thresholdsErr.Show()
-		return false
-	}
-	t := notify.Thresholds{Low: c.Thresholds.Low, Critical: c.Thresholds.Critical, Hysteresis: c.Thresholds.Hysteresis,
-		DarkAfter: c.Thresholds.DarkAfter.Duration, LowOn: c.Notifications.Low, CriticalOn: c.Notifications.Critical,
-		DarkOn: c.Notifications.Dark}
-	if err := t.Validate(); err != nil {
-		s.thresholdsErr.SetText(err.Error())
 		s.thresholdsErr.Show()
 		return false
 	}

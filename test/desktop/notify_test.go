@@ -18,6 +18,7 @@ import (
 
 	"github.com/helio-linux/helio/emulator"
 	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/internal/config"
 	"github.com/helio-linux/helio/internal/syncbuf"
 	"github.com/helio-linux/helio/notify"
 	"github.com/helio-linux/helio/sensors"
@@ -211,7 +212,7 @@ const (
 // set the devices' state at start-up, and waits until every device is seen
 // online with a battery figure (and the K750 with its light). It returns
 // when the K750's light was first seen: its dark stretch starts then.
-func startRig(t *testing.T, s *Session, th notify.Thresholds, prepare func(*emulator.Receiver)) (*rig, time.Time) {
+func startRig(t *testing.T, s *Session, th config.Alerts, prepare func(*emulator.Receiver)) (*rig, time.Time) {
 	t.Helper()
 	p, err := emulator.BuiltinProfile("default")
 	if err != nil {
@@ -304,10 +305,11 @@ func TestNotify_Dunst(t *testing.T) {
 	s.StartX()
 	icons := startDunst(t, s)
 
-	th := notify.DefaultThresholds
+	th := config.Default().Alerts
 	// Long enough that the first loss of charge comes well inside it, even
 	// on a loaded machine.
-	th.DarkAfter = 4 * time.Second
+	delay := 4 * time.Second
+	th.Thresholds.DarkAfter = config.Dur(delay)
 	r, start := startRig(t, s, th, func(rc *emulator.Receiver) {
 		rc.SetBattery(m705, 12, hidpp.StatusDischarging) // already low at start-up
 		rc.SetLux(k750, 0)                               // in the dark from the start
@@ -315,8 +317,8 @@ func TestNotify_Dunst(t *testing.T) {
 
 	// The K750 loses charge, but has not been in the dark long enough.
 	r.battery(t, k750, 56)
-	if d := time.Since(start); d >= th.DarkAfter-200*time.Millisecond {
-		t.Fatalf("the first loss of charge came %v into the dark, too close to the %v dark delay", d, th.DarkAfter)
+	if d := time.Since(start); d >= delay-200*time.Millisecond {
+		t.Fatalf("the first loss of charge came %v into the dark, too close to the %v dark delay", d, delay)
 	}
 	// The MX Master runs down across the low threshold, wobbles around
 	// it, and on to critical.
@@ -330,7 +332,7 @@ func TestNotify_Dunst(t *testing.T) {
 	r.online(t, m705, true)
 	// The K750 loses more charge, now in the dark for longer than
 	// DarkAfter.
-	time.Sleep(time.Until(start.Add(th.DarkAfter + 200*time.Millisecond)))
+	time.Sleep(time.Until(start.Add(delay + 200*time.Millisecond)))
 	r.battery(t, k750, 55)
 
 	waitCount(t, s, 3, 5*time.Second)
@@ -367,7 +369,7 @@ func TestNotify_NoDaemon(t *testing.T) {
 	Require(t, dunstPrograms...)
 	s := NewSession(t)
 	s.StartX()
-	r, _ := startRig(t, s, notify.DefaultThresholds, func(*emulator.Receiver) {})
+	r, _ := startRig(t, s, config.Default().Alerts, func(*emulator.Receiver) {})
 
 	r.battery(t, mx, 15) // low: lost
 	r.battery(t, mx, 4)  // critical: lost
