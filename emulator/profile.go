@@ -8,13 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/internal/safefile"
 )
 
 //go:embed profiles/*.json
@@ -115,9 +115,15 @@ func BuiltinJSON(name string) ([]byte, error) {
 	return b, nil
 }
 
-// LoadProfile reads and validates a profile file.
+// maxProfileSize bounds a profile file: the built-in one takes 3 KiB,
+// and a path that leads to a huge or endless file must not fill the
+// memory.
+const maxProfileSize = 1 << 20
+
+// LoadProfile reads and validates a profile file: a regular file of at
+// most 1 MiB.
 func LoadProfile(path string) (*Profile, error) {
-	b, err := os.ReadFile(path)
+	b, err := safefile.Read(path, maxProfileSize)
 	if err != nil {
 		return nil, fmt.Errorf("emulator: read profile: %w", err)
 	}

@@ -1,15 +1,18 @@
 package unifying
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
 
 	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/internal/safefile"
 )
 
 // Known is what is remembered about a device between runs.
@@ -46,6 +49,7 @@ type FileCache struct {
 	mu      sync.Mutex
 	devices map[string]Known
 	dirty   bool
+	broken  bool // the path holds what is not a regular file: never written
 	warning error
 }
 
@@ -59,14 +63,22 @@ func DefaultCachePath() (string, error) {
 	return filepath.Join(dir, "helio", "devices.json"), nil
 }
 
-// OpenFileCache loads the cache at path. A missing file is an empty cache.
+// maxCacheSize bounds the cache file read: a few devices take a few KiB,
+// and a path that leads to a huge or endless file must not fill the
+// memory.
+const maxCacheSize = 1 << 20
+
+// OpenFileCache loads the cache at path. A missing file is an empty cache;
+// anything that is not a regular file of at most 1 MiB is not read (and
+// not replaced: [FileCache.Flush] writes only over a regular file).
 func OpenFileCache(path string) *FileCache {
 	c := &FileCache{path: path, devices: map[string]Known{}}
-	b, err := os.ReadFile(path)
+	b, err := safefile.Read(path, maxCacheSize)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:
-		c.warning = fmt.Errorf("device cache %s unreadable, not used: %w", path, err)
+		c.warning = fmt.Errorf("device cache unreadable, not used: %w", err)
+		c.broken = errors.Is(err, safefile.ErrNotRegular)
 	default:
 		var f cacheFile
 		if err := json.Unmarshal(b, &f); err != nil || f.Version != cacheVersion || f.Devices == nil {
@@ -115,31 +127,19 @@ func (c *FileCache) Flush() error {
 	if !c.dirty {
 		return nil
 	}
+	if c.broken {
+		return nil // something that is not a cache file stands at the path
+	}
 	b, err := json.MarshalIndent(cacheFile{Version: cacheVersion, Devices: c.devices}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("write device cache: %w", err)
 	}
-	if err := os.MkdirAll(filepath.Dir(c.path), 0o755); err != nil {
-		return fmt.Errorf("write device cache: %w", err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(c.path), ".devices-*.json")
+	err = safefile.Write(context.Background(), c.path, safefile.Opts{Perm: 0o644, MkdirAll: true}, func(w io.Writer) error {
+		_, err := w.Write(b)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("write device cache: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename this fails harmlessly
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write device cache %s: %w", c.path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write device cache %s: %w", c.path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write device cache %s: %w", c.path, err)
-	}
-	if err := os.Rename(tmp.Name(), c.path); err != nil {
-		return fmt.Errorf("write device cache %s: %w", c.path, err)
 	}
 	c.dirty = false
 	return nil

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -245,5 +246,44 @@ func TestBolt(t *testing.T) {
 		if d.Index() != w.ix || d.WPID != w.wpid || d.Kind != w.kind || d.Serial != w.serial || d.Codename != w.cdname {
 			t.Errorf("device %d = slot %d wpid %04x %s %s %q", i, d.Index(), d.WPID, d.Kind, d.Serial, d.Codename)
 		}
+	}
+}
+
+// TestFileCache_NotAFile: whatever stands at the cache's path instead of a
+// cache file is read without waiting and never written over; a link to a
+// file that must not change leaves it unchanged.
+func TestFileCache_NotAFile(t *testing.T) {
+	dir := t.TempDir()
+	precious := filepath.Join(dir, "precious")
+	os.WriteFile(precious, []byte("do not touch\n"), 0o644)
+	link := filepath.Join(dir, "link.json")
+	os.Symlink(precious, link)
+	fifo := filepath.Join(dir, "fifo.json")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{fifo, "/dev/zero", dir, link} {
+		done := make(chan *unifying.FileCache)
+		go func() { done <- unifying.OpenFileCache(path) }()
+		var c *unifying.FileCache
+		select {
+		case c = <-done:
+		case <-time.After(time.Second):
+			t.Fatalf("OpenFileCache(%s) still waits after a second", path)
+		}
+		if c.Warning() == nil {
+			t.Errorf("OpenFileCache(%s): no warning", path)
+		}
+		c.Store("x", unifying.Known{Codename: "K750"})
+		c.Flush()
+	}
+	if b, _ := os.ReadFile(precious); string(b) != "do not touch\n" {
+		t.Errorf("the link's target now holds %q", b)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced: %v", err)
+	}
+	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the FIFO was replaced: %v", err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/internal/safefile"
 	"github.com/helio-linux/helio/internal/chart"
 	"github.com/helio-linux/helio/sensors/history"
 )
@@ -22,13 +23,13 @@ const (
 var historyThresholdInk = color.RGBA{0x80, 0x80, 0x80, 0xff}
 
 // writeHistoryPNG draws the charge and light of devs from o.since to
-// o.until into the PNG file o.png, replacing it whole or not at all (see
-// replaceFile). When ctx is done it stops, with an error that wraps
+// o.until into the PNG file o.png, replacing it whole or not at all
+// ([safefile.Write]). When ctx is done it stops, with an error that wraps
 // ctx.Err(): a long history is millions of rows, seconds of reading. Only
 // the drawing runs to its end first (half a second for 2 million rows).
 func writeHistoryPNG(ctx context.Context, stderr io.Writer, st *history.Store, devs []history.Device, o historyOpts) error {
 	// Refused before the work, not after.
-	if _, err := checkReplaceable(o.png); err != nil {
+	if err := safefile.Check(o.png, safefile.Opts{}); err != nil {
 		return &exitError{code: ExitUsage, err: err}
 	}
 	series := make([]deviceHistory, 0, len(devs))
@@ -50,7 +51,7 @@ func writeHistoryPNG(ctx context.Context, stderr io.Writer, st *history.Store, d
 	prog.say(fmt.Sprintf("drawing %d rows", prog.total))
 	// Encode draws, then writes: the first write fails if ctx ended
 	// while it drew.
-	return replaceFile(ctx, o.png, c.Encode)
+	return safefile.Write(ctx, o.png, safefile.Opts{Perm: 0o666}, c.Encode)
 }
 
 // historyChart lays out the chart of series (each with the row before

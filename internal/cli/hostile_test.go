@@ -2,7 +2,10 @@ package cli
 
 import (
 	"encoding/csv"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -89,5 +92,44 @@ func TestHostileName(t *testing.T) {
 	records, err := csv.NewReader(strings.NewReader(out)).ReadAll()
 	if err != nil || len(records) != 3 {
 		t.Errorf("history --csv: %d records, %v; want a header and 2 rows:\n%s", len(records), err, out)
+	}
+}
+
+// TestBadInputFiles: a profile, a config or a device cache that is not a
+// regular file of reasonable size is refused at once with a clear error.
+func TestBadInputFiles(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(dir, "big.json")
+	os.WriteFile(big, make([]byte, 2<<20), 0o600)
+	for _, tt := range []struct {
+		args []string
+		code int
+		says string
+	}{
+		{[]string{"--backend", "sim:/dev/zero", "query"}, ExitUsage, "character device"},
+		{[]string{"--backend", "sim:" + fifo, "query"}, ExitUsage, "named pipe"},
+		{[]string{"--backend", "sim:" + big, "query"}, ExitUsage, "larger than 1 MiB"},
+		{[]string{"--backend", "sim:" + dir, "query"}, ExitUsage, "directory"},
+		{[]string{"--config", "/dev/zero", "--backend", "sim", "watch"}, ExitUsage, "character device"},
+		{[]string{"--config", fifo, "--backend", "sim", "watch"}, ExitUsage, "named pipe"},
+	} {
+		type result struct {
+			errs string
+			code int
+		}
+		done := make(chan result, 1)
+		go func() { _, errs, code := run(t, "", tt.args...); done <- result{errs, code} }()
+		select {
+		case r := <-done:
+			if r.code != tt.code || !strings.Contains(r.errs, tt.says) || strings.Count(r.errs, "\n") != 1 {
+				t.Errorf("helio %s: exit %d, %q; want exit %d and one line saying %q", strings.Join(tt.args, " "), r.code, r.errs, tt.code, tt.says)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("helio %s still runs after 5 s", strings.Join(tt.args, " "))
+		}
 	}
 }

@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"reflect"
 	"strings"
-	"syscall"
 
+	"github.com/helio-linux/helio/internal/safefile"
 	"github.com/pelletier/go-toml/v2"
 	"github.com/pelletier/go-toml/v2/unstable"
 )
@@ -24,67 +22,23 @@ const maxSize = 1 << 20
 // saying why not; a missing file is the open error as it is, for
 // errors.Is(err, fs.ErrNotExist).
 func read(path string) ([]byte, error) {
-	// Without O_NONBLOCK, opening a named pipe waits for a writer,
-	// forever. The mode is checked on the open file, not by name, so the
-	// path cannot change between the check and the read.
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if errors.Is(err, fs.ErrNotExist) {
+	doc, err := safefile.Read(path, maxSize)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return nil, err
-	}
-	if err != nil {
-		// A socket cannot even be opened (ENXIO): say what it is.
-		if fi, serr := os.Stat(path); serr == nil && !fi.Mode().IsRegular() {
-			return nil, notRegular(path, fi.Mode())
+	case errors.Is(err, safefile.ErrNotRegular), errors.Is(err, safefile.ErrTooLarge):
+		// The message names the file already; say only what it is.
+		msg := strings.TrimPrefix(err.Error(), path+" ")
+		return nil, &Error{File: path, Msg: "cannot read: " + msg, Err: err}
+	case err != nil:
+		msg := err
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			msg = pe.Err // Error names the file already
 		}
-		return nil, cannotRead(path, err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, cannotRead(path, err)
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, notRegular(path, fi.Mode())
-	}
-	tooLarge := &Error{File: path, Msg: fmt.Sprintf("cannot read: larger than %d MiB", maxSize>>20)}
-	if fi.Size() > maxSize {
-		return nil, tooLarge
-	}
-	// Limited all the same: the file may grow after the Stat.
-	doc, err := io.ReadAll(io.LimitReader(f, maxSize+1))
-	if err != nil {
-		return nil, cannotRead(path, err)
-	}
-	if len(doc) > maxSize {
-		return nil, tooLarge
+		return nil, &Error{File: path, Msg: "cannot read: " + msg.Error(), Err: err}
 	}
 	return doc, nil
-}
-
-func cannotRead(path string, err error) *Error {
-	msg := err
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		msg = pe.Err // Error names the file already
-	}
-	return &Error{File: path, Msg: "cannot read: " + msg.Error(), Err: err}
-}
-
-func notRegular(path string, mode fs.FileMode) *Error {
-	what := "not a regular file"
-	switch {
-	case mode.IsDir():
-		what = "a directory"
-	case mode&fs.ModeNamedPipe != 0:
-		what = "a named pipe"
-	case mode&fs.ModeSocket != 0:
-		what = "a socket"
-	case mode&fs.ModeCharDevice != 0:
-		what = "a character device"
-	case mode&fs.ModeDevice != 0:
-		what = "a block device"
-	}
-	return &Error{File: path, Msg: "cannot read: is " + what}
 }
 
 // maxKeys is the most keys (table headers and keys of values, those in

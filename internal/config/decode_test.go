@@ -50,7 +50,7 @@ func TestLoad_NotRegular(t *testing.T) {
 					f.Close()
 				}
 			})
-		}, "cannot read: is a named pipe"},
+		}, "cannot read: is a named pipe, not a regular file"},
 		{"link to /dev/zero", func(t *testing.T, path string) {
 			if fi, err := os.Stat("/dev/zero"); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
 				t.Skip("no /dev/zero character device")
@@ -58,19 +58,19 @@ func TestLoad_NotRegular(t *testing.T) {
 			if err := os.Symlink("/dev/zero", path); err != nil {
 				t.Fatal(err)
 			}
-		}, "cannot read: is a character device"},
+		}, "cannot read: is a character device, not a regular file"},
 		{"directory", func(t *testing.T, path string) {
 			if err := os.Mkdir(path, 0o700); err != nil {
 				t.Fatal(err)
 			}
-		}, "cannot read: is a directory"},
+		}, "cannot read: is a directory, not a regular file"},
 		{"socket", func(t *testing.T, path string) {
 			l, err := net.Listen("unix", path)
 			if err != nil {
 				t.Skip("no unix socket:", err)
 			}
 			t.Cleanup(func() { l.Close() })
-		}, "cannot read: is a socket"},
+		}, "cannot read: is a socket, not a regular file"},
 		{"link to a regular file", func(t *testing.T, path string) {
 			real := filepath.Join(filepath.Dir(path), "real.toml")
 			if err := os.WriteFile(real, []byte("[light]\nreports = 2\n"), 0o600); err != nil {
@@ -109,8 +109,8 @@ func TestLoad_Size(t *testing.T) {
 		want string
 	}{
 		{"1 MiB", mib, ""},
-		{"1 MiB and a byte", mib + 1, "cannot read: larger than 1 MiB"},
-		{"32 MiB", 32 * mib, "cannot read: larger than 1 MiB"},
+		{"1 MiB and a byte", mib + 1, "cannot read: is larger than 1 MiB"},
+		{"32 MiB", 32 * mib, "cannot read: is larger than 1 MiB"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			// Comments, all valid TOML: only the size is wrong.

@@ -1,12 +1,13 @@
 package config
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
-	"os"
-	"path/filepath"
 
+	"github.com/helio-linux/helio/internal/safefile"
 	"github.com/pelletier/go-toml/v2"
 )
 
@@ -50,90 +51,13 @@ func Save(path string, c Config) error {
 	if err != nil {
 		return fmt.Errorf("config: encoding %s: %w", path, err)
 	}
-	target, err := resolveLink(path)
+	err = safefile.Write(context.Background(), path, safefile.Opts{Perm: newFileMode, FollowLink: true, MkdirAll: true},
+		func(w io.Writer) error {
+			_, err := w.Write(append([]byte(header), body...))
+			return err
+		})
 	if err != nil {
-		return err
-	}
-	mode := newFileMode
-	if fi, err := os.Stat(target); err == nil {
-		mode = fi.Mode().Perm()
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("config: cannot save %s: %w", path, err)
-	}
-	dir := filepath.Dir(target)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("config: cannot create the directory for %s: %w", path, err)
-	}
-	return writeAtomic(target, append([]byte(header), body...), mode)
-}
-
-// resolveLink follows path to the file a symbolic link names, so the link
-// survives the rename. A path that does not exist yet is itself.
-func resolveLink(path string) (string, error) {
-	fi, err := os.Lstat(path)
-	if errors.Is(err, fs.ErrNotExist) || err == nil && fi.Mode()&fs.ModeSymlink == 0 {
-		return path, nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("config: cannot save %s: %w", path, err)
-	}
-	target, err := filepath.EvalSymlinks(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		// A dangling link: write where it points.
-		dest, rerr := os.Readlink(path)
-		if rerr != nil {
-			return "", fmt.Errorf("config: cannot save %s: %w", path, rerr)
-		}
-		if !filepath.IsAbs(dest) {
-			dest = filepath.Join(filepath.Dir(path), dest)
-		}
-		return dest, nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("config: cannot save %s: following the link: %w", path, err)
-	}
-	return target, nil
-}
-
-// writeAtomic replaces path with data: temporary file, fsync, rename,
-// fsync of the directory. On any failure the temporary file is removed and
-// path is untouched.
-func writeAtomic(path string, data []byte, mode fs.FileMode) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("config: cannot save %s: %w", path, err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err = f.Chmod(mode); err != nil {
-		return fmt.Errorf("config: cannot save %s: %w", path, err)
-	}
-	if _, err = f.Write(data); err != nil {
-		return fmt.Errorf("config: cannot save %s: %w", path, err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("config: cannot save %s: syncing: %w", path, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("config: cannot save %s: %w", path, err)
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("config: cannot save %s: %w", path, err)
-	}
-	// The rename is durable only once the directory is synced.
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("config: saved %s but cannot sync its directory: %w", path, err)
-	}
-	defer d.Close()
-	if err = d.Sync(); err != nil {
-		return fmt.Errorf("config: saved %s but cannot sync its directory: %w", path, err)
+		return fmt.Errorf("config: cannot save: %w", err)
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/helio-linux/helio/internal/safefile"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -227,18 +228,9 @@ func regularOrAbsent(path string, follow bool) error {
 	case fi.Mode().IsRegular():
 		return nil
 	}
-	what := "a special file"
-	switch m := fi.Mode(); {
-	case m&fs.ModeSymlink != 0:
-		what = "a symbolic link (Helio records only into a regular file of its own, never through a link)"
-	case m.IsDir():
-		what = "a directory"
-	case m&fs.ModeDevice != 0:
-		what = "a device"
-	case m&fs.ModeNamedPipe != 0:
-		what = "a named pipe"
-	case m&fs.ModeSocket != 0:
-		what = "a socket"
+	what := safefile.Describe(fi.Mode())
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		what += " (Helio records only into a regular file of its own, never through a link)"
 	}
 	return fmt.Errorf("history: %s is %s: %w", path, what, ErrNotHistory)
 }

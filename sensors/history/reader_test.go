@@ -75,7 +75,7 @@ func TestOpenReader_BadFiles(t *testing.T) {
 		{"a text file", text, ErrNotHistory, "is not a SQLite database"},
 		{"another program's database", foreign, ErrNotHistory, "another application"},
 		{"a FIFO", fifo, ErrNotHistory, "named pipe"},
-		{"a character device", "/dev/zero", ErrNotHistory, "a device"},
+		{"a character device", "/dev/zero", ErrNotHistory, "a character device"},
 		{"a directory", dir, ErrNotHistory, "a directory"},
 		{"a link to a text file", link, ErrNotHistory, "not a SQLite database"},
 		{"an empty file", empty, ErrEmpty, "empty"},

@@ -1,4 +1,4 @@
-package cli
+package safefile
 
 import (
 	"context"
@@ -7,10 +7,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 )
 
-func TestReplaceFile(t *testing.T) {
+func TestWrite(t *testing.T) {
 	errWrite := errors.New("the encoder failed")
 	tests := []struct {
 		name    string
@@ -64,9 +65,9 @@ func TestReplaceFile(t *testing.T) {
 			}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			err := replaceFile(ctx, path, func(w io.Writer) error { return tt.write(ctx, cancel, path, w) })
+			err := Write(ctx, path, Opts{}, func(w io.Writer) error { return tt.write(ctx, cancel, path, w) })
 			if tt.wantErr == nil && err != nil || tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
-				t.Errorf("replaceFile() = %v, want %v", err, tt.wantErr)
+				t.Errorf("Write() = %v, want %v", err, tt.wantErr)
 			}
 			b, rerr := os.ReadFile(path)
 			if rerr != nil || string(b) != tt.want {
@@ -79,5 +80,41 @@ func TestReplaceFile(t *testing.T) {
 				t.Errorf("the directory holds %d files, want only chart.png", len(entries))
 			}
 		})
+	}
+}
+
+// TestWrite_Refused: whatever is not a regular file at the path is left
+// alone; a link is followed only when asked, and then keeps pointing at the
+// file it names, which holds the new content.
+func TestWrite_Refused(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "target")
+	os.WriteFile(target, []byte("precious"), 0o644)
+	link := filepath.Join(dir, "link")
+	os.Symlink(target, link)
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	write := func(w io.Writer) error { _, err := io.WriteString(w, "new"); return err }
+	for _, p := range []string{link, fifo, dir, "/dev/null"} {
+		if err := Check(p, Opts{}); !errors.Is(err, ErrNotRegular) {
+			t.Errorf("Check(%s) = %v, want ErrNotRegular", p, err)
+		}
+		if err := Write(context.Background(), p, Opts{}, write); !errors.Is(err, ErrNotRegular) {
+			t.Errorf("Write(%s) = %v, want ErrNotRegular", p, err)
+		}
+	}
+	if b, _ := os.ReadFile(target); string(b) != "precious" {
+		t.Errorf("the link's target holds %q", b)
+	}
+	if err := Write(context.Background(), link, Opts{FollowLink: true}, write); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+		t.Errorf("the link is gone: %v", err)
+	}
+	if b, _ := os.ReadFile(target); string(b) != "new" {
+		t.Errorf("writing through the link left its target holding %q", b)
 	}
 }
