@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/helio-linux/helio/hidpp"
-	"github.com/helio-linux/helio/internal/safefile"
 	"github.com/helio-linux/helio/internal/chart"
+	"github.com/helio-linux/helio/internal/safefile"
 	"github.com/helio-linux/helio/sensors/history"
 )
 
