@@ -12,8 +12,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/internal/escape"
 	"github.com/helio-linux/helio/internal/safefile"
 )
 
@@ -100,7 +102,7 @@ func Builtin() []string {
 func BuiltinProfile(name string) (*Profile, error) {
 	b, err := builtin.ReadFile("profiles/" + name + ".json")
 	if err != nil {
-		return nil, fmt.Errorf("emulator: no built-in profile %q (have %s)", name, strings.Join(Builtin(), ", "))
+		return nil, fmt.Errorf("emulator: no built-in profile %s (have %s)", escape.Quote(name), strings.Join(Builtin(), ", "))
 	}
 	return ParseProfile(b, "built-in "+name)
 }
@@ -110,7 +112,7 @@ func BuiltinProfile(name string) (*Profile, error) {
 func BuiltinJSON(name string) ([]byte, error) {
 	b, err := builtin.ReadFile("profiles/" + name + ".json")
 	if err != nil {
-		return nil, fmt.Errorf("emulator: no built-in profile %q (have %s)", name, strings.Join(Builtin(), ", "))
+		return nil, fmt.Errorf("emulator: no built-in profile %s (have %s)", escape.Quote(name), strings.Join(Builtin(), ", "))
 	}
 	return b, nil
 }
@@ -146,7 +148,16 @@ func (e *ProfileError) Error() string {
 		where += fmt.Sprintf(":%d:%d", e.Line, e.Col)
 	}
 	if e.Path != "" {
-		where += ": " + e.Path
+		// A path holds the file's own keys: escaped and cut, as values
+		// are.
+		where += ": " + escape.Text(e.Path)
+		if len(where) > 200 {
+			cut := 200
+			for !utf8.RuneStart(where[cut]) {
+				cut--
+			}
+			where = where[:cut] + "…"
+		}
 	}
 	return fmt.Sprintf("profile %s: %s", where, e.Msg)
 }
@@ -221,18 +232,18 @@ func parseHex32(s string) (uint32, bool) {
 func parseVersion(s string) (major, minor byte, build uint16, err error) {
 	parts := strings.Split(s, ".")
 	if len(parts) < 2 || len(parts) > 3 {
-		return 0, 0, 0, fmt.Errorf("%q is not MM.mm or MM.mm.Bbbbb", s)
+		return 0, 0, 0, fmt.Errorf("%s is not MM.mm or MM.mm.Bbbbb", escape.Quote(s))
 	}
 	ma, err1 := strconv.ParseUint(parts[0], 16, 8)
 	mi, err2 := strconv.ParseUint(parts[1], 16, 8)
 	if err1 != nil || err2 != nil {
-		return 0, 0, 0, fmt.Errorf("%q is not MM.mm or MM.mm.Bbbbb (hex digits)", s)
+		return 0, 0, 0, fmt.Errorf("%s is not MM.mm or MM.mm.Bbbbb (hex digits)", escape.Quote(s))
 	}
 	if len(parts) == 3 {
 		bs := strings.TrimPrefix(parts[2], "B")
 		bv, err := strconv.ParseUint(bs, 16, 16)
 		if err != nil || len(bs) != 4 {
-			return 0, 0, 0, fmt.Errorf("%q: build must be B and 4 hex digits", s)
+			return 0, 0, 0, fmt.Errorf("%s: build must be B and 4 hex digits", escape.Quote(s))
 		}
 		build = uint16(bv)
 	}
@@ -243,7 +254,7 @@ func parseVersion(s string) (major, minor byte, build uint16, err error) {
 func parseFirmware(s string) (prefix string, major, minor byte, build uint16, err error) {
 	f := strings.Fields(s)
 	if len(f) != 2 || len(f[0]) > 3 {
-		return "", 0, 0, 0, fmt.Errorf("%q is not like \"RQK 33.00.B0015\"", s)
+		return "", 0, 0, 0, fmt.Errorf("%s is not like \"RQK 33.00.B0015\"", escape.Quote(s))
 	}
 	major, minor, build, err = parseVersion(f[1])
 	return f[0], major, minor, build, err
@@ -252,7 +263,7 @@ func parseFirmware(s string) (prefix string, major, minor byte, build uint16, er
 func parseClock(s string) (time.Duration, error) {
 	t, err := time.Parse("15:04", s)
 	if err != nil {
-		return 0, fmt.Errorf("%q is not a time of day HH:MM", s)
+		return 0, fmt.Errorf("%s is not a time of day HH:MM", escape.Quote(s))
 	}
 	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, nil
 }
@@ -263,13 +274,13 @@ func (p *Profile) validate() error {
 		r.PID = "c52b"
 	}
 	if _, ok := parseHex16(r.PID); !ok {
-		return perr("receiver.pid", "%q is not 4 hex digits", r.PID)
+		return perr("receiver.pid", "%s is not 4 hex digits", escape.Quote(r.PID))
 	}
 	if r.Serial == "" {
 		return perr("receiver.serial", "missing (8 hex digits)")
 	}
 	if _, ok := parseHex32(r.Serial); !ok {
-		return perr("receiver.serial", "%q is not 8 hex digits", r.Serial)
+		return perr("receiver.serial", "%s is not 8 hex digits", escape.Quote(r.Serial))
 	}
 	if r.Firmware == "" {
 		r.Firmware = "12.11.B00B0"
@@ -308,13 +319,13 @@ func (d *DeviceProfile) validate(at string, maxDevices int) error {
 		return perr(at+".index", "%d is not a slot in 1..%d", d.Index, maxDevices)
 	}
 	if _, ok := parseHex16(d.WPID); !ok {
-		return perr(at+".wpid", "%q is not 4 hex digits", d.WPID)
+		return perr(at+".wpid", "%s is not 4 hex digits", escape.Quote(d.WPID))
 	}
 	if _, err := hidpp.ParseKind(d.Kind); err != nil || d.Kind == "receiver" {
-		return perr(at+".kind", "%q is not a device kind (keyboard, mouse, numpad, presenter, remote control, trackball, touchpad, ...)", d.Kind)
+		return perr(at+".kind", "%s is not a device kind (keyboard, mouse, numpad, presenter, remote control, trackball, touchpad, ...)", escape.Quote(d.Kind))
 	}
 	if n := len(d.Codename); n < 4 || n > 14 {
-		return perr(at+".codename", "%q must be 4 to 14 characters (the receiver stores at most 14; the kernel rejects fewer than 4)", d.Codename)
+		return perr(at+".codename", "%s must be 4 to 14 characters (the receiver stores at most 14; the kernel rejects fewer than 4)", escape.Quote(d.Codename))
 	}
 	if d.Name == "" {
 		d.Name = d.Codename
@@ -324,10 +335,10 @@ func (d *DeviceProfile) validate(at string, maxDevices int) error {
 	}
 	proto, err := hidpp.ParseProtocol(d.Protocol)
 	if err != nil {
-		return perr(at+".protocol", "%q is not 1.0, 2.0, 4.5, ...", d.Protocol)
+		return perr(at+".protocol", "%s is not 1.0, 2.0, 4.5, ...", escape.Quote(d.Protocol))
 	}
 	if _, ok := parseHex32(d.Serial); !ok {
-		return perr(at+".serial", "%q is not 8 hex digits", d.Serial)
+		return perr(at+".serial", "%s is not 8 hex digits", escape.Quote(d.Serial))
 	}
 	if d.PowerSwitch < 0 || d.PowerSwitch > 12 {
 		return perr(at+".power_switch", "%d is not a location code 0..12", d.PowerSwitch)
@@ -337,7 +348,7 @@ func (d *DeviceProfile) validate(at string, maxDevices int) error {
 	}
 	if d.ReportTypes != "" {
 		if _, ok := parseHex32(d.ReportTypes); !ok {
-			return perr(at+".report_types", "%q is not 8 hex digits", d.ReportTypes)
+			return perr(at+".report_types", "%s is not 8 hex digits", escape.Quote(d.ReportTypes))
 		}
 	}
 	if proto.IsFeatureBased() {
@@ -353,13 +364,13 @@ func (d *DeviceProfile) validate(at string, maxDevices int) error {
 		}
 		for k, v := range d.Registers {
 			if len(k) != 2 {
-				return perr(at+".registers", "%q is not a register address of 2 hex digits", k)
+				return perr(at+".registers", "%s is not a register address of 2 hex digits", escape.Quote(k))
 			}
 			if _, err := strconv.ParseUint(k, 16, 8); err != nil {
-				return perr(at+".registers", "%q is not a register address of 2 hex digits", k)
+				return perr(at+".registers", "%s is not a register address of 2 hex digits", escape.Quote(k))
 			}
 			if b, err := hex.DecodeString(v); err != nil || len(b) != 3 {
-				return perr(at+".registers."+k, "%q is not 3 bytes of hex", v)
+				return perr(at+".registers."+k, "%s is not 3 bytes of hex", escape.Quote(v))
 			}
 		}
 	}
@@ -376,7 +387,7 @@ func (d *DeviceProfile) validate(at string, maxDevices int) error {
 			b.Status = "discharging"
 		}
 		if _, err := hidpp.ParseStatus(b.Status); err != nil {
-			return perr(at+".battery.status", "%q is not discharging, charging, full, not charging or error", b.Status)
+			return perr(at+".battery.status", "%s is not discharging, charging, full, not charging or error", escape.Quote(b.Status))
 		}
 		if b.VoltageMV != 0 && (b.VoltageMV < 1000 || b.VoltageMV > 5000) {
 			return perr(at+".battery.voltage_mv", "%d is not in 1000..5000", b.VoltageMV)
@@ -389,7 +400,7 @@ func (d *DeviceProfile) validate(at string, maxDevices int) error {
 		case "07", "0d":
 			b.Register = strings.ToLower(b.Register)
 		default:
-			return perr(at+".battery.register", "%q is not 07 or 0d", b.Register)
+			return perr(at+".battery.register", "%s is not 07 or 0d", escape.Quote(b.Register))
 		}
 	}
 	if s := d.Solar; s != nil {
@@ -403,15 +414,15 @@ func (d *DeviceProfile) validate(at string, maxDevices int) error {
 func (d *DeviceProfile) validateFeatures(at string) error {
 	for i, f := range d.Features {
 		if _, ok := parseHex16(f); !ok {
-			return perr(fmt.Sprintf("%s.features[%d]", at, i), "%q is not a feature id of 4 hex digits", f)
+			return perr(fmt.Sprintf("%s.features[%d]", at, i), "%s is not a feature id of 4 hex digits", escape.Quote(f))
 		}
 	}
 	if len(d.Features) > 0 && d.Features[0] != "0000" {
-		return perr(at+".features[0]", "index 0 must be the root feature 0000, not %q", d.Features[0])
+		return perr(at+".features[0]", "index 0 must be the root feature 0000, not %s", escape.Quote(d.Features[0]))
 	}
 	for i, f := range d.HiddenFeatures {
 		if _, ok := parseHex16(f); !ok {
-			return perr(fmt.Sprintf("%s.hidden_features[%d]", at, i), "%q is not a feature id of 4 hex digits", f)
+			return perr(fmt.Sprintf("%s.hidden_features[%d]", at, i), "%s is not a feature id of 4 hex digits", escape.Quote(f))
 		}
 	}
 	for k, v := range d.Replies {
@@ -419,10 +430,10 @@ func (d *DeviceProfile) validateFeatures(at string) error {
 		_, okf := parseHex16(fs)
 		n, err := strconv.Atoi(fn)
 		if !ok || !okf || err != nil || n < 0 || n > 15 {
-			return perr(at+".replies", "key %q is not FEATURE/FUNCTION such as \"1000/0\"", k)
+			return perr(at+".replies", "key %s is not FEATURE/FUNCTION such as \"1000/0\"", escape.Quote(k))
 		}
 		if b, err := hex.DecodeString(v); err != nil || len(b) > 16 {
-			return perr(at+".replies."+k, "%q is not at most 16 bytes of hex", v)
+			return perr(at+".replies."+k, "%s is not at most 16 bytes of hex", escape.Quote(v))
 		}
 	}
 	return nil

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/helio-linux/helio/internal/escape"
 )
 
 // Report IDs and lengths of the three HID++ report formats.
@@ -183,11 +185,11 @@ func DecodeHex(s string) ([]byte, error) {
 	}, s)
 	clean = stripHexPrefixes(clean)
 	if len(clean)%2 != 0 {
-		return nil, fmt.Errorf("hidpp: odd number of hex digits in %q", s)
+		return nil, fmt.Errorf("hidpp: odd number of hex digits in %s", escape.Quote(s))
 	}
 	b, err := hex.DecodeString(clean)
 	if err != nil {
-		return nil, fmt.Errorf("hidpp: bad hex in %q: %w", s, err)
+		return nil, fmt.Errorf("hidpp: bad hex in %s: %w", escape.Quote(s), err)
 	}
 	return b, nil
 }

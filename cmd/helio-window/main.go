@@ -25,6 +25,7 @@ import (
 	"github.com/godbus/dbus/v5"
 	"github.com/helio-linux/helio/internal/bus"
 	"github.com/helio-linux/helio/internal/config"
+	"github.com/helio-linux/helio/internal/escape"
 	"github.com/helio-linux/helio/internal/window"
 	"github.com/helio-linux/helio/transport/backends"
 	"github.com/helio-linux/helio/upower"
@@ -123,13 +124,13 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (options
 		return o, err
 	}
 	if fs.NArg() > 0 {
-		return o, fmt.Errorf("helio-window takes no arguments, got %q", strings.Join(fs.Args(), " "))
+		return o, fmt.Errorf("helio-window takes no arguments, got %s", escape.Quote(strings.Join(fs.Args(), " ")))
 	}
 	if err := upower.CheckName(o.name); err != nil {
 		return o, fmt.Errorf("--name: %w", err)
 	}
 	if _, ok := tabs[o.tab]; !ok {
-		return o, fmt.Errorf("--tab %q: want devices, charts, charts-7d or settings", o.tab)
+		return o, fmt.Errorf("--tab %s: want devices, charts, charts-7d or settings", escape.Quote(o.tab))
 	}
 	// A sim profile is loaded, and a receiver opened, only when the tray
 	// is not running.

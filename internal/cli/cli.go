@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/helio-linux/helio/internal/config"
+	"github.com/helio-linux/helio/internal/escape"
 )
 
 // Exit statuses. Scripts may rely on them.
@@ -202,7 +203,7 @@ func Main(args []string, env Env) int {
 				commandUsage(env.Stdout, c, a)
 				return ExitOK
 			}
-			fmt.Fprintf(env.Stderr, "helio: no command %q\n", rest[1])
+			fmt.Fprintf(env.Stderr, "helio: no command %s\n", escape.Quote(rest[1]))
 			return ExitUsage
 		}
 		usage(env.Stdout)
@@ -210,7 +211,7 @@ func Main(args []string, env Env) int {
 	}
 	c := find(name)
 	if c == nil {
-		fmt.Fprintf(env.Stderr, "helio: unknown command %q\nRun \"helio --help\" for the list.\n", name)
+		fmt.Fprintf(env.Stderr, "helio: unknown command %s\nRun \"helio --help\" for the list.\n", escape.Quote(name))
 		return ExitUsage
 	}
 	fs, run := newFlagSet(c, a)
@@ -228,13 +229,44 @@ func Main(args []string, env Env) int {
 	}
 	a.log = slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
 
+	if t := a.g.deviceTimeout; t < minDeviceTimeout || t > maxDeviceTimeout {
+		fmt.Fprintf(env.Stderr, "helio %s: --device-timeout %v: want from %v to %v (a device in range answers within a few milliseconds)\n",
+			c.name, t, minDeviceTimeout, maxDeviceTimeout)
+		return ExitUsage
+	}
+
 	parent := env.Context
 	if parent == nil {
 		parent = context.Background()
 	}
-	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, a, fs.Args()); err != nil {
+	// Ctrl-C, SIGTERM and SIGHUP end every command cleanly (the history
+	// closed, the cache saved), but the tray's, which takes SIGHUP to
+	// apply a changed config.
+	sigs := []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP}
+	if c == trayCmd {
+		sigs = sigs[:2]
+	}
+	ctx, cancel := context.WithCancelCause(parent)
+	defer cancel(nil)
+	sigc := make(chan os.Signal, 1)
+	signal.Notify(sigc, sigs...)
+	defer signal.Stop(sigc)
+	go func() {
+		select {
+		case s := <-sigc:
+			cancel(interrupted{s.(syscall.Signal)})
+		case <-ctx.Done():
+		}
+	}()
+	err := run(ctx, a, fs.Args())
+	var sig interrupted
+	if errors.As(context.Cause(ctx), &sig) {
+		// Interrupted: the command stopped as asked. Its error, most
+		// often the interruption itself, says nothing more; the status
+		// says which signal, as a shell's does.
+		return 128 + int(sig.Signal)
+	}
+	if err != nil {
 		code := ExitFailure
 		var ee *exitError
 		if errors.As(err, &ee) {
@@ -245,6 +277,19 @@ func Main(args []string, env Env) int {
 	}
 	return ExitOK
 }
+
+// interrupted is the cause of a command's context when a signal ended it.
+type interrupted struct{ syscall.Signal }
+
+func (i interrupted) Error() string { return "interrupted by " + i.Signal.String() }
+
+// The range of --device-timeout: shorter, no device can answer (a
+// receiver takes milliseconds to relay a request over the radio); longer,
+// a device out of range holds a command up for nothing.
+const (
+	minDeviceTimeout = 10 * time.Millisecond
+	maxDeviceTimeout = 10 * time.Minute
+)
 
 // desktopSession reports whether Helio runs in a graphical session with a
 // session bus, where "helio" alone starts the tray.

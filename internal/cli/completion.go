@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/helio-linux/helio/emulator"
+	"github.com/helio-linux/helio/internal/escape"
 )
 
 var completionCmd = &command{
@@ -47,7 +48,7 @@ func runCompletion(_ context.Context, a *app, args []string) error {
 	}
 	write, ok := completionShells[args[0]]
 	if !ok {
-		return exitf(ExitUsage, "no completion for shell %q; the shells are bash, zsh and fish", args[0])
+		return exitf(ExitUsage, "no completion for shell %s; the shells are bash, zsh and fish", escape.Quote(args[0]))
 	}
 	var b strings.Builder
 	write(&b, newCompletionModel())

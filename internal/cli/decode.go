@@ -3,12 +3,14 @@ package cli
 import (
 	"bufio"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/internal/escape"
 )
 
 // featureMap is the repeatable --feature INDEX=ID flag.
@@ -21,7 +23,7 @@ func (m featureMap) Set(s string) error {
 	ix, err1 := strconv.ParseUint(i, 0, 8)
 	id, err2 := strconv.ParseUint(strings.TrimPrefix(strings.ToLower(f), "0x"), 16, 16)
 	if !ok || err1 != nil || err2 != nil {
-		return fmt.Errorf("%q is not INDEX=FEATURE, such as 9=4301", s)
+		return fmt.Errorf("%s is not INDEX=FEATURE, such as 9=4301", escape.Quote(s))
 	}
 	m[byte(ix)] = hidpp.FeatureID(id)
 	return nil
@@ -50,39 +52,57 @@ Examples:
 }
 
 func runDecode(_ context.Context, a *app, features featureMap, args []string) error {
-	var reports []string
+	decode := func(where, s string) error {
+		r, err := hidpp.ParseHex(s)
+		if err != nil {
+			return exitf(ExitUsage, "%s%v", where, err)
+		}
+		_, err = fmt.Fprintf(a.env.Stdout, "%s\n  %s\n", r, hidpp.Describe(&r, features))
+		return err
+	}
 	switch {
 	case len(args) == 0:
 		return exitf(ExitUsage, "give reports in hex, or - to read them from standard input")
 	case len(args) == 1 && args[0] == "-":
+		// One report a line, decoded as it comes: a stream of any length
+		// takes no more memory than a line, and a line longer than any
+		// report in hex is bad input, not a reason to read on.
 		sc := bufio.NewScanner(a.env.Stdin)
-		for sc.Scan() {
+		sc.Buffer(make([]byte, 0, 256), maxDecodeLine)
+		for n := 1; sc.Scan(); n++ {
 			line := strings.TrimSpace(sc.Text())
-			if line != "" && !strings.HasPrefix(line, "#") {
-				reports = append(reports, line)
+			if line == "" || strings.HasPrefix(line, "#") {
+				continue
 			}
+			if err := decode(fmt.Sprintf("line %d: ", n), line); err != nil {
+				return err
+			}
+		}
+		if errors.Is(sc.Err(), bufio.ErrTooLong) {
+			return exitf(ExitUsage, "a line of standard input is longer than %d bytes: no HID++ report is", maxDecodeLine)
 		}
 		if err := sc.Err(); err != nil {
 			return fmt.Errorf("read standard input: %w", err)
 		}
+		return nil
 	case allSingleBytes(args):
-		reports = []string{strings.Join(args, " ")}
-	default:
-		reports = args
+		return decode("", strings.Join(args, " "))
 	}
-	for i, s := range reports {
-		r, err := hidpp.ParseHex(s)
-		if err != nil {
-			where := ""
-			if len(reports) > 1 {
-				where = fmt.Sprintf("report %d: ", i+1)
-			}
-			return exitf(ExitUsage, "%s%v", where, err)
+	for i, s := range args {
+		where := ""
+		if len(args) > 1 {
+			where = fmt.Sprintf("report %d: ", i+1)
 		}
-		fmt.Fprintf(a.env.Stdout, "%s\n  %s\n", r, hidpp.Describe(&r, features))
+		if err := decode(where, s); err != nil {
+			return err
+		}
 	}
 	return nil
 }
+
+// maxDecodeLine is the longest line "decode -" reads: a very long report
+// (64 bytes) written out as "0x40, " per byte takes under 400.
+const maxDecodeLine = 4096
 
 func allSingleBytes(args []string) bool {
 	for _, s := range args {

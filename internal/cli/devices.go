@@ -168,5 +168,5 @@ func pick[T any](q string, items []T, where string, keys func(T) []string, line 
 		sb.WriteString("\n  " + line(it))
 	}
 	var zero T
-	return zero, exitf(ExitUsage, "%q %s%s; the devices are:%s", q, what, where, sb.String())
+	return zero, exitf(ExitUsage, "%s %s%s; the devices are:%s", escape.Quote(q), what, where, sb.String())
 }

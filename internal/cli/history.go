@@ -114,7 +114,7 @@ func parseHistoryTime(flagName, s string, now time.Time) (time.Time, error) {
 	}
 	d, err := config.ParseDuration(s)
 	if err != nil || d < 0 || d > 100*366*24*time.Hour {
-		return time.Time{}, exitf(ExitUsage, "%s %q: want a duration back from now (24h, 7d, 30d) or a date (2026-11-20, 2026-11-20T10:00:00Z)", flagName, s)
+		return time.Time{}, exitf(ExitUsage, "%s %s: want a duration back from now (24h, 7d, 30d) or a date (2026-11-20, 2026-11-20T10:00:00Z)", flagName, escape.Quote(s))
 	}
 	return now.Add(-d), nil
 }

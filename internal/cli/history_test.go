@@ -695,6 +695,10 @@ func TestMain(m *testing.M) {
 		fmt.Println("exit", code)
 		os.Exit(0)
 	}
+	if args := os.Getenv("HELIO_CLI_TEST_ARGS"); args != "" {
+		// A child that is helio itself (TestSignals).
+		os.Exit(Main(strings.Split(args, "\n"), Env{Stdout: os.Stdout, Stderr: os.Stderr}))
+	}
 	os.Exit(m.Run())
 }
 

@@ -133,3 +133,29 @@ func TestBadInputFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorsBrief: a bad value is quoted in at most a short prefix, bad
+// input is exit 2, and a nonsense timeout is a usage error, not "asleep".
+func TestErrorsBrief(t *testing.T) {
+	useEmulator(t)
+	profile := filepath.Join(t.TempDir(), "p.json")
+	os.WriteFile(profile, []byte(`{"receiver":{"serial":"`+strings.Repeat("A", 900<<10)+`"},"devices":[]}`), 0o600)
+	for _, tt := range []struct {
+		stdin string
+		args  []string
+		says  string
+	}{
+		{"", []string{"--backend", "sim:" + profile, "query"}, "(921600 bytes)"},
+		{"", []string{"decode", strings.Repeat("zz", 1<<20)}, "(2097152 bytes)"},
+		{strings.Repeat("10", 10000) + "\n", []string{"decode", "-"}, "longer than 4096 bytes"},
+		{"10 ff 00 10 zz\n", []string{"decode", "-"}, "line 1: hidpp: bad hex"},
+		{"", []string{"--backend", "sim", "--device-timeout", "1ns", "query"}, "--device-timeout 1ns: want from 10ms"},
+		{"", []string{"--backend", "sim", "query", "--format", strings.Repeat("x", 1<<20)}, "(1048576 bytes)"},
+	} {
+		_, errs, code := run(t, tt.stdin, tt.args...)
+		if code != ExitUsage || !strings.Contains(errs, tt.says) || len(errs) > 400 {
+			t.Errorf("helio %.60s: exit %d, %d bytes of stderr %.300q; want exit 2 and a short line saying %q",
+				strings.Join(tt.args, " "), code, len(errs), errs, tt.says)
+		}
+	}
+}

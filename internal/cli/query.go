@@ -64,7 +64,7 @@ func runQuery(ctx context.Context, a *app, o *queryOpts, args []string) error {
 	switch o.format {
 	case "text", "json", "upower", "waybar":
 	default:
-		return exitf(ExitUsage, "--format %q is not text, json, upower or waybar", o.format)
+		return exitf(ExitUsage, "--format %s is not text, json, upower or waybar", escape.Quote(o.format))
 	}
 	s, done, err := a.open(ctx)
 	if err != nil {

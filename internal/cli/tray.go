@@ -6,6 +6,7 @@ import (
 	"flag"
 
 	"github.com/helio-linux/helio/internal/bus"
+	"github.com/helio-linux/helio/internal/escape"
 	"github.com/helio-linux/helio/internal/resident"
 	"github.com/helio-linux/helio/tray"
 	"github.com/helio-linux/helio/upower"
@@ -70,7 +71,7 @@ func runTray(ctx context.Context, a *app, o *trayOpts, args []string) error {
 	case "dark":
 		icon.Ink = tray.InkDark
 	default:
-		return exitf(ExitUsage, "--ink %q: want grey, light or dark", o.ink)
+		return exitf(ExitUsage, "--ink %s: want grey, light or dark", escape.Quote(o.ink))
 	}
 	if a.env.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
 		return exitf(ExitFailure, "no session bus: DBUS_SESSION_BUS_ADDRESS is unset (the tray runs in a desktop session)")

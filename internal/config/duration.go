@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/helio-linux/helio/internal/escape"
 )
 
 // Duration is a length of time in the config file, written as a Go duration
@@ -111,5 +113,5 @@ func ParseDuration(s string) (time.Duration, error) {
 // time.ParseDuration's reason, which would quote the string with its days
 // rewritten.
 func badDuration(s string) error {
-	return fmt.Errorf("%q is not a duration; write it like \"90s\", \"10m\", \"2h\" or \"7d\"", s)
+	return fmt.Errorf("%s is not a duration; write it like \"90s\", \"10m\", \"2h\" or \"7d\"", escape.Quote(s))
 }

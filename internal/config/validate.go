@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"time"
+
+	"github.com/helio-linux/helio/internal/escape"
 )
 
 // minPeriod is the shortest light interval and poll period: asking devices
@@ -62,7 +64,7 @@ func (c Config) check() *Error {
 		}
 	}
 	if h.Path != "" && !filepath.IsAbs(h.Path) {
-		p.add("history.path", "must be an absolute path, got %q", h.Path)
+		p.add("history.path", "must be an absolute path, got %s", escape.Quote(h.Path))
 	}
 
 	m, defMax := c.Monitor, Default().Monitor.PollMax

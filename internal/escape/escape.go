@@ -8,8 +8,10 @@ package escape
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Text returns s with every control character written as \xHH (or \uHHHH
@@ -56,4 +58,22 @@ func unsafe(r rune) bool {
 		return true
 	}
 	return false
+}
+
+// maxQuoted is the most of a value an error message quotes.
+const maxQuoted = 40
+
+// Quote is a value from outside (a profile, a config file, the command
+// line) as an error message quotes it: in double quotes, escaped like
+// [strconv.Quote], and cut after its first 40 bytes with its length said,
+// so that a 100 MB string makes a one-line message.
+func Quote(s string) string {
+	if len(s) <= maxQuoted {
+		return strconv.Quote(s)
+	}
+	cut := maxQuoted
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes)", strings.TrimSuffix(strconv.Quote(s[:cut]), `"`), len(s))
 }

@@ -1,6 +1,9 @@
 package escape
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestText(t *testing.T) {
 	for _, tt := range []struct{ in, want string }{
@@ -36,4 +39,18 @@ func FuzzText(f *testing.F) {
 			t.Fatalf("Text(%q) = %q changed safe text", s, out)
 		}
 	})
+}
+
+func TestQuote(t *testing.T) {
+	long := strings.Repeat("A", 100<<20)
+	for _, tt := range []struct{ in, want string }{
+		{"4082", `"4082"`},
+		{"evil\x1b", `"evil\x1b"`},
+		{long, `"` + strings.Repeat("A", 40) + `… (104857600 bytes)`},
+		{strings.Repeat("é", 30), `"` + strings.Repeat("é", 20) + `… (60 bytes)`},
+	} {
+		if got := Quote(tt.in); got != tt.want {
+			t.Errorf("Quote(%.20q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
 }

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/helio-linux/helio/internal/escape"
 	"github.com/helio-linux/helio/transport"
 	"github.com/helio-linux/helio/transport/hidapi"
 	"github.com/helio-linux/helio/transport/hidraw"
@@ -93,7 +94,7 @@ func lookup(spec string) (Opener, error) {
 			return e.open, nil
 		}
 	}
-	return nil, fmt.Errorf("%w %q (have %s)", ErrUnknown, spec, names())
+	return nil, fmt.Errorf("%w %s (have %s)", ErrUnknown, escape.Quote(spec), names())
 }
 
 // Open returns the backend spec names. A registered backend's own errors

@@ -1,0 +1,113 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/helio-linux/helio/sensors/history"
+)
+
+// helioChild starts this test binary as helio with args, in homes of the
+// test's own, and returns it with its standard output's lines.
+func helioChild(t *testing.T, home string, args ...string) (*exec.Cmd, <-chan string, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "HELIO_CLI_TEST_ARGS="+strings.Join(args, "\n"),
+		"XDG_STATE_HOME="+filepath.Join(home, "state"), "XDG_CACHE_HOME="+filepath.Join(home, "cache"),
+		"XDG_CONFIG_HOME="+filepath.Join(home, "config"), "DBUS_SESSION_BUS_ADDRESS=", "DISPLAY=")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	lines := make(chan string, 100)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	return cmd, lines, &stderr
+}
+
+func exitCode(t *testing.T, cmd *exec.Cmd) int {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return 0
+	case <-time.After(5 * time.Second):
+		t.Fatal("helio did not stop within 5 s of the signal")
+		return -1
+	}
+}
+
+// TestSignals: Ctrl-C, SIGTERM and SIGHUP stop watch cleanly (the history
+// closed, its log checkpointed, nothing said of a "context canceled") with
+// the status a shell gives a process the signal ended; a query interrupted
+// while it waits for the K750's light report does the same.
+func TestSignals(t *testing.T) {
+	for _, tt := range []struct {
+		sig  syscall.Signal
+		want int
+	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}, {syscall.SIGHUP, 129}} {
+		t.Run("watch "+tt.sig.String(), func(t *testing.T) {
+			home := t.TempDir()
+			cmd, lines, stderr := helioChild(t, home, "--backend", "sim", "watch")
+			select {
+			case <-lines:
+			case <-time.After(10 * time.Second):
+				t.Fatalf("watch printed nothing: %s", stderr)
+			}
+			cmd.Process.Signal(tt.sig)
+			if code := exitCode(t, cmd); code != tt.want {
+				t.Errorf("watch after %v: exit %d, want %d; stderr %q", tt.sig, code, tt.want, stderr)
+			}
+			if strings.Contains(stderr.String(), "context canceled") {
+				t.Errorf("watch after %v said %q", tt.sig, stderr)
+			}
+			db := filepath.Join(home, "state", "helio", "history.db")
+			if fi, err := os.Stat(db + "-wal"); err == nil && fi.Size() > 0 {
+				t.Errorf("the history's log holds %d bytes: the history was not closed", fi.Size())
+			}
+			st, err := history.OpenReader(db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			if devs, err := st.Devices(); err != nil || len(devs) != 3 {
+				t.Errorf("history after %v: %d devices, %v", tt.sig, len(devs), err)
+			}
+		})
+	}
+	t.Run("query SIGINT", func(t *testing.T) {
+		cmd, _, stderr := helioChild(t, t.TempDir(), "--backend", "sim", "query")
+		time.Sleep(300 * time.Millisecond) // within the K750's one-second light wait
+		cmd.Process.Signal(syscall.SIGINT)
+		if code := exitCode(t, cmd); code != 130 || stderr.Len() != 0 {
+			t.Errorf("query after SIGINT: exit %d, stderr %q; want 130 and nothing said", code, stderr)
+		}
+	})
+}
