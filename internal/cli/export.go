@@ -92,8 +92,11 @@ func runExport(ctx context.Context, a *app, o *exportOpts, args []string) error 
 		if o.name == upower.Name {
 			hint = " (on the system bus, by the UPower daemon)"
 		}
-		return exitf(ExitFailure, "%s is already owned on %s%s: choose another name with --name, such as %s",
-			o.name, which, hint, upower.DefaultOpts.Name)
+		if free := freeName(conn, o.name); free != "" {
+			return exitf(ExitFailure, "%s is already owned on %s%s: choose another name with --name, such as %s, which is free",
+				o.name, which, hint, free)
+		}
+		return exitf(ExitFailure, "%s is already owned on %s%s: choose another name with --name", o.name, which, hint)
 	case errors.Is(err, upower.ErrNameDenied):
 		hint := ""
 		if o.system {
@@ -129,4 +132,24 @@ func (a *app) connectBus(o *exportOpts) (*dbus.Conn, string, error) {
 		}
 	}
 	return conn, which, err
+}
+
+// freeName is a bus name no one owns on conn to suggest instead of taken:
+// Helio's default name, else taken with a number after it; "" when none of
+// those is free or the bus does not say.
+func freeName(conn *dbus.Conn, taken string) string {
+	candidates := []string{upower.DefaultOpts.Name}
+	for i := 2; i <= 9; i++ {
+		candidates = append(candidates, fmt.Sprintf("%s%d", taken, i))
+	}
+	for _, name := range candidates {
+		var owned bool
+		if name == taken || conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, name).Store(&owned) != nil {
+			continue
+		}
+		if !owned {
+			return name
+		}
+	}
+	return ""
 }

@@ -217,7 +217,8 @@ func TestExport_SessionBus(t *testing.T) {
 
 	// A second export on the same bus finds the name taken.
 	_, errs, code := runEnv(t, getenv, "--backend", "sim", "export")
-	if code != ExitFailure || !strings.Contains(errs, "io.github.helio is already owned on the session bus") || !strings.Contains(errs, "--name") {
+	if code != ExitFailure || !strings.Contains(errs, "io.github.helio is already owned on the session bus") ||
+		!strings.Contains(errs, "--name, such as io.github.helio2, which is free") {
 		t.Errorf("second export: exit %d, %q", code, errs)
 	}
 }

@@ -36,6 +36,11 @@ func Start(t testing.TB, deny ...string) string {
   <type>session</type>
   <listen>unix:path=`+filepath.Join(dir, "bus")+`</listen>
   <auth>EXTERNAL</auth>
+  <!-- The limits of a desktop session bus (Debian's session.conf): a
+       client may send a service messages of up to a gigabyte. -->
+  <limit name="max_incoming_bytes">1000000000</limit>
+  <limit name="max_outgoing_bytes">1000000000</limit>
+  <limit name="max_message_size">1000000000</limit>
   <policy context="default">
     <allow send_destination="*" eavesdrop="true"/>
     <allow eavesdrop="true"/>

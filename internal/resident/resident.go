@@ -90,11 +90,14 @@ type TrayOpts struct {
 // once, so the process restarts to apply it ([Restart]).
 var ErrRestart = errors.New("resident: restart to apply the new config")
 
-// memoryLimit is the Go runtime memory (heap, stacks, metadata) at which a
-// tray collects garbage. It otherwise collects after each change it draws
-// (tray.Run), not every two minutes as Go does by default, which would
-// wake an idle tray for nothing; a live heap of about 1 MiB leaves the
-// limit as a safety net for D-Bus clients calling the export.
+// memoryLimit is the Go runtime memory (heap, stacks, metadata) a resident
+// process keeps. Past it the runtime collects garbage and hands memory
+// back to the system at once, rather than keeping it for minutes: a D-Bus
+// client that sends the export a message of a hundred megabytes costs that
+// much only while it is read. A tray collects only at this limit and after
+// each change it draws (tray.Run), not every two minutes as Go does by
+// default, which would wake an idle tray for nothing; a live heap of about
+// 1 MiB leaves the limit as a safety net.
 const memoryLimit = 8 << 20
 
 // settle sets the runtime for a process that runs for hours and mostly
@@ -104,9 +107,9 @@ const memoryLimit = 8 << 20
 // ever needs.
 func settle(tray bool) {
 	runtime.GOMAXPROCS(min(runtime.GOMAXPROCS(0), 2))
+	debug.SetMemoryLimit(memoryLimit)
 	if tray {
 		debug.SetGCPercent(-1)
-		debug.SetMemoryLimit(memoryLimit)
 	}
 }
 
