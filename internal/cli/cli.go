@@ -272,7 +272,9 @@ func Main(args []string, env Env) int {
 		if errors.As(err, &ee) {
 			code = ee.code
 		}
-		fmt.Fprintf(env.Stderr, "helio %s: %v\n", c.name, err)
+		// A package's errors start with its name, as Go's do; the history
+		// package's would say "helio history: history: ...".
+		fmt.Fprintf(env.Stderr, "helio %s: %s\n", c.name, strings.TrimPrefix(err.Error(), c.name+": "))
 		return code
 	}
 	return ExitOK

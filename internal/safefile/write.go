@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+
+	"golang.org/x/sys/unix"
 )
 
 // ErrNotRegular is wrapped by the error for a path that holds something
@@ -45,6 +47,13 @@ func Write(ctx context.Context, path string, o Opts, write func(io.Writer) error
 	target, old, err := resolve(path, o.FollowLink)
 	if err != nil {
 		return err
+	}
+	if old != nil {
+		// The rename needs only the directory's permission: a file this
+		// user may not write must stay as it is all the same.
+		if err := unix.Access(target, unix.W_OK); err != nil {
+			return fmt.Errorf("write %s: %w", path, &fs.PathError{Op: "open", Path: target, Err: err})
+		}
 	}
 	dir, base := filepath.Split(target)
 	if o.MkdirAll {

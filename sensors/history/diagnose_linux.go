@@ -20,16 +20,20 @@ func checkWritable(path string) error {
 	return nil
 }
 
-// diagnose says why a write to the database at path failed, when the
-// system can tell: SQLite reports a full disk, a file size limit (EFBIG)
-// and most other write failures alike, as an I/O error.
-func diagnose(path string, err error) string {
+// diagnose says why a read or, with write, a write of the database at
+// path failed, when the system can tell: SQLite reports a full disk (which
+// a reader meets too, growing the shared-memory file), a file size limit
+// (EFBIG) and most other write failures alike, as an I/O error.
+func diagnose(path string, err error, write bool) string {
 	dir := filepath.Dir(path)
 	var st unix.Statfs_t
 	if unix.Statfs(dir, &st) == nil {
 		if free := st.Bavail * uint64(st.Bsize); free < 1<<20 {
 			return fmt.Sprintf("the file system of %s is full: %d KiB free", dir, free>>10)
 		}
+	}
+	if !write {
+		return ""
 	}
 	var rl unix.Rlimit
 	if unix.Getrlimit(unix.RLIMIT_FSIZE, &rl) == nil && rl.Cur != unix.RLIM_INFINITY {

@@ -310,7 +310,7 @@ func (s *Store) write(fn func(tx *sql.Tx) error) error {
 // can tell, the reason in words (a full disk, a file size limit,
 // permissions), which SQLite reports alike as an I/O error.
 func (s *Store) fail(op string, err error) error {
-	if why := diagnose(s.path, err); why != "" {
+	if why := diagnose(s.path, err, op != "read"); why != "" {
 		return fmt.Errorf("history: %s: %s: %s (%w)", s.path, op, why, err)
 	}
 	return fmt.Errorf("history: %s: %s: %w", s.path, op, err)
