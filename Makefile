@@ -65,7 +65,7 @@ test: unit desktop fuzz-brief vmtest
 # building it with -race would compile go-gl's C once more.
 unit: deps vet fmt-check
 	@scripts/apt-deps.sh $(TEST_DEPS)
-	HELIO_FAULT_ROUNDS=100 HELIO_LOAD_SECONDS=30 $(GO) test -race -count=1 -timeout 20m \
+	$(GO) test -race -count=1 -timeout 20m \
 		$$($(GO) list ./... | grep -v -e /test/desktop -e /cmd/helio-window)
 
 # The tray against xfce4-panel, notifications in dunst's history, the
