@@ -9,7 +9,9 @@ import (
 )
 
 func TestDevice(t *testing.T) {
-	pct := func(p int, st hidpp.Status) *hidpp.Battery { return &hidpp.Battery{Percent: p, HasPercent: true, Status: st} }
+	pct := func(p int, st hidpp.Status) *hidpp.Battery {
+		return &hidpp.Battery{Percent: p, HasPercent: true, Status: st}
+	}
 	tests := []struct {
 		name string
 		st   sensors.State

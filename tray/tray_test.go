@@ -455,4 +455,3 @@ func describe(r sensors.State) string {
 	}
 	return s
 }
-
