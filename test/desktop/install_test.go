@@ -15,7 +15,7 @@ import (
 // systemd-analyze.
 func TestInstall(t *testing.T) {
 	Require(t, "make", "desktop-file-validate", "systemd-analyze", "go")
-	root := ".." // go test runs in the package's directory
+	root := "../.." // go test runs in the package's directory, test/desktop
 	prefix := t.TempDir()
 	make := exec.Command("make", "--no-print-directory", "install", "PREFIX="+prefix, "SYSCONFDIR="+prefix+"/etc")
 	make.Dir = root

@@ -59,7 +59,7 @@ func program(t *testing.T, pkg string) string {
 	}
 	out := filepath.Join(built.dir, filepath.Base(filepath.Join("helio", pkg)))
 	cmd := exec.Command("go", "build", "-o", out, pkg)
-	cmd.Dir = ".." // go test runs in the package's directory
+	cmd.Dir = "../.." // go test runs in the package's directory, test/desktop
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build %s: %v\n%s", pkg, err, b)
 	}
