@@ -26,6 +26,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/helio-linux/helio/emulator"
 	"github.com/helio-linux/helio/emulator/emulatortest"
 	"github.com/helio-linux/helio/hidpp"
 	"github.com/helio-linux/helio/internal/proctest"
@@ -436,24 +437,41 @@ func TestWatch_Hidraw(t *testing.T) {
 
 // TestConn_Conformance runs the transport conformance test on the real
 // hidraw node of the emulated receiver, through the hidraw backend and the
-// hidapi one; the device end is the emulator behind /dev/uhid (what a Conn
-// writes reaches it as uhid OUTPUT, what it sends comes back as input
-// through the kernel).
+// hidapi one. The device end is the emulator behind /dev/uhid: what a Conn
+// writes reaches it as uhid OUTPUT, what it sends comes back through the
+// kernel as input, and unplugging it destroys the uhid devices, so the
+// kernel removes the node (the next Conn is opened on it plugged back).
 func TestConn_Conformance(t *testing.T) {
 	pl := rig.Plug(t, nil)
+	emu, u := pl.Emus[0], pl.UHIDs[0]
 	for _, b := range []transport.Backend{hidraw.Backend{}, hidapi.Backend{}} {
 		t.Run(b.Name(), func(t *testing.T) {
-			infos, err := b.Receivers()
-			if err != nil || len(infos) != 1 {
-				t.Fatalf("%s finds %v, %v; want the receiver", b.Name(), infos, err)
-			}
 			transporttest.TestConn(t, func(t *testing.T) (transport.Conn, transporttest.Device) {
+				if !emu.Plugged() {
+					if err := u.Plug(); err != nil {
+						t.Fatal(err)
+					}
+				}
+				var infos []transport.Info
+				rig.WaitFor(t, 10*time.Second, b.Name()+" to find the receiver", func() bool {
+					infos, _ = b.Receivers()
+					return len(infos) == 1
+				})
 				c, err := b.Open(infos[0])
 				if err != nil {
 					t.Fatal(err)
 				}
-				return c, emulatortest.Device(t, pl.Emus[0])
+				return c, uhidDevice{emulatortest.Device(t, emu), u}
 			})
 		})
 	}
 }
+
+// uhidDevice is the emulated receiver on uhid as a device that can be
+// pulled out.
+type uhidDevice struct {
+	transporttest.Device
+	u *emulator.UHID
+}
+
+func (d uhidDevice) Unplug() { d.u.Unplug() }

@@ -54,7 +54,7 @@ func (f *fakeDevice) Write(p []byte) (int, error) {
 	f.checkOpen("Write")
 	select {
 	case <-f.gone:
-		return -1, errors.New("hid_write: device disconnected")
+		return -1, errors.New("No such device") // hidapi registers strerror(ENODEV)
 	default:
 	}
 	f.mu.Lock()
@@ -93,13 +93,14 @@ func (f *fakeDevice) Written(ctx context.Context) ([]byte, error) {
 	}
 }
 
-// Unplug makes the device fail as hidapi does, and removes its node.
+// Unplug makes the device fail as hidapi does, then removes its node, as
+// the kernel does a moment after it wakes the node's readers.
 func (f *fakeDevice) Unplug() {
 	f.unplug.Do(func() {
+		close(f.gone)
 		if f.node != "" {
 			os.Remove(f.node)
 		}
-		close(f.gone)
 	})
 }
 
@@ -280,9 +281,20 @@ func TestConn_CloseOnce(t *testing.T) {
 	}
 }
 
+// A read that learns of an unplug while the node still exists is told
+// the device is gone by hidapi's message alone.
+func TestConn_ReadDisconnected(t *testing.T) {
+	c, dev := openFake(t)
+	defer c.Close()
+	dev.node = "" // the node stays
+	dev.Unplug()
+	if _, err := c.Read(make([]byte, 64)); !errors.Is(err, transport.ErrGone) {
+		t.Errorf("Read = %v, want an error wrapping transport.ErrGone", err)
+	}
+}
+
 // TestConn_Conformance runs the transport conformance test over the fake,
-// on a node in a temporary directory that Unplug removes (hidapi says
-// only "device disconnected"; the Conn then finds the node gone).
+// on a node in a temporary directory that Unplug removes.
 func TestConn_Conformance(t *testing.T) {
 	transporttest.TestConn(t, func(t *testing.T) (transport.Conn, transporttest.Device) {
 		dev := newFake(t)
