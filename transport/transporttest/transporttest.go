@@ -53,8 +53,8 @@ const Wait = 5 * time.Second
 // and long 0x11 reports) so any receiver and kernel pass them; what they
 // ask, function 0x4 of feature index 0x7A of the receiver or a corded
 // device (index 0xFF), is beyond any device's feature table, so a real or
-// emulated device at most answers with an error. Each carries a marker
-// byte the test counts up, so every report is told apart.
+// emulated device at most answers with an error. Each carries a two-byte
+// marker (bytes 5 and 6), so every report is told apart.
 var (
 	shortReport = []byte{0x10, 0xFF, 0x7A, 0x4E, 0xC0, 0x00, 0x00}
 	longReport  = []byte{0x11, 0xFF, 0x7A, 0x4E, 0xC1, 0x00, 0x00, 0x00, 0x00, 0x00,
