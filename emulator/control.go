@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/helio-linux/helio/hidpp"
@@ -308,6 +309,25 @@ func (r *Receiver) watchPlug() (ch <-chan bool, stop func()) {
 		delete(r.plugWatch, c)
 		r.mu.Unlock()
 	}
+}
+
+// Tap returns a channel that receives a copy of every report written to
+// the receiver from now on, before the receiver handles it: what a host
+// writes through a [Conn], and, for a receiver on uhid, what programs write
+// on its hidraw node and what the kernel's drivers send it. Up to n reports
+// wait in the channel; while it is full, further ones are not kept. stop
+// ends the tap and closes the channel.
+func (r *Receiver) Tap(n int) (reports <-chan []byte, stop func()) {
+	c := make(chan []byte, n)
+	r.mu.Lock()
+	r.taps[c] = struct{}{}
+	r.mu.Unlock()
+	return c, sync.OnceFunc(func() {
+		r.mu.Lock()
+		delete(r.taps, c)
+		r.mu.Unlock()
+		close(c)
+	})
 }
 
 // Plugged reports whether the receiver is plugged in.

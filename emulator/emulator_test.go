@@ -12,6 +12,7 @@ import (
 	"github.com/helio-linux/helio/emulator/emulatortest"
 	"github.com/helio-linux/helio/hidpp"
 	"github.com/helio-linux/helio/transport"
+	"github.com/helio-linux/helio/transport/transporttest"
 )
 
 // host opens the built-in receiver (or p) and returns it with a HID++
@@ -409,3 +410,29 @@ func TestSolar_Drain(t *testing.T) {
 		t.Errorf("after 10 h dark at 1 %%/h: %+v, %v; want a light-button event at 40 %%", se, err)
 	}
 }
+
+// TestConn_Conformance runs the transport conformance test on the
+// emulator's own Conn.
+func TestConn_Conformance(t *testing.T) {
+	transporttest.TestConn(t, func(t *testing.T) (transport.Conn, transporttest.Device) {
+		p, err := emulator.BuiltinProfile("default")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := emulator.New(p, nil)
+		t.Cleanup(r.Close)
+		c, err := r.Open(transport.Info{Backend: "sim", Path: "sim:test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c, unpluggable{emulatortest.Device(t, r), r}
+	})
+}
+
+// unpluggable lets the conformance test pull the emulated receiver out.
+type unpluggable struct {
+	transporttest.Device
+	r *emulator.Receiver
+}
+
+func (u unpluggable) Unplug() { u.r.Unplug() }

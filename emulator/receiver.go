@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"sort"
@@ -43,14 +44,15 @@ type Receiver struct {
 	disconnect   map[byte]bool // devices to take out of range at their next request
 	requests     map[byte]int
 	timers       map[*time.Timer]struct{}
-	plugWatch    map[chan bool]struct{} // told of Unplug (false) and Replug (true)
+	plugWatch    map[chan bool]struct{}   // told of Unplug (false) and Replug (true)
+	taps         map[chan []byte]struct{} // given every report written (Tap)
 }
 
 // New builds a receiver from a validated profile. opts may be nil.
 func New(p *Profile, opts *Opts) *Receiver {
 	r := &Receiver{prof: p.Receiver, devices: map[byte]*device{}, conns: map[*Conn]struct{}{},
 		plugged: true, requests: map[byte]int{}, timers: map[*time.Timer]struct{}{},
-		plugWatch: map[chan bool]struct{}{}, disconnect: map[byte]bool{}}
+		plugWatch: map[chan bool]struct{}{}, disconnect: map[byte]bool{}, taps: map[chan []byte]struct{}{}}
 	if opts != nil {
 		r.opts = *opts
 	}
@@ -192,6 +194,12 @@ func err20(ix, fi, fs, code byte) hidpp.Report {
 func (r *Receiver) Handle(b []byte) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	for ch := range r.taps {
+		select {
+		case ch <- bytes.Clone(b):
+		default: // a full tap loses the report, the receiver goes on
+		}
+	}
 	if len(b) == 15 && b[0] == 0x20 {
 		r.dj(b)
 		return

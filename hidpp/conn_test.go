@@ -15,6 +15,7 @@ import (
 	"github.com/helio-linux/helio/hidpp"
 	"github.com/helio-linux/helio/internal/syncbuf"
 	"github.com/helio-linux/helio/transport"
+	"github.com/helio-linux/helio/transport/transporttest"
 )
 
 // fakeTransport is an in-memory transport.Conn. Write records the report
@@ -118,6 +119,39 @@ func (f *fakeTransport) writeCount() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return len(f.writes)
+}
+
+// TestFakeTransport_Conformance: the fake these tests drive hidpp.Conn
+// with keeps the transport contract, as the real transports do.
+func TestFakeTransport_Conformance(t *testing.T) {
+	transporttest.TestConn(t, func(t *testing.T) (transport.Conn, transporttest.Device) {
+		d := fakeEnd{written: make(chan []byte, 256)}
+		d.f = newFake(func(req []byte) [][]byte {
+			d.written <- req
+			return nil
+		})
+		return d.f, d
+	})
+}
+
+// fakeEnd is the device end of a fakeTransport.
+type fakeEnd struct {
+	f       *fakeTransport
+	written chan []byte
+}
+
+func (d fakeEnd) Send(report []byte) error {
+	d.f.push(report)
+	return nil
+}
+
+func (d fakeEnd) Written(ctx context.Context) ([]byte, error) {
+	select {
+	case b := <-d.written:
+		return b, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // scripted answers each request found in script (keyed by its bytes as

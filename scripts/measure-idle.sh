@@ -2,20 +2,22 @@
 # Measures a resident Helio command at rest: resident memory and wakeups
 # (context switches of all its threads) per minute, over MINUTES minutes
 # after a 30 s settle.
-#   scripts/measure-idle.sh [MINUTES] [helio arguments...]
+#   scripts/measure-idle.sh [--cold] [MINUTES] [helio arguments...]
 # Default: 10 minutes of "helio --backend sim watch" (the emulated receiver;
 # its in-process emulator is counted too).
-# With HELIO_COLD=1 (as root) the page cache is dropped first, so the
-# binary is read from disk as at login; otherwise its pages may all be in
-# memory from the build, and the kernel maps them in large folios.
+# With --cold (as root) the page cache is dropped first, so the binary is
+# read from disk as at login; otherwise its pages may all be in memory from
+# the build, and the kernel maps them in large folios.
 set -eu
+cold=false
+if [ "${1:-}" = --cold ]; then cold=true; shift; fi
 minutes=${1:-10}
 [ $# -gt 0 ] && shift
 [ $# -gt 0 ] || set -- --backend sim watch
 bin=${HELIO:-bin/helio}
-if [ "${HELIO_COLD:-}" = 1 ]; then
+if $cold; then
 	sync && echo 3 > /proc/sys/vm/drop_caches ||
-		{ echo "measure-idle: HELIO_COLD=1 needs root to drop the page cache" >&2; exit 2; }
+		{ echo "measure-idle: --cold needs root to drop the page cache" >&2; exit 2; }
 fi
 state=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null; rm -rf "$state"' EXIT

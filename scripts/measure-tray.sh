@@ -3,9 +3,11 @@
 # desktop runs it: on a private X display (Xvfb) and session bus, with a
 # real tray host (xfce4-panel's Status Tray) showing its icon. Prints the
 # line of scripts/measure-idle.sh: RSS, wakeups per minute, CPU.
-#   scripts/measure-tray.sh [MINUTES]       (default 10)
-# Needs: xvfb xfce4-panel dbus-daemon (HELIO_COLD=1 as for measure-idle.sh).
+#   scripts/measure-tray.sh [--cold] [MINUTES]       (default 10)
+# Needs: xvfb xfce4-panel dbus-daemon (--cold as for measure-idle.sh).
 set -eu
+cold=""
+if [ "${1:-}" = --cold ]; then cold=--cold; shift; fi
 minutes=${1:-10}
 here=$(cd "$(dirname "$0")/.." && pwd)
 w=$(mktemp -d)
@@ -41,4 +43,4 @@ until gdbus call --session -d org.freedesktop.DBus -o /org/freedesktop/DBus \
 	[ $i -lt 150 ] || { cat "$w/panel.log" >&2; echo "measure-tray: no tray host after 15 s" >&2; exit 1; }
 	sleep 0.1
 done
-"$here/scripts/measure-idle.sh" "$minutes" --backend sim tray
+"$here/scripts/measure-idle.sh" $cold "$minutes" --backend sim tray

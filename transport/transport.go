@@ -15,6 +15,7 @@ import (
 //
 // Implementations must allow Read to run in one goroutine while Write and
 // Close are called from others. Close must make a blocked Read return.
+// transporttest.TestConn checks an implementation against this contract.
 type Conn interface {
 	// Write sends one whole output report, report ID first.
 	Write(report []byte) (int, error)

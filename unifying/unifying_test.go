@@ -171,8 +171,6 @@ func TestFileCache_Unwritable(t *testing.T) {
 	}
 }
 
-var _ transport.Conn = (*emulator.Conn)(nil)
-
 // TestTrack follows a device out of range and back through the receiver's
 // 0x41 notifications, after enabling them as Helio does.
 func TestTrack(t *testing.T) {

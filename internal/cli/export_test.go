@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/helio-linux/helio/hidpp"
 	"github.com/helio-linux/helio/internal/dbustest"
+	"github.com/helio-linux/helio/internal/proctest"
 	"github.com/helio-linux/helio/internal/syncbuf"
 	"github.com/helio-linux/helio/upower"
 )
@@ -132,31 +132,12 @@ func TestExport_RealUpower(t *testing.T) {
 	}
 
 	// upower --monitor-detail follows a change of the MX Master 3's battery.
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	mon := exec.CommandContext(ctx, "upower", "--monitor-detail")
-	mon.Env = env
-	var monErr syncbuf.Buffer
-	mon.Stderr = &monErr
-	pipe, err := mon.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := mon.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := make(chan string, 256)
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(pipe)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-	}()
+	cmd := exec.Command("upower", "--monitor-detail")
+	cmd.Env = env
+	mon := proctest.Start(t, cmd)
 	// upower prints that it monitors before it has asked for the devices'
 	// changes, so the battery changes every 200 ms, 42 %, 41 %, ..., until
 	// upower shows one of the changes.
-	var seen strings.Builder
 	set := map[string]bool{}
 	percent := 42
 	change := func() {
@@ -169,14 +150,14 @@ func TestExport_RealUpower(t *testing.T) {
 	}
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
+	timeout := time.After(10 * time.Second)
 	changed := false // the last "device changed" line was the MX Master 3's
 	for done := false; !done; {
 		select {
-		case l, ok := <-lines:
+		case l, ok := <-mon.Lines():
 			if !ok {
-				t.Fatalf("upower --monitor-detail ended:\n%s\nstderr: %s", seen.String(), monErr.String())
+				t.Fatalf("upower --monitor-detail ended (%v):\n%s", mon.Err(), mon.Output())
 			}
-			seen.WriteString(l + "\n")
 			switch {
 			case strings.HasPrefix(l, "Monitoring activity"):
 				change()
@@ -189,14 +170,13 @@ func TestExport_RealUpower(t *testing.T) {
 			if len(set) > 0 {
 				change()
 			}
-		case <-ctx.Done():
-			t.Fatalf("upower --monitor-detail never printed the MX Master 3's new percentage:\n%s\nstderr: %s", seen.String(), monErr.String())
+		case <-timeout:
+			t.Fatalf("upower --monitor-detail never printed the MX Master 3's new percentage:\n%s", mon.Output())
 		}
 	}
-	cancel()
-	mon.Wait()
-	if monErr.String() != "" {
-		t.Errorf("upower --monitor-detail wrote to stderr:\n%s", monErr.String())
+	mon.Stop()
+	if e := mon.Stderr(); e != "" {
+		t.Errorf("upower --monitor-detail wrote to stderr:\n%s", e)
 	}
 }
 

@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -17,58 +15,33 @@ import (
 
 	"github.com/godbus/dbus/v5"
 	"github.com/helio-linux/helio/internal/dbustest"
+	"github.com/helio-linux/helio/internal/proctest"
 	"github.com/helio-linux/helio/internal/syncbuf"
 	"github.com/helio-linux/helio/sensors/history"
 	"github.com/helio-linux/helio/upower"
 )
 
 // helioChild starts this test binary as helio with args, in homes of the
-// test's own, and returns it with its standard output's lines.
-func helioChild(t *testing.T, home string, args ...string) (*exec.Cmd, <-chan string, *bytes.Buffer) {
+// test's own.
+func helioChild(t *testing.T, home string, args ...string) *proctest.Process {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "HELIO_CLI_TEST_ARGS="+strings.Join(args, "\n"),
 		"XDG_STATE_HOME="+filepath.Join(home, "state"), "XDG_CACHE_HOME="+filepath.Join(home, "cache"),
 		"XDG_CONFIG_HOME="+filepath.Join(home, "config"), "DBUS_SESSION_BUS_ADDRESS=", "DISPLAY=")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	lines := make(chan string, 100)
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-	}()
-	return cmd, lines, &stderr
+	return proctest.Start(t, cmd)
 }
 
-func exitCode(t *testing.T, cmd *exec.Cmd) int {
+// exitCode waits for p and returns its status.
+func exitCode(t *testing.T, p *proctest.Process) int {
 	t.Helper()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return ee.ExitCode()
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		return 0
-	case <-time.After(5 * time.Second):
-		t.Fatal("helio did not stop within 5 s of the signal")
-		return -1
+	var ee *exec.ExitError
+	if err := p.Wait(5 * time.Second); errors.As(err, &ee) {
+		return ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
 	}
+	return 0
 }
 
 // TestSignals: Ctrl-C, SIGTERM and SIGHUP stop watch cleanly (the history
@@ -82,18 +55,14 @@ func TestSignals(t *testing.T) {
 	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}, {syscall.SIGHUP, 129}} {
 		t.Run("watch "+tt.sig.String(), func(t *testing.T) {
 			home := t.TempDir()
-			cmd, lines, stderr := helioChild(t, home, "--backend", "sim", "watch")
-			select {
-			case <-lines:
-			case <-time.After(10 * time.Second):
-				t.Fatalf("watch printed nothing: %s", stderr)
+			p := helioChild(t, home, "--backend", "sim", "watch")
+			p.WaitLine(10*time.Second, "a first change", func(string) bool { return true })
+			p.Signal(tt.sig)
+			if code := exitCode(t, p); code != tt.want {
+				t.Errorf("watch after %v: exit %d, want %d; stderr %q", tt.sig, code, tt.want, p.Stderr())
 			}
-			cmd.Process.Signal(tt.sig)
-			if code := exitCode(t, cmd); code != tt.want {
-				t.Errorf("watch after %v: exit %d, want %d; stderr %q", tt.sig, code, tt.want, stderr)
-			}
-			if strings.Contains(stderr.String(), "context canceled") {
-				t.Errorf("watch after %v said %q", tt.sig, stderr)
+			if strings.Contains(p.Stderr(), "context canceled") {
+				t.Errorf("watch after %v said %q", tt.sig, p.Stderr())
 			}
 			db := filepath.Join(home, "state", "helio", "history.db")
 			if fi, err := os.Stat(db + "-wal"); err == nil && fi.Size() > 0 {
@@ -110,11 +79,11 @@ func TestSignals(t *testing.T) {
 		})
 	}
 	t.Run("query SIGINT", func(t *testing.T) {
-		cmd, _, stderr := helioChild(t, t.TempDir(), "--backend", "sim", "query")
+		p := helioChild(t, t.TempDir(), "--backend", "sim", "query")
 		time.Sleep(300 * time.Millisecond) // within the K750's one-second light wait
-		cmd.Process.Signal(syscall.SIGINT)
-		if code := exitCode(t, cmd); code != 130 || stderr.Len() != 0 {
-			t.Errorf("query after SIGINT: exit %d, stderr %q; want 130 and nothing said", code, stderr)
+		p.Signal(syscall.SIGINT)
+		if code := exitCode(t, p); code != 130 || p.Stderr() != "" {
+			t.Errorf("query after SIGINT: exit %d, stderr %q; want 130 and nothing said", code, p.Stderr())
 		}
 	})
 }
@@ -145,9 +114,9 @@ func TestExport_LargeMessages(t *testing.T) {
 		t.Skip("sends 480 MB over D-Bus")
 	}
 	addr := dbustest.Start(t)
-	cmd, _, stderr := helioChild(t, t.TempDir(), "--backend", "sim", "export", "--bus-address", addr)
+	p := helioChild(t, t.TempDir(), "--backend", "sim", "export", "--bus-address", addr)
 	awaitDevices(t, addr, "io.github.helio", &syncbuf.Buffer{})
-	idle := rssKiB(t, cmd.Process.Pid)
+	idle := rssKiB(t, p.Cmd.Process.Pid)
 	big := strings.Repeat("x", 120<<20)
 	var wg sync.WaitGroup
 	for range 4 {
@@ -165,14 +134,14 @@ func TestExport_LargeMessages(t *testing.T) {
 	wg.Wait()
 	var rss int
 	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
-		if rss = rssKiB(t, cmd.Process.Pid); rss < idle+16<<10 {
+		if rss = rssKiB(t, p.Cmd.Process.Pid); rss < idle+16<<10 {
 			break
 		}
 	}
 	if rss >= idle+16<<10 {
 		t.Errorf("after 4 messages of 120 MB the export holds %d MiB, idle %d MiB", rss>>10, idle>>10)
 	}
-	if stderr.Len() != 0 {
-		t.Errorf("the export said %q", stderr)
+	if p.Stderr() != "" {
+		t.Errorf("the export said %q", p.Stderr())
 	}
 }

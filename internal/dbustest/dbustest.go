@@ -4,20 +4,21 @@
 package dbustest
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/helio-linux/helio/internal/proctest"
 )
 
 // Start starts a private dbus-daemon with a session bus's permissive
 // policy (anyone may own any name, org.freedesktop.UPower included),
 // except that no one may own the names in deny, and returns its address.
-// The daemon is killed when the test ends. The test is skipped where
+// The daemon is stopped when the test ends. The test is skipped where
 // dbus-daemon is not installed.
 func Start(t testing.TB, deny ...string) string {
 	t.Helper()
@@ -50,23 +51,6 @@ func Start(t testing.TB, deny ...string) string {
 `), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("dbus-daemon", "--config-file="+config, "--nofork", "--print-address=1")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var errb bytes.Buffer
-	cmd.Stderr = &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting dbus-daemon: %v", err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatalf("dbus-daemon printed no address: %v; stderr:\n%s", err, errb.String())
-	}
-	return strings.TrimSpace(line)
+	p := proctest.Start(t, exec.Command("dbus-daemon", "--config-file="+config, "--nofork", "--print-address=1"))
+	return p.WaitLine(10*time.Second, "its address", func(l string) bool { return strings.HasPrefix(l, "unix:") })
 }

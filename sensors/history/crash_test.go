@@ -1,8 +1,6 @@
 package history
 
 import (
-	"bufio"
-	"bytes"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -12,40 +10,41 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/helio-linux/helio/internal/proctest"
 )
 
-// killRounds sets how many writers TestStore_KillDuringWrites kills: the
-// fault campaign's full run is 100 (`go test ./history -run
-// KillDuringWrites -faults.rounds=100`, or HELIO_FAULT_ROUNDS=100).
-var killRounds = flag.Int("faults.rounds", 0, "writers TestStore_KillDuringWrites kills (default $HELIO_FAULT_ROUNDS, else 10)")
+// killRounds sets how many writers TestStore_KillDuringWrites kills: by
+// default the fault campaign's full 100, under -short 10.
+var killRounds = flag.Int("faults.rounds", 0, "writers TestStore_KillDuringWrites kills (default 100, 10 with -short)")
 
-// rounds is the number of kill rounds: the flag, else $HELIO_FAULT_ROUNDS,
-// else 10, quick enough for every `go test`.
-func rounds(t *testing.T) int {
-	if *killRounds > 0 {
+// rounds is the number of kill rounds.
+func rounds() int {
+	switch {
+	case *killRounds > 0:
 		return *killRounds
+	case testing.Short():
+		return 10
 	}
-	if v := os.Getenv("HELIO_FAULT_ROUNDS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			t.Fatalf("HELIO_FAULT_ROUNDS=%q: want a positive number", v)
-		}
-		return n
-	}
-	return 10
+	return 100
 }
 
-// The test binary re-executes itself as a writer to kill, or as a process
-// with a file size limit; TestMain picks the part from this variable.
-const childEnv = "HELIO_HISTORY_TEST_CHILD"
+// The test binary runs itself again as a writer to kill, or as a process
+// with a file size limit: TestMain picks the part from -history.child.
+// These flags are for that child alone.
+var (
+	child       = flag.String("history.child", "", "run as the child process of a test: writer or diskfull")
+	childDB     = flag.String("history.db", "", "the child's database")
+	childDevice = flag.String("history.device", "", "the device id the writer records")
+	childStart  = flag.Int64("history.start", 0, "the writer's first timestamp, in Unix milliseconds")
+)
 
 func TestMain(m *testing.M) {
-	switch os.Getenv(childEnv) {
+	flag.Parse()
+	switch *child {
 	case "writer":
 		childWriter()
 		os.Exit(0)
@@ -59,10 +58,8 @@ func TestMain(m *testing.M) {
 // childWriter records a new light figure as fast as it can, printing the
 // number of committed rows after each commit, until it is killed.
 func childWriter() {
-	path, id := os.Getenv("HELIO_HISTORY_DB"), os.Getenv("HELIO_HISTORY_DEVICE")
-	start, _ := strconv.ParseInt(os.Getenv("HELIO_HISTORY_START"), 10, 64)
-	c := &clock{now: time.UnixMilli(start)}
-	s, err := Open(path, Opts{Now: c.Now})
+	c := &clock{now: time.UnixMilli(*childStart)}
+	s, err := Open(*childDB, Opts{Now: c.Now})
 	if err != nil {
 		fmt.Println("error:", err)
 		os.Exit(1)
@@ -70,7 +67,7 @@ func childWriter() {
 	for i := 1; ; i++ {
 		c.Add(time.Second)
 		st := k750(50, i)
-		st.ID = id
+		st.ID = *childDevice
 		if err := s.Record(st); err != nil {
 			fmt.Println("error:", err)
 			os.Exit(1)
@@ -83,60 +80,32 @@ func childWriter() {
 // writes, [rounds] times, and checks that the database is intact and holds every
 // row the writer said it had committed.
 func TestStore_KillDuringWrites(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts processes")
-	}
 	path := filepath.Join(t.TempDir(), "history.db")
 	start := time.Now().Add(-24 * time.Hour)
-	total, nRounds := 0, rounds(t)
+	total, nRounds := 0, rounds()
 	t.Logf("%d rounds", nRounds)
 	for round := range nRounds {
 		id := fmt.Sprintf("round-%d", round)
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), childEnv+"=writer", "HELIO_HISTORY_DB="+path, "HELIO_HISTORY_DEVICE="+id,
-			"HELIO_HISTORY_START="+strconv.FormatInt(start.Add(time.Duration(round)*time.Hour).UnixMilli(), 10))
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
+		w := proctest.Start(t, exec.Command(os.Args[0], "-test.run=^$", "-history.child=writer", "-history.db="+path,
+			"-history.device="+id, "-history.start="+strconv.FormatInt(start.Add(time.Duration(round)*time.Hour).UnixMilli(), 10)))
+		committed := func(l string) (int, bool) {
+			n, err := strconv.Atoi(l)
+			return n, err == nil
 		}
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		var committed atomic.Int64
-		first := make(chan struct{})
-		read := make(chan string)
-		go func() {
-			sc := bufio.NewScanner(out)
-			once := sync.OnceFunc(func() { close(first) })
-			var other strings.Builder
-			for sc.Scan() {
-				n, err := strconv.ParseInt(sc.Text(), 10, 64)
-				if err != nil {
-					other.WriteString(sc.Text() + "\n")
-					continue
-				}
-				committed.Store(n)
-				once()
-			}
-			once()
-			read <- other.String()
-		}()
-		select {
-		case <-first:
-		case <-time.After(30 * time.Second):
-			cmd.Process.Kill()
-			t.Fatal("the writer committed nothing in 30 s")
-		}
+		first := w.WaitLine(30*time.Second, "a first commit", func(l string) bool { _, ok := committed(l); return ok })
 		time.Sleep(time.Duration(250+rand.IntN(100)) * time.Millisecond)
-		cmd.Process.Signal(syscall.SIGKILL)
-		other := <-read
-		err = cmd.Wait()
-		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
-			t.Fatalf("round %d: the writer was not killed: %v; output %q; stderr %q", round, err, other, stderr.String())
+		w.Signal(syscall.SIGKILL)
+		<-w.Exited()
+		// The last number it printed is what it had committed.
+		n, _ := committed(first)
+		for l := range w.Lines() {
+			if c, ok := committed(l); ok {
+				n = c
+			}
 		}
-		n := int(committed.Load())
+		if ws, ok := w.Cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+			t.Fatalf("round %d: the writer was not killed: %v; output:\n%s", round, w.Err(), w.Output())
+		}
 		total += n
 
 		s, err := Open(path, Opts{})
@@ -183,7 +152,7 @@ func TestStore_KillDuringWrites(t *testing.T) {
 // killing the process) and records until a write fails.
 func childDiskFull() {
 	signal.Ignore(syscall.SIGXFSZ)
-	path := os.Getenv("HELIO_HISTORY_DB")
+	path := *childDB
 	c := &clock{now: time.Now()}
 	s, err := Open(path, Opts{Now: c.Now})
 	if err != nil {
@@ -217,9 +186,7 @@ func childDiskFull() {
 // before is intact.
 func TestRecord_DiskFull(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "history.db")
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"=diskfull", "HELIO_HISTORY_DB="+path)
-	out, err := cmd.CombinedOutput()
+	out, err := exec.Command(os.Args[0], "-test.run=^$", "-history.child=diskfull", "-history.db="+path).CombinedOutput()
 	if err != nil {
 		t.Fatalf("child: %v\n%s", err, out)
 	}

@@ -6,10 +6,9 @@
 // started is stopped when the test ends.
 //
 // The programs are the distribution's, not part of Go: a test first calls
-// [Require]. Where they are missing the test is skipped with the apt-get
-// command that installs them, unless HELIO_DESKTOP=1 is set: then a
-// missing program fails the test, so a machine meant to run these tests
-// cannot pass them by skipping.
+// [Require]. Where they are missing the test fails, naming the apt-get
+// command that installs them, so a machine meant to run these tests cannot
+// pass them by skipping; under -short it is skipped instead.
 package desktop
 
 import (
@@ -22,15 +21,13 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/godbus/dbus/v5"
 
 	"github.com/helio-linux/helio/internal/dbustest"
-	"github.com/helio-linux/helio/internal/syncbuf"
+	"github.com/helio-linux/helio/internal/proctest"
 )
 
 // packages maps the programs tests use to the Debian packages that
@@ -51,13 +48,9 @@ var packages = map[string]string{
 	"import":                  "imagemagick",
 }
 
-// gate is the environment variable that turns a missing program from a
-// skipped test into a failed one.
-const gate = "HELIO_DESKTOP"
-
 // Require checks that every program is on PATH. When some are missing it
-// skips the test, or fails it when HELIO_DESKTOP is "1", naming the apt-get
-// command that installs them.
+// fails the test, or skips it under -short, naming the apt-get command that
+// installs them.
 func Require(t testing.TB, programs ...string) {
 	t.Helper()
 	var missing, pkgs []string
@@ -79,10 +72,10 @@ func Require(t testing.TB, programs ...string) {
 	}
 	msg := fmt.Sprintf("%s not installed: apt-get install -y --no-install-recommends %s",
 		strings.Join(missing, ", "), strings.Join(pkgs, " "))
-	if os.Getenv(gate) == "1" {
-		t.Fatal(msg)
+	if testing.Short() {
+		t.Skip(msg + " (a failure without -short)")
 	}
-	t.Skip(msg + " (" + gate + "=1 makes this a failure)")
+	t.Fatal(msg)
 }
 
 // Session is a private desktop session: a session bus, a home directory
@@ -149,7 +142,7 @@ func (s *Session) Env() []string {
 // StartX starts Xvfb on a display no other X server uses and sets
 // [Session.Display]; programs started afterwards use it. It returns when
 // the server accepts connections. Call [Require] with "Xvfb" first.
-func (s *Session) StartX() *Process {
+func (s *Session) StartX() *proctest.Process {
 	s.t.Helper()
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -180,34 +173,16 @@ func (s *Session) StartX() *Process {
 // Start starts a program in the session, with [Session.Env], its working
 // directory the session's home. It is stopped when the test ends, and what
 // it printed is logged if the test failed.
-func (s *Session) Start(name string, args ...string) *Process {
+func (s *Session) Start(name string, args ...string) *proctest.Process {
 	s.t.Helper()
 	return s.start(name, nil, args...)
 }
 
-func (s *Session) start(name string, files []*os.File, args ...string) *Process {
+func (s *Session) start(name string, files []*os.File, args ...string) *proctest.Process {
 	s.t.Helper()
 	cmd := exec.Command(name, args...)
 	cmd.Env, cmd.Dir, cmd.ExtraFiles = s.Env(), s.Home, files
-	p := &Process{Name: name, cmd: cmd, exited: make(chan struct{})}
-	cmd.Stdout, cmd.Stderr = &p.out, &p.out
-	// A child that keeps the output pipe open must not hold up Wait.
-	cmd.WaitDelay = time.Second
-	if err := cmd.Start(); err != nil {
-		s.t.Fatalf("starting %s: %v", name, err)
-	}
-	go func() {
-		p.err = cmd.Wait()
-		close(p.exited)
-	}()
-	t := s.t
-	t.Cleanup(func() {
-		p.Stop()
-		if t.Failed() {
-			t.Logf("%s printed:\n%s", name, p.Output())
-		}
-	})
-	return p
+	return proctest.Start(s.t, cmd)
 }
 
 // Run runs a short program in the session to its end and returns what it
@@ -246,7 +221,7 @@ func (s *Session) Conn() *dbus.Conn {
 // WaitForName waits until someone owns name on the session bus. It fails
 // the test after timeout, or as soon as owner (when not nil) exits: a
 // program that starts a service is never waited for after it died.
-func (s *Session) WaitForName(name string, timeout time.Duration, owner *Process) {
+func (s *Session) WaitForName(name string, timeout time.Duration, owner *proctest.Process) {
 	s.t.Helper()
 	bus := s.Conn().BusObject()
 	deadline := time.Now().Add(timeout)
@@ -271,51 +246,4 @@ func (s *Session) WaitForName(name string, timeout time.Duration, owner *Process
 			s.t.Fatalf("no owner of %s on the session bus after %v", name, timeout)
 		}
 	}
-}
-
-// Process is a program started in a [Session].
-type Process struct {
-	Name string // the program, as started
-
-	cmd    *exec.Cmd
-	out    syncbuf.Buffer
-	exited chan struct{}
-	err    error // set before exited closes
-	stop   sync.Once
-}
-
-// Exited is closed when the program has exited.
-func (p *Process) Exited() <-chan struct{} { return p.exited }
-
-// Err is how the program exited, once [Process.Exited] is closed: nil for
-// status 0.
-func (p *Process) Err() error {
-	select {
-	case <-p.exited:
-		return p.err
-	default:
-		return nil
-	}
-}
-
-// Output is what the program printed so far, stdout and stderr together.
-func (p *Process) Output() string { return p.out.String() }
-
-// Stop asks the program to end (SIGTERM) and kills it if it has not after
-// 3 s, then waits for it. It is idempotent; the test's end calls it.
-func (p *Process) Stop() {
-	p.stop.Do(func() {
-		select {
-		case <-p.exited:
-			return
-		default:
-		}
-		p.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-p.exited:
-		case <-time.After(3 * time.Second):
-			p.cmd.Process.Kill()
-			<-p.exited
-		}
-	})
 }

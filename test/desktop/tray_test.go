@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/godbus/dbus/v5"
+
+	"github.com/helio-linux/helio/internal/proctest"
 )
 
 // The tray tests run the real helio binary, as a desktop session starts
@@ -73,7 +75,7 @@ const xfconfd = "/usr/lib/x86_64-linux-gnu/xfce4/xfconf/xfconfd"
 // startPanel starts xfce4-panel with the test's panel layout, and its
 // settings daemon (which the private bus cannot start on demand), and
 // waits until it owns the StatusNotifierWatcher name.
-func startPanel(t *testing.T, s *Session) *Process {
+func startPanel(t *testing.T, s *Session) *proctest.Process {
 	t.Helper()
 	if _, err := os.Stat(xfconfd); err != nil {
 		t.Fatalf("xfce4-panel is installed without its settings daemon %s (apt-get install xfconf)", xfconfd)
@@ -94,16 +96,16 @@ func startPanel(t *testing.T, s *Session) *Process {
 const watcherName = "org.kde.StatusNotifierWatcher"
 
 // startTray starts "helio --backend sim --debug tray" in the session.
-func startTray(t *testing.T, s *Session, args ...string) *Process {
+func startTray(t *testing.T, s *Session, args ...string) *proctest.Process {
 	t.Helper()
 	return s.Start(helio(t), append([]string{"--backend", "sim", "--debug", "tray"}, args...)...)
 }
 
 // itemOwner waits for the tray item of p to be on the bus and returns the
 // unique name of the connection that serves it.
-func itemOwner(t *testing.T, s *Session, p *Process) string {
+func itemOwner(t *testing.T, s *Session, p *proctest.Process) string {
 	t.Helper()
-	name := fmt.Sprintf("org.kde.StatusNotifierItem-%d-1", p.cmd.Process.Pid)
+	name := fmt.Sprintf("org.kde.StatusNotifierItem-%d-1", p.Cmd.Process.Pid)
 	s.WaitForName(name, 15*time.Second, p)
 	var owner string
 	if err := s.Conn().BusObject().Call("org.freedesktop.DBus.GetNameOwner", 0, name).Store(&owner); err != nil {
@@ -273,7 +275,7 @@ func clickWith(t *testing.T, s *Session, owner string, items []menuItem, label s
 }
 
 // waitOutput waits until p has printed want n times or more.
-func waitOutput(t *testing.T, p *Process, want string, n int, timeout time.Duration) {
+func waitOutput(t *testing.T, p *proctest.Process, want string, n int, timeout time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for strings.Count(p.Output(), want) < n {

@@ -57,7 +57,7 @@ func TestTray_OpenWindow(t *testing.T) {
 	if err := os.WriteFile(config, []byte("[thresholds]\nlow = 25\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	kill := exec.Command("pkill", "-TERM", "-P", strconv.Itoa(p.cmd.Process.Pid), "-x", "helio-window")
+	kill := exec.Command("pkill", "-TERM", "-P", strconv.Itoa(p.Cmd.Process.Pid), "-x", "helio-window")
 	if out, err := kill.CombinedOutput(); err != nil {
 		t.Fatalf("pkill helio-window: %v %s", err, out)
 	}
@@ -87,7 +87,7 @@ func TestTray_ReloadOnHUP(t *testing.T) {
 	if err := os.WriteFile(config, []byte("[thresholds]\nlow = 2000\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p.cmd.Process.Signal(syscall.SIGHUP)
+	p.Signal(syscall.SIGHUP)
 	waitOutput(t, p, "config not applied", 1, 5*time.Second)
 	if !strings.Contains(p.Output(), "thresholds.low") {
 		t.Errorf("the tray did not say what is wrong:\n%s", p.Output())
@@ -95,7 +95,7 @@ func TestTray_ReloadOnHUP(t *testing.T) {
 	if err := os.WriteFile(config, []byte("[thresholds]\nlow = 30\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p.cmd.Process.Signal(syscall.SIGHUP)
+	p.Signal(syscall.SIGHUP)
 	waitOutput(t, p, "config changed: restarting the tray to apply it", 1, 5*time.Second)
 	itemOwner(t, s, p)
 	select {

@@ -1,5 +1,5 @@
 // Package faults holds Helio's fault and bad-input campaign, run by
-// `make test` with the rest of the unit tests (`go test -race ./faults`).
+// `make test` with the rest of the unit tests (`go test -race ./test/faults`).
 // A live sensors.Monitor watches the emulated receiver while the emulator
 // drops, delays, duplicates and misaddresses replies, floods garbage and
 // truncated reports, takes devices away in the middle of a request, and is
@@ -7,9 +7,6 @@
 // given new figures, and the tests check that the monitor still runs, shows
 // each device's true state, never showed a figure the emulator did not
 // hold, and leaks no goroutines or file descriptors.
-//
-// Cases that fail because of a known bug elsewhere are skipped with the bug
-// described; HELIO_FAULTS_BUGS=1 runs them.
 //
 // The package has no code of its own: everything is in its tests.
 package faults

@@ -10,7 +10,6 @@
 package hostile
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -25,6 +24,7 @@ import (
 
 	"github.com/helio-linux/helio/hidpp"
 	"github.com/helio-linux/helio/internal/config"
+	"github.com/helio-linux/helio/internal/proctest"
 	"github.com/helio-linux/helio/sensors"
 	"github.com/helio-linux/helio/sensors/history"
 )
@@ -56,13 +56,12 @@ const maxRSS = 200 << 20
 // result is how a run ended.
 type result struct {
 	code   int
-	stdout string
 	stderr string
 	rss    int64 // bytes, the peak
 }
 
 // runHelio runs helio with args and env in dir, with stdout going to out
-// (nil: a buffer). A run still going after a second is sent SIGINT and must
+// (nil: captured). A run still going after a second is sent SIGINT and must
 // end within another second.
 func runHelio(t *testing.T, dir string, env []string, out *os.File, nobody bool, args ...string) result {
 	t.Helper()
@@ -70,44 +69,28 @@ func runHelio(t *testing.T, dir string, env []string, out *os.File, nobody bool,
 	cmd.Dir = dir
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "XDG_CONFIG_HOME=" + filepath.Join(dir, "config"),
 		"XDG_CACHE_HOME=" + filepath.Join(dir, "cache"), "XDG_STATE_HOME=" + filepath.Join(dir, "state")}, env...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if out != nil {
 		cmd.Stdout = out
 	}
 	if nobody && os.Geteuid() == 0 {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
 	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	var err error
+	p := proctest.Start(t, cmd)
 	select {
-	case err = <-done:
+	case <-p.Exited():
 	case <-time.After(time.Second):
-		cmd.Process.Signal(os.Interrupt)
-		select {
-		case err = <-done:
-		case <-time.After(time.Second):
-			cmd.Process.Kill()
-			<-done
-			t.Fatalf("helio %s did not stop within a second of SIGINT; stderr %s", strings.Join(args, " "), &stderr)
-		}
+		p.Signal(syscall.SIGINT)
 	}
-	r := result{stdout: stdout.String(), stderr: stderr.String()}
-	defer func() { t.Logf("helio %s: exit %d: %s", strings.Join(args, " "), r.code, strings.TrimSpace(r.stderr)) }()
+	err := p.Wait(time.Second)
+	r := result{stderr: p.Stderr()}
 	var ee *exec.ExitError
-	switch {
-	case errors.As(err, &ee):
+	if errors.As(err, &ee) {
 		r.code = ee.ExitCode()
-	case err != nil:
-		t.Fatal(err)
 	}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		r.rss = ru.Maxrss << 10
 	}
+	t.Logf("helio %s: exit %d, %d MB at most: %s", strings.Join(args, " "), r.code, r.rss>>20, strings.TrimSpace(r.stderr))
 	if r.rss > maxRSS {
 		t.Errorf("helio %s peaked at %d MB", strings.Join(args, " "), r.rss>>20)
 	}

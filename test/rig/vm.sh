@@ -15,14 +15,14 @@ rig=$(cd "$(dirname "$0")" && pwd)
 dir=/
 if [ "${1:-}" = "-C" ]; then dir=$2; shift 2; fi
 [ $# -gt 0 ] || { echo "usage: test/rig/vm.sh [-C DIR] COMMAND [ARG]..." >&2; exit 2; }
-[ -f "$test/rig/kernel/complete" ] || { echo "vm.sh: run test/rig/fetch-kernel.sh first" >&2; exit 2; }
+[ -f "$rig/kernel/complete" ] || { echo "vm.sh: run test/rig/fetch-kernel.sh first" >&2; exit 2; }
 w=$(mktemp -d /tmp/helio-vm.XXXXXX)
 trap 'rm -rf "$w"' EXIT INT TERM
 r=$w/root
 mkdir -p "$r/bin" "$r/proc" "$r/sys" "$r/dev" "$r/host" "$r/lib/modules" "$r/lib/modules-9p"
 cp /bin/busybox "$r/bin/"
-cp "$rig"/kernel/modules/*.ko "$test/rig/kernel/modules/order" "$r/lib/modules/"
-cp "$rig"/kernel/modules-9p/*.ko "$test/rig/kernel/modules-9p/order" "$r/lib/modules-9p/"
+cp "$rig"/kernel/modules/*.ko "$rig/kernel/modules/order" "$r/lib/modules/"
+cp "$rig"/kernel/modules-9p/*.ko "$rig/kernel/modules-9p/order" "$r/lib/modules-9p/"
 # The command, quoted for the guest shell.
 for a in "$@"; do printf "'%s' " "$(printf %s "$a" | sed "s/'/'\\\\''/g")"; done > "$r/cmd"
 printf %s "$dir" > "$r/dir"
@@ -46,7 +46,7 @@ timeout "${VM_TIMEOUT:-600}" qemu-system-x86_64 -accel tcg -smp 1 -m "${VM_MEM:-
 	-nodefaults -no-user-config -nographic -no-reboot -nic none \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-serial "file:$w/console.log" -serial "file:$w/out.log" \
-	-kernel "$test/rig/kernel/vmlinux" -initrd "$w/initrd.gz" \
+	-kernel "$rig/kernel/vmlinux" -initrd "$w/initrd.gz" \
 	-append "console=ttyS0 quiet loglevel=3 panic=-1" </dev/null >/dev/null 2>&1 || true
 tr -d '\r' < "$w/out.log"
 [ -z "${VM_LOG:-}" ] || tr -d '\r' < "$w/console.log" >> "$VM_LOG"

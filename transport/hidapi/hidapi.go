@@ -255,10 +255,18 @@ func (c *Conn) readOnce(p []byte) (n int, done bool, err error) {
 	return n, true, nil
 }
 
+// disconnected is what hidapi's Linux backend says when poll reports that
+// a node hung up, which hidraw does only once its device is gone
+// ("hid_read_timeout: unexpected poll error (device disconnected)").
+const disconnected = "(device disconnected)"
+
 // wrap adds context to a hidapi error. hidapi gives only a message; when
-// the node is gone, the device was unplugged.
+// it says the device disconnected, or the node is gone, the device was
+// unplugged. The message counts on its own: a blocked read learns of the
+// unplug before the kernel has removed the node.
 func (c *Conn) wrap(op string, err error) error {
-	if _, serr := os.Stat(c.info.Path); errors.Is(serr, fs.ErrNotExist) {
+	_, serr := os.Stat(c.info.Path)
+	if strings.Contains(err.Error(), disconnected) || errors.Is(serr, fs.ErrNotExist) {
 		return fmt.Errorf("hidapi: %s %s: %w (%v)", op, c.info.Path, transport.ErrGone, err)
 	}
 	return fmt.Errorf("hidapi: %s %s: %w", op, c.info.Path, err)

@@ -2,6 +2,7 @@ package hidapi
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -14,14 +15,19 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/helio-linux/helio/transport"
+	"github.com/helio-linux/helio/transport/transporttest"
 )
 
-// fakeDevice stands in for *hid.Device.
+// fakeDevice stands in for *hid.Device. It is also the device end of the
+// transport conformance test: Send, Written and Unplug.
 type fakeDevice struct {
 	t       *testing.T
 	info    hid.DeviceInfo
 	reports chan []byte
-	readErr error
+	written chan []byte
+	node    string        // the node Unplug removes, if any
+	gone    chan struct{} // closed by Unplug
+	unplug  sync.Once
 
 	mu     sync.Mutex
 	writes [][]byte
@@ -29,9 +35,12 @@ type fakeDevice struct {
 }
 
 func newFake(t *testing.T) *fakeDevice {
-	return &fakeDevice{t: t, reports: make(chan []byte, 8),
+	return &fakeDevice{t: t, reports: make(chan []byte, 64), written: make(chan []byte, 256), gone: make(chan struct{}),
 		info: hid.DeviceInfo{VendorID: 0x046D, ProductID: 0xC52B}}
 }
+
+// errDisconnected is what hidapi says of a node that went away.
+var errDisconnected = errors.New("hid_read_timeout: unexpected poll error (device disconnected)")
 
 func (f *fakeDevice) checkOpen(op string) {
 	f.mu.Lock()
@@ -43,23 +52,56 @@ func (f *fakeDevice) checkOpen(op string) {
 
 func (f *fakeDevice) Write(p []byte) (int, error) {
 	f.checkOpen("Write")
+	select {
+	case <-f.gone:
+		return -1, errors.New("No such device") // hidapi registers strerror(ENODEV)
+	default:
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.writes = append(f.writes, bytes.Clone(p))
+	select {
+	case f.written <- bytes.Clone(p):
+	default:
+	}
 	return len(p), nil
 }
 
 func (f *fakeDevice) ReadWithTimeout(p []byte, timeout time.Duration) (int, error) {
 	f.checkOpen("ReadWithTimeout")
-	if f.readErr != nil {
-		return -1, f.readErr
-	}
 	select {
 	case r := <-f.reports:
 		return copy(p, r), nil
+	case <-f.gone:
+		return -1, errDisconnected
 	case <-time.After(timeout):
 		return 0, hid.ErrTimeout
 	}
+}
+
+func (f *fakeDevice) Send(report []byte) error {
+	f.reports <- bytes.Clone(report)
+	return nil
+}
+
+func (f *fakeDevice) Written(ctx context.Context) ([]byte, error) {
+	select {
+	case b := <-f.written:
+		return b, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// Unplug makes the device fail as hidapi does, then removes its node, as
+// the kernel does a moment after it wakes the node's readers.
+func (f *fakeDevice) Unplug() {
+	f.unplug.Do(func() {
+		close(f.gone)
+		if f.node != "" {
+			os.Remove(f.node)
+		}
+	})
 }
 
 func (f *fakeDevice) GetDeviceInfo() (*hid.DeviceInfo, error) {
@@ -215,100 +257,58 @@ func TestBackend_OpenChecksID(t *testing.T) {
 	}
 }
 
-func TestConn_WriteRead(t *testing.T) {
+func TestConn_WriteEmptyAndInfo(t *testing.T) {
 	c, dev := openFake(t)
 	defer c.Close()
-
-	ping := []byte{0x10, 0xFF, 0x81, 0x00, 0x00, 0x00, 0x00}
-	if n, err := c.Write(ping); n != len(ping) || err != nil {
-		t.Fatalf("Write = %d, %v", n, err)
-	}
-	if len(dev.writes) != 1 || !bytes.Equal(dev.writes[0], ping) {
-		t.Errorf("device got %x, want one write % x", dev.writes, ping)
-	}
 	if _, err := c.Write(nil); err == nil {
 		t.Error("Write(nil) succeeded")
 	}
-
-	reply := []byte{0x10, 0xFF, 0x81, 0x00, 0x00, 0x09, 0x00}
-	dev.reports <- reply
-	p := make([]byte, 64)
-	n, err := c.Read(p)
-	if err != nil || !bytes.Equal(p[:n], reply) {
-		t.Errorf("Read = % x, %v; want % x", p[:n], err, reply)
+	if len(dev.writes) != 0 {
+		t.Errorf("Write(nil) wrote %x", dev.writes)
 	}
 	if got := c.Info(); got != receiverInfo {
 		t.Errorf("Info() = %v, want %v", got, receiverInfo)
 	}
 }
 
-// A Read waits across several polls until a report comes.
-func TestConn_ReadWaits(t *testing.T) {
+// Two Closes close the device once.
+func TestConn_CloseOnce(t *testing.T) {
 	c, dev := openFake(t)
-	defer c.Close()
-	go func() {
-		time.Sleep(3 * pollInterval / 2)
-		dev.reports <- []byte{0x11, 0x01, 0x04}
-	}()
-	p := make([]byte, 64)
-	n, err := c.Read(p)
-	if err != nil || n != 3 {
-		t.Errorf("Read = %d, %v; want 3 bytes", n, err)
-	}
-}
-
-func TestConn_CloseUnblocksRead(t *testing.T) {
-	c, dev := openFake(t)
-	errc := make(chan error, 1)
-	go func() {
-		_, err := c.Read(make([]byte, 64))
-		errc <- err
-	}()
-	time.Sleep(50 * time.Millisecond)
-	start := time.Now()
-	if err := c.Close(); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-errc:
-		if !errors.Is(err, transport.ErrClosed) {
-			t.Errorf("Read after Close = %v, want transport.ErrClosed", err)
-		}
-	case <-time.After(2 * time.Second):
-		t.Fatal("Read still blocked 2 s after Close")
-	}
-	if d := time.Since(start); d > time.Second {
-		t.Errorf("Read took %v to return after Close", d)
-	}
-	if err := c.Close(); err != nil {
-		t.Errorf("second Close = %v", err)
-	}
+	c.Close()
+	c.Close()
 	if dev.closes != 1 {
 		t.Errorf("device closed %d times, want 1", dev.closes)
 	}
-	if _, err := c.Write([]byte{0x10, 0xFF, 0x81, 0, 0, 0, 0}); !errors.Is(err, transport.ErrClosed) {
-		t.Errorf("Write after Close = %v, want transport.ErrClosed", err)
-	}
-	if _, err := c.Read(make([]byte, 64)); !errors.Is(err, transport.ErrClosed) {
-		t.Errorf("Read after Close = %v, want transport.ErrClosed", err)
+}
+
+// A read that learns of an unplug while the node still exists is told
+// the device is gone by hidapi's message alone.
+func TestConn_ReadDisconnected(t *testing.T) {
+	c, dev := openFake(t)
+	defer c.Close()
+	dev.node = "" // the node stays
+	dev.Unplug()
+	if _, err := c.Read(make([]byte, 64)); !errors.Is(err, transport.ErrGone) {
+		t.Errorf("Read = %v, want an error wrapping transport.ErrGone", err)
 	}
 }
 
-// A read error on a node that has disappeared means the receiver was
-// unplugged.
-func TestConn_ReadGone(t *testing.T) {
-	dev := newFake(t)
-	dev.readErr = errors.New("hid_read_timeout: unexpected poll error (device disconnected)")
-	withFake(t, dev)
-	info := receiverInfo
-	info.Path = filepath.Join(t.TempDir(), "hidraw2")
-	c, err := Backend{}.Open(info)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	_, err = c.Read(make([]byte, 64))
-	if !errors.Is(err, transport.ErrGone) {
-		t.Errorf("Read = %v, want transport.ErrGone", err)
-	}
+// TestConn_Conformance runs the transport conformance test over the fake,
+// on a node in a temporary directory that Unplug removes.
+func TestConn_Conformance(t *testing.T) {
+	transporttest.TestConn(t, func(t *testing.T) (transport.Conn, transporttest.Device) {
+		dev := newFake(t)
+		dev.node = filepath.Join(t.TempDir(), "hidraw2")
+		if err := os.WriteFile(dev.node, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		withFake(t, dev)
+		info := receiverInfo
+		info.Path = dev.node
+		c, err := Backend{}.Open(info)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c, dev
+	})
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/google/gousb"
 
 	"github.com/helio-linux/helio/transport"
+	"github.com/helio-linux/helio/transport/transporttest"
 )
 
 // c52bInterface2 is interface 2 of a real C52B (hidpp.md §11): HID, one
@@ -31,14 +32,18 @@ type control struct {
 	data           []byte
 }
 
-// fakeUSB records the calls a Conn makes.
+// fakeUSB records the calls a Conn makes. It is also the device end of
+// the transport conformance test: Send, Written and Unplug.
 type fakeUSB struct {
 	t       *testing.T
 	setting gousb.InterfaceSetting
-	reports chan []byte
+	reports chan []byte   // to read from the interrupt endpoint
+	written chan []byte   // each SET_REPORT's data
+	gone    chan struct{} // closed when unplugged
+	unplug  sync.Once
 
 	// Failures to inject.
-	configErr, claimErr, controlErr, readErr error
+	configErr, claimErr, controlErr error
 
 	mu       sync.Mutex
 	calls    []string
@@ -48,7 +53,8 @@ type fakeUSB struct {
 }
 
 func newFake(t *testing.T) *fakeUSB {
-	return &fakeUSB{t: t, setting: c52bInterface2, reports: make(chan []byte, 8)}
+	return &fakeUSB{t: t, setting: c52bInterface2, reports: make(chan []byte, 64), written: make(chan []byte, 256),
+		gone: make(chan struct{})}
 }
 
 func (f *fakeUSB) record(call string) {
@@ -91,14 +97,13 @@ func (f *fakeUSB) ReadInterrupt(ctx context.Context, ep int, buf []byte) (int, e
 	}
 	f.reads = append(f.reads, fmt.Sprintf("ep=%d len=%d", ep, len(buf)))
 	f.mu.Unlock()
-	if f.readErr != nil {
-		return 0, f.readErr
-	}
 	select {
 	case r := <-f.reports:
 		return copy(buf, r), nil
 	case <-ctx.Done():
 		return 0, gousb.TransferCancelled // what gousb returns
+	case <-f.gone:
+		return 0, gousb.TransferNoDevice
 	}
 }
 
@@ -107,11 +112,36 @@ func (f *fakeUSB) Control(rType, request uint8, val, idx uint16, data []byte) (i
 	f.mu.Lock()
 	f.controls = append(f.controls, control{rType, request, val, idx, bytes.Clone(data)})
 	f.mu.Unlock()
+	select {
+	case <-f.gone:
+		return 0, gousb.ErrorNoDevice
+	default:
+	}
 	if f.controlErr != nil {
 		return 0, f.controlErr
 	}
+	select {
+	case f.written <- bytes.Clone(data):
+	default:
+	}
 	return len(data), nil
 }
+
+func (f *fakeUSB) Send(report []byte) error {
+	f.reports <- bytes.Clone(report)
+	return nil
+}
+
+func (f *fakeUSB) Written(ctx context.Context) ([]byte, error) {
+	select {
+	case b := <-f.written:
+		return b, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (f *fakeUSB) Unplug() { f.unplug.Do(func() { close(f.gone) }) }
 
 func (f *fakeUSB) ReleaseInterface(num int) {
 	f.record(fmt.Sprintf("ReleaseInterface(%d)", num))
@@ -190,14 +220,17 @@ func TestConn_WriteEmpty(t *testing.T) {
 
 // (b) The configuration comes before auto-detach (else gousb detaches
 // every interface), the claim after; Close releases (libusb re-attaches
-// the driver) before closing.
+// the driver) before closing, once.
 func TestConn_OpenCloseOrder(t *testing.T) {
 	c, f := openFake(t)
 	if got := f.Calls(); !slices.Equal(got, openCalls) {
 		t.Errorf("open calls %v, want %v", got, openCalls)
 	}
-	if err := c.Close(); err != nil {
-		t.Fatal(err)
+	// A second Close releases and closes nothing more.
+	for range 2 {
+		if err := c.Close(); err != nil {
+			t.Fatal(err)
+		}
 	}
 	want := append(slices.Clone(openCalls), closeCalls...)
 	if got := f.Calls(); !slices.Equal(got, want) {
@@ -252,45 +285,17 @@ func TestOpen_ClaimErrorWrapped(t *testing.T) {
 	}
 }
 
-// (c) Close twice releases and closes once.
-func TestConn_CloseTwice(t *testing.T) {
-	c, f := openFake(t)
-	if err := c.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Close(); err != nil {
-		t.Errorf("second Close = %v", err)
-	}
-	want := append(slices.Clone(openCalls), closeCalls...)
-	if got := f.Calls(); !slices.Equal(got, want) {
-		t.Errorf("calls %v, want %v", got, want)
-	}
-}
-
-// (d) Read returns reports from the interrupt endpoint, one packet per
-// transfer.
-func TestConn_Read(t *testing.T) {
+// (d) Each Read is one transfer of one packet from the interrupt endpoint
+// (0x83, 32 bytes), so a report of a full packet (the C52B's DJ reports)
+// ends it. The rest of Read's contract is in TestConn_Conformance.
+func TestConn_ReadPacket(t *testing.T) {
 	c, f := openFake(t)
 	defer c.Close()
-	reports := [][]byte{
-		{0x10, 0xFF, 0x81, 0x00, 0x00, 0x09, 0x00},
-		append([]byte{0x21, 0x01, 0x42}, make([]byte, 29)...), // a full 32-byte packet
-	}
-	for _, r := range reports {
-		f.reports <- r
-	}
-	for _, want := range reports {
-		p := make([]byte, 64)
-		n, err := c.Read(p)
-		if err != nil || !bytes.Equal(p[:n], want) {
-			t.Errorf("Read = % x, %v; want % x", p[:n], err, want)
-		}
-	}
-	// A short buffer gets the start of the report.
-	f.reports <- []byte{0x11, 0xFF, 0x83, 0xB5, 0x03, 0x01}
-	p := make([]byte, 4)
-	if n, err := c.Read(p); n != 4 || err != nil || !bytes.Equal(p, []byte{0x11, 0xFF, 0x83, 0xB5}) {
-		t.Errorf("Read(4 bytes) = %d % x, %v", n, p, err)
+	dj := append([]byte{0x21, 0x01, 0x42}, make([]byte, 29)...) // a full 32-byte packet
+	f.reports <- dj
+	p := make([]byte, 64)
+	if n, err := c.Read(p); err != nil || !bytes.Equal(p[:n], dj) {
+		t.Errorf("Read = % x, %v; want % x", p[:n], err, dj)
 	}
 	for _, r := range f.reads {
 		if r != "ep=3 len=32" {
@@ -299,39 +304,18 @@ func TestConn_Read(t *testing.T) {
 	}
 }
 
-// (d) Close ends a waiting Read with transport.ErrClosed.
-func TestConn_CloseUnblocksRead(t *testing.T) {
-	c, f := openFake(t)
-	errc := make(chan error, 1)
-	go func() {
-		_, err := c.Read(make([]byte, 64))
-		errc <- err
-	}()
-	time.Sleep(20 * time.Millisecond)
-	if err := c.Close(); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-errc:
-		if !errors.Is(err, transport.ErrClosed) {
-			t.Errorf("Read after Close = %v, want transport.ErrClosed", err)
-		}
-	case <-time.After(2 * time.Second):
-		t.Fatal("Read still blocked 2 s after Close")
-	}
-	if _, err := c.Read(make([]byte, 64)); !errors.Is(err, transport.ErrClosed) {
-		t.Errorf("Read on a closed Conn = %v, want transport.ErrClosed", err)
-	}
-	if _, err := c.Write([]byte{0x10, 0xFF, 0x81, 0, 0, 0, 0}); !errors.Is(err, transport.ErrClosed) {
-		t.Errorf("Write on a closed Conn = %v, want transport.ErrClosed", err)
-	}
-	want := append(slices.Clone(openCalls), closeCalls...)
-	if got := f.Calls(); !slices.Equal(got, want) {
-		t.Errorf("calls %v, want %v", got, want)
-	}
+// TestConn_Conformance runs the transport conformance test over the fake:
+// what a Conn writes arrives as SET_REPORT data, what the fake's endpoint
+// gives is read, and unplugging fails its transfers with "no device".
+func TestConn_Conformance(t *testing.T) {
+	transporttest.TestConn(t, func(t *testing.T) (transport.Conn, transporttest.Device) {
+		c, f := openFake(t)
+		return c, f
+	})
 }
 
-// (e) Transfer failures come back wrapped, with the node named.
+// (e) Transfer failures come back wrapped, with the node named; a stall is
+// not an unplug (unplugging is in TestConn_Conformance).
 func TestConn_TransferErrors(t *testing.T) {
 	t.Run("control", func(t *testing.T) {
 		c, f := openFake(t)
@@ -343,24 +327,6 @@ func TestConn_TransferErrors(t *testing.T) {
 		}
 		if errors.Is(err, transport.ErrGone) {
 			t.Errorf("Write = %v: a stall is not an unplug", err)
-		}
-	})
-	t.Run("control, unplugged", func(t *testing.T) {
-		c, f := openFake(t)
-		defer c.Close()
-		f.controlErr = gousb.ErrorNoDevice
-		_, err := c.Write([]byte{0x10, 0xFF, 0x81, 0, 0, 0, 0})
-		if !errors.Is(err, transport.ErrGone) {
-			t.Errorf("Write = %v, want transport.ErrGone", err)
-		}
-	})
-	t.Run("read, unplugged", func(t *testing.T) {
-		c, f := openFake(t)
-		defer c.Close()
-		f.readErr = gousb.TransferNoDevice
-		_, err := c.Read(make([]byte, 64))
-		if !errors.Is(err, transport.ErrGone) {
-			t.Errorf("Read = %v, want transport.ErrGone", err)
 		}
 	})
 }
