@@ -1,4 +1,4 @@
-// Package desktoptest runs Helio's front ends against real desktop
+// Package desktop runs Helio's front ends against real desktop
 // programs (an X server, a notification daemon, a tray host) in a private
 // session: an Xvfb display of its own, a private D-Bus session bus (see
 // package dbustest) and a home directory in the test's temporary
