@@ -1,4 +1,7 @@
-package main
+// Package layers keeps Helio's dependencies pointing down: its test ranks
+// every package of the module and fails when one imports a higher one, or
+// when a program links a package that exists for tests.
+package layers
 
 import (
 	"encoding/json"
@@ -78,7 +81,7 @@ func TestLayers(t *testing.T) {
 			rank[p] = i
 		}
 	}
-	for _, p := range goList(t, "./...") {
+	for _, p := range goList(t, module+"/...") {
 		from, _ := rel(p.ImportPath)
 		if strings.HasPrefix(from, "test/") {
 			continue // the test rigs sit above everything
@@ -103,7 +106,7 @@ func TestLayers(t *testing.T) {
 			}
 		}
 	}
-	for _, prog := range goList(t, "-deps=false", ".", "./cmd/helio-window") {
+	for _, prog := range goList(t, module, module+"/cmd/helio-window") {
 		for _, p := range goList(t, "-deps", prog.ImportPath) {
 			dep, mine := rel(p.ImportPath)
 			if mine && (slices.Contains(testOnly, dep) || strings.HasPrefix(dep, "test/")) {
@@ -117,7 +120,7 @@ func TestLayers(t *testing.T) {
 // itself (the tray, the CLI) never does, so the resident process loads no
 // GL library.
 func TestLayers_NoGLInTray(t *testing.T) {
-	for _, p := range goList(t, "-deps", ".") {
+	for _, p := range goList(t, "-deps", module) {
 		if strings.HasPrefix(p.ImportPath, "fyne.io/fyne/v2") || strings.HasPrefix(p.ImportPath, "github.com/go-gl/") {
 			t.Errorf("helio links %s: only helio-window may load fyne's GL driver", p.ImportPath)
 		}
