@@ -17,11 +17,8 @@ const hourMS = int64(time.Hour / time.Millisecond)
 func (s *Store) Prune() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	switch {
-	case s.closed:
-		return errClosed
-	case s.readOnly:
-		return ErrReadOnly
+	if err := s.writable(); err != nil {
+		return err
 	}
 	return s.prune(s.opts.Now())
 }

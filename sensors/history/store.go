@@ -195,6 +195,17 @@ func identityOf(s sensors.State, old *device) identity {
 
 var errClosed = errors.New("history: store is closed")
 
+// writable says why s cannot be written, if it cannot. s.mu must be held.
+func (s *Store) writable() error {
+	switch {
+	case s.closed:
+		return errClosed
+	case s.readOnly:
+		return ErrReadOnly
+	}
+	return nil
+}
+
 // DefaultPath is $XDG_STATE_HOME/helio/history.db, or
 // ~/.local/state/helio/history.db when XDG_STATE_HOME is unset or not an
 // absolute path (as the XDG base directory specification says).
@@ -233,11 +244,8 @@ func (s *Store) Record(st sensors.State) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	switch {
-	case s.closed:
-		return errClosed
-	case s.readOnly:
-		return ErrReadOnly
+	if err := s.writable(); err != nil {
+		return err
 	}
 	now := s.opts.Now()
 	f := figuresOf(st)
