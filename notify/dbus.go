@@ -76,10 +76,15 @@ func NewSender(conn *dbus.Conn, log *slog.Logger) *Sender {
 // warning: the alert is lost, and the caller goes on. The first success
 // after a failure is logged at Info.
 func (s *Sender) Send(ctx context.Context, a Alert) (uint32, error) {
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, sendTimeout)
 	defer cancel()
 	var id uint32
 	err := s.conn.Object(serverName, serverPath).CallWithContext(ctx, notifyMethod, 0, notifyArgs(a)...).Store(&id)
+	if err != nil && parent.Err() != nil {
+		// Helio is stopping: the daemon did nothing wrong.
+		return 0, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err != nil {

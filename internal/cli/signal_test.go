@@ -2,23 +2,16 @@ package cli
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/godbus/dbus/v5"
-	"github.com/helio-linux/helio/internal/dbustest"
 	"github.com/helio-linux/helio/internal/proctest"
-	"github.com/helio-linux/helio/internal/syncbuf"
 	"github.com/helio-linux/helio/sensors/history"
-	"github.com/helio-linux/helio/upower"
 )
 
 // helioChild starts this test binary as helio with args, in homes of the
@@ -86,62 +79,4 @@ func TestSignals(t *testing.T) {
 			t.Errorf("query after SIGINT: exit %d, stderr %q; want 130 and nothing said", code, p.Stderr())
 		}
 	})
-}
-
-// rssKiB is a process's resident memory.
-func rssKiB(t *testing.T, pid int) int {
-	t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for line := range strings.Lines(string(b)) {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			n, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
-			return n
-		}
-	}
-	t.Fatal("no VmRSS")
-	return 0
-}
-
-// TestExport_LargeMessages: four clients sending the export 120 MB
-// arguments at once cost it that memory only while the messages are read:
-// a second later it is back near its idle footprint.
-func TestExport_LargeMessages(t *testing.T) {
-	needTools(t, "dbus-daemon")
-	if testing.Short() {
-		t.Skip("sends 480 MB over D-Bus")
-	}
-	addr := dbustest.Start(t)
-	p := helioChild(t, t.TempDir(), "--backend", "sim", "export", "--bus-address", addr)
-	awaitDevices(t, addr, "io.github.helio", &syncbuf.Buffer{})
-	idle := rssKiB(t, p.Cmd.Process.Pid)
-	big := strings.Repeat("x", 120<<20)
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Go(func() {
-			c, err := dbus.Connect(addr)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			defer c.Close()
-			// The wrong arguments: the export reads all of them, and refuses.
-			c.Object("io.github.helio", upower.Path).Call(upower.Interface+".EnumerateDevices", 0, big)
-		})
-	}
-	wg.Wait()
-	var rss int
-	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
-		if rss = rssKiB(t, p.Cmd.Process.Pid); rss < idle+16<<10 {
-			break
-		}
-	}
-	if rss >= idle+16<<10 {
-		t.Errorf("after 4 messages of 120 MB the export holds %d MiB, idle %d MiB", rss>>10, idle>>10)
-	}
-	if p.Stderr() != "" {
-		t.Errorf("the export said %q", p.Stderr())
-	}
 }
