@@ -1,10 +1,8 @@
 package hostile
 
 import (
-	"fmt"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -16,23 +14,6 @@ import (
 	"github.com/helio-linux/helio/internal/proctest"
 	"github.com/helio-linux/helio/upower"
 )
-
-// rssKiB is a process's resident memory.
-func rssKiB(t *testing.T, pid int) int {
-	t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for line := range strings.Lines(string(b)) {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			n, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
-			return n
-		}
-	}
-	t.Fatal("no VmRSS")
-	return 0
-}
 
 // TestExport_LargeMessages: four clients on the session bus sending the
 // export 120 MB arguments at once cost it that memory only while the
@@ -65,7 +46,7 @@ func TestExport_LargeMessages(t *testing.T) {
 			t.Fatalf("the export never listed 3 devices: %s", p.Output())
 		}
 	}
-	idle := rssKiB(t, p.Cmd.Process.Pid)
+	idle := statusKiB(p.Cmd.Process.Pid, "VmRSS:")
 	big := strings.Repeat("x", 120<<20)
 	var wg sync.WaitGroup
 	for range 4 {
@@ -83,7 +64,7 @@ func TestExport_LargeMessages(t *testing.T) {
 	wg.Wait()
 	var rss int
 	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
-		if rss = rssKiB(t, p.Cmd.Process.Pid); rss < idle+16<<10 {
+		if rss = statusKiB(p.Cmd.Process.Pid, "VmRSS:"); rss < idle+16<<10 {
 			break
 		}
 	}
