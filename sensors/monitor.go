@@ -41,6 +41,10 @@ type MonitorOpts struct {
 	// DeviceTimeout bounds each request to a device (default 4 s).
 	DeviceTimeout time.Duration
 
+	// Board is where the monitor publishes the states; nil gives it one
+	// of its own.
+	Board *Board
+
 	Cache    unifying.Cache // may be nil
 	Recorder Recorder       // may be nil
 	Logger   *slog.Logger   // may be nil
@@ -82,8 +86,7 @@ type Monitor struct {
 	opts MonitorOpts
 
 	mu      sync.Mutex
-	states  map[string]State
-	order   []string // device IDs in the order first seen
+	board   *Board
 	devices map[string]*unifying.Device
 	// owner is, per device ID, the receiver run (numbered from 1 as they
 	// start) whose device object last updated it. A receiver pulled out
@@ -91,56 +94,34 @@ type Monitor struct {
 	// last words (a refresh failing as its connection closes) come late
 	// and must not overwrite what the new run said.
 	owner   map[string]uint64
-	runs    uint64 // receiver runs started
-	subs    map[chan State]struct{}
+	runs    uint64                // receiver runs started
 	history map[string][]chargeAt // recent charges of solar devices, for trends
 }
 
 // NewMonitor prepares a monitor; Run starts it.
 func NewMonitor(opts MonitorOpts) *Monitor {
 	opts.fill()
-	return &Monitor{opts: opts, states: map[string]State{}, devices: map[string]*unifying.Device{}, owner: map[string]uint64{},
-		subs: map[chan State]struct{}{}, history: map[string][]chargeAt{}}
+	board := opts.Board
+	if board == nil {
+		board = NewBoard()
+	}
+	return &Monitor{opts: opts, board: board, devices: map[string]*unifying.Device{}, owner: map[string]uint64{},
+		history: map[string][]chargeAt{}}
 }
 
-// States returns the current state of every device seen, in the order
-// they were first seen.
-func (m *Monitor) States() []State {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	out := make([]State, 0, len(m.order))
-	for _, id := range m.order {
-		out = append(out, m.states[id])
-	}
-	return out
-}
+// States implements [Source].
+func (m *Monitor) States() []State { return m.board.States() }
 
-// Subscribe returns a channel that receives a device's state each time it
-// changes. A subscriber more than 64 changes behind misses changes (States
-// still has the latest). Call cancel when done; the channel is then closed.
-func (m *Monitor) Subscribe() (<-chan State, func()) {
-	ch := make(chan State, 64)
-	m.mu.Lock()
-	m.subs[ch] = struct{}{}
-	m.mu.Unlock()
-	var once sync.Once
-	return ch, func() {
-		once.Do(func() {
-			m.mu.Lock()
-			defer m.mu.Unlock()
-			delete(m.subs, ch)
-			close(ch)
-		})
-	}
-}
+// Subscribe implements [Source].
+func (m *Monitor) Subscribe() (<-chan State, func()) { return m.board.Subscribe() }
 
 // CheckLight asks solar device id for light reports now, like pressing the
 // Solar App's "check light": the reports come in as state changes.
 func (m *Monitor) CheckLight(ctx context.Context, id string, reports int) error {
 	m.mu.Lock()
 	d := m.devices[id]
-	st := m.states[id]
 	m.mu.Unlock()
+	st, _ := m.board.state(id)
 	switch {
 	case d == nil:
 		return fmt.Errorf("check light: no device %q", id)
@@ -163,32 +144,19 @@ func (m *Monitor) update(run uint64, d *unifying.Device, f func(*State)) {
 		return
 	}
 	m.owner[id] = run
-	old, seen := m.states[id]
-	st := old
+	st, seen := m.board.state(id)
 	if !seen {
 		st = Identify(d)
-		m.order = append(m.order, id)
 	}
 	// Identity fields can change: a name read later, a protocol found.
 	fresh := Identify(d)
-	st.Name, st.Protocol, st.Path, st.Index = fresh.Name, fresh.Protocol, fresh.Path, fresh.Index
+	st.Name, st.Protocol, st.Receiver, st.Index = fresh.Name, fresh.Protocol, fresh.Receiver, fresh.Index
 	m.devices[id] = d
 	f(&st)
 	if st.Solar && st.Battery != nil {
 		m.trend(id, &st)
 	}
-	m.states[id] = st
-	changed := !seen || visible(old) != visible(st)
-	if changed {
-		// Sent under the lock, which cancel takes before closing a channel:
-		// the sends never block, and never meet a closed channel.
-		for ch := range m.subs {
-			select {
-			case ch <- st:
-			default:
-			}
-		}
-	}
+	changed := m.board.Put(st)
 	m.mu.Unlock()
 	if !changed {
 		return
@@ -544,9 +512,8 @@ func (rs *receiverState) due() {
 }
 
 func (m *Monitor) stateOf(id string) State {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.states[id]
+	st, _ := m.board.state(id)
+	return st
 }
 
 // event applies one notification: a connection change, a battery event, a

@@ -103,7 +103,7 @@ func TestMonitor_FirstReadings(t *testing.T) {
 		t.Error("nothing was recorded")
 	}
 	for _, s := range m.States() {
-		if s.ID == "" || s.Receiver != "E0662192" || s.Protocol == "" {
+		if s.ID == "" || s.Receiver.Serial != "E0662192" || s.Protocol == "" {
 			t.Errorf("identity of %s: %+v", s.Name, s)
 		}
 	}

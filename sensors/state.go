@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/transport"
 	"github.com/helio-linux/helio/unifying"
 )
 
@@ -56,8 +57,7 @@ type State struct {
 	Serial   string
 	Index    byte   // slot on the receiver
 	Protocol string // "1.0", "2.0", "4.5"; "" when never reached
-	Receiver string // receiver serial
-	Path     string // the receiver's node, such as /dev/hidraw0
+	Receiver ReceiverInfo
 
 	Online  bool
 	Solar   bool           // has solar cells (feature 0x4301)
@@ -77,11 +77,23 @@ type State struct {
 	Err error // why a figure is missing, when not simply offline
 }
 
+// ReceiverInfo is the receiver a device is paired to, as a [State]
+// carries it: enough to group and head devices by receiver wherever the
+// state travels (over D-Bus to the window or a query).
+type ReceiverInfo struct {
+	Serial   string
+	PID      uint16
+	Family   transport.Family
+	Firmware string
+	Path     string // its node, such as /dev/hidraw0
+}
+
 // Identify is the state of d as far as the device object knows it without
 // asking: its identity and whether it answered its last ping.
 func Identify(d *unifying.Device) State {
 	s := State{ID: d.ID(), Name: d.Name(), Codename: d.Codename, Kind: d.Kind, WPID: d.WPID, Serial: d.Serial,
-		Index: d.Index(), Receiver: d.Receiver.Serial, Path: d.Receiver.Conn().Info().Path, Online: d.Online()}
+		Index: d.Index(), Online: d.Online(), Receiver: ReceiverInfo{Serial: d.Receiver.Serial, PID: d.Receiver.PID,
+			Family: d.Receiver.Family, Firmware: d.Receiver.Firmware, Path: d.Receiver.Conn().Info().Path}}
 	if p := d.Protocol(); p.Major != 0 {
 		s.Protocol = p.String()
 	}
@@ -231,4 +243,18 @@ func (s State) Title() string {
 		return "unknown device"
 	}
 	return s.Name
+}
+
+// Confirmed is when the device's figures were last confirmed: its battery
+// or its light, whichever came later, else when it was last heard from;
+// zero when never.
+func (s State) Confirmed() time.Time {
+	t := s.BatteryTime
+	if s.LightTime.After(t) {
+		t = s.LightTime
+	}
+	if t.IsZero() {
+		t = s.SeenTime
+	}
+	return t
 }

@@ -19,12 +19,6 @@ import (
 	"github.com/helio-linux/helio/sensors"
 )
 
-// Source is where the tray gets device states: a [sensors.Monitor].
-type Source interface {
-	States() []sensors.State
-	Subscribe() (<-chan sensors.State, func())
-}
-
 // RunOpts configures [Run].
 type RunOpts struct {
 	Opts    Opts
@@ -56,7 +50,7 @@ var ran sync.Once
 // With no tray host on the bus, Run says so once and keeps going; the icon
 // appears when a host starts. Registration is retried when a host starts,
 // or restarts, and has not picked the item up by itself.
-func Run(ctx context.Context, src Source, opts RunOpts) error {
+func Run(ctx context.Context, src sensors.Source, opts RunOpts) error {
 	first := false
 	ran.Do(func() { first = true })
 	if !first {

@@ -16,7 +16,7 @@ const receiver = "1A2B3C4D"
 // offline, with no figures yet.
 func device(codename string, wpid uint16, serial string) sensors.State {
 	return sensors.State{ID: fmt.Sprintf("%s-%04x-%s", receiver, wpid, serial), Name: codename, Codename: codename,
-		WPID: wpid, Serial: serial, Receiver: receiver}
+		WPID: wpid, Serial: serial, Receiver: sensors.ReceiverInfo{Serial: receiver}}
 }
 
 var (

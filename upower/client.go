@@ -196,3 +196,47 @@ func (f *follower) send() {
 	}
 	f.update(states, true)
 }
+
+// Served is what a Helio service serves at one moment: its devices, and
+// which process reads them with which backend.
+type Served struct {
+	PID     uint32
+	Backend string
+	States  []sensors.State
+}
+
+// ErrNoService is returned by [Fetch] when no one owns the name.
+var ErrNoService = errors.New("upower: no Helio service on the bus")
+
+// Fetch asks the Helio service that owns name on conn for its devices,
+// once: what the service's monitor holds, as [Follow] hands it, without
+// reaching a device. It fails with [ErrNoService] when no one owns the
+// name, and wraps [ErrNotHelio] when the owner is not a Helio service.
+func Fetch(ctx context.Context, conn *dbus.Conn, name string) (Served, error) {
+	var owner string
+	err := conn.BusObject().CallWithContext(ctx, busName+".GetNameOwner", 0, name).Store(&owner)
+	var de dbus.Error
+	switch {
+	case errors.As(err, &de) && de.Name == nameHasNoOwner:
+		return Served{}, ErrNoService
+	case err != nil:
+		return Served{}, fmt.Errorf("upower: asking who owns %s: %w", name, err)
+	}
+	root := conn.Object(owner, Path)
+	var served Served
+	var props map[string]dbus.Variant
+	if err := root.CallWithContext(ctx, propertiesInterface+".GetAll", 0, ServiceInterface).Store(&props); err != nil {
+		return Served{}, fmt.Errorf("upower: %s: %w: %w", name, ErrNotHelio, err)
+	}
+	if props[servicePID].Store(&served.PID) != nil || props[serviceBackend].Store(&served.Backend) != nil {
+		return Served{}, fmt.Errorf("upower: %s: %w", name, ErrNotHelio)
+	}
+	f := &follower{conn: conn, name: name, owner: owner, states: map[dbus.ObjectPath]sensors.State{}}
+	if err := f.enumerate(ctx); err != nil {
+		return Served{}, err
+	}
+	for _, p := range f.paths {
+		served.States = append(served.States, f.states[p])
+	}
+	return served, nil
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/helio-linux/helio/hidpp"
 	"github.com/helio-linux/helio/sensors"
+	"github.com/helio-linux/helio/transport"
 )
 
 // HelioInterface is the interface every device object carries beside
@@ -20,6 +21,17 @@ import (
 // a device without cells. UPower's own clients ignore an interface they do
 // not know.
 const HelioInterface = "io.github.helio.Device"
+
+// ServiceInterface is the interface the root object carries beside
+// UPower's: what a client needs to know of the Helio that serves it. Its
+// properties are Pid (u), the serving process, and Backend (s), the
+// --backend its monitor reads.
+const ServiceInterface = "io.github.helio.Service"
+
+const (
+	servicePID     = "Pid"
+	serviceBackend = "Backend"
+)
 
 // StateProperty is [HelioInterface]'s one property, a{sv}: the state as
 // [StateDict] writes it. One property rather than one per field, so that
@@ -38,6 +50,9 @@ const (
 	propSlot        = "Slot"        // y
 	propProtocol    = "Protocol"    // s
 	propReceiver    = "Receiver"    // s: receiver serial
+	propReceiverPID = "ReceiverPid" // q
+	propFamily      = "Family"      // s: the receiver's family (Unifying, Bolt, ...)
+	propFirmware    = "Firmware"    // s: the receiver's firmware
 	propNode        = "Node"        // s: the receiver's device node
 	propOnline      = "Online"      // b
 	propSolar       = "Solar"       // b
@@ -61,7 +76,8 @@ func StateDict(st sensors.State) map[string]dbus.Variant {
 	p := map[string]any{
 		propID: st.ID, propName: st.Name, propCodename: st.Codename, propKind: st.Kind.String(),
 		propWPID: st.WPID, propSerial: st.Serial, propSlot: st.Index, propProtocol: st.Protocol,
-		propReceiver: st.Receiver, propNode: st.Path, propOnline: st.Online, propSolar: st.Solar,
+		propReceiver: st.Receiver.Serial, propReceiverPID: st.Receiver.PID, propFamily: string(st.Receiver.Family),
+		propFirmware: st.Receiver.Firmware, propNode: st.Receiver.Path, propOnline: st.Online, propSolar: st.Solar,
 		propHasBattery: st.Battery != nil, propPercent: int32(-1), propApproximate: false,
 		propLevel: hidpp.LevelUnknown.String(), propStatus: hidpp.StatusUnknown.String(), propVoltage: int32(0),
 		propLux: int32(-1), propBatteryTime: unixMilli(st.BatteryTime), propLightTime: unixMilli(st.LightTime),
@@ -131,6 +147,7 @@ func StateOf(props map[string]dbus.Variant) (sensors.State, error) {
 	var (
 		st                                 sensors.State
 		kind, level, status, trend, errTxt string
+		family                             string
 		hasBattery, approximate            bool
 		percent, voltage, lux              int32
 		batteryMS, lightMS, seenMS         int64
@@ -144,8 +161,11 @@ func StateOf(props map[string]dbus.Variant) (sensors.State, error) {
 	get(propSerial, &st.Serial)
 	get(propSlot, &st.Index)
 	get(propProtocol, &st.Protocol)
-	get(propReceiver, &st.Receiver)
-	get(propNode, &st.Path)
+	get(propReceiver, &st.Receiver.Serial)
+	get(propReceiverPID, &st.Receiver.PID)
+	get(propFamily, &family)
+	get(propFirmware, &st.Receiver.Firmware)
+	get(propNode, &st.Receiver.Path)
 	get(propOnline, &st.Online)
 	get(propSolar, &st.Solar)
 	get(propHasBattery, &hasBattery)
@@ -165,6 +185,7 @@ func StateOf(props map[string]dbus.Variant) (sensors.State, error) {
 		return sensors.State{}, fmt.Errorf("%w: missing or mistyped %v", ErrNotHelio, missing)
 	}
 	st.Kind, _ = hidpp.ParseKind(kind)
+	st.Receiver.Family = transport.Family(family)
 	if hasBattery {
 		b := &hidpp.Battery{Percent: max(int(percent), 0), HasPercent: percent >= 0, Approximate: approximate, VoltageMV: int(voltage)}
 		b.Level, _ = hidpp.ParseLevel(level)

@@ -19,7 +19,7 @@ func TestStateDict_RoundTrip(t *testing.T) {
 	at := time.UnixMilli(1_795_000_000_123)
 	for _, st := range []sensors.State{
 		{ID: "E0662192-4082-1A2B3C4D", Name: "MX Master 3", Codename: "MX Master 3", Kind: hidpp.KindMouse, WPID: 0x4082,
-			Serial: "1A2B3C4D", Index: 1, Protocol: "4.5", Receiver: "E0662192", Path: "/dev/hidraw0", Online: true,
+			Serial: "1A2B3C4D", Index: 1, Protocol: "4.5", Receiver: sensors.ReceiverInfo{Serial: "E0662192", PID: 0xc52b, Family: "Unifying", Firmware: "24.11.B0036", Path: "/dev/hidraw0"}, Online: true,
 			Battery: &hidpp.Battery{Percent: 100, HasPercent: true, Status: hidpp.StatusDischarging}, BatteryTime: at, SeenTime: at},
 		{ID: "k", Name: "K750", Kind: hidpp.KindKeyboard, Online: true, Solar: true, Light: &sensors.Light{Lux: 0},
 			Battery:     &hidpp.Battery{Percent: 57, HasPercent: true, Approximate: true, Level: hidpp.LevelGood, Status: hidpp.StatusCharging, VoltageMV: 3800},

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -26,6 +27,10 @@ type Opts struct {
 	// DaemonVersion is the root object's DaemonVersion property, such as
 	// "helio 1.2". Default "helio".
 	DaemonVersion string
+	// Backend names the backend the service's monitor reads (its
+	// --backend), so that a client asking for the same devices knows it
+	// may ask the service instead ([Fetch]).
+	Backend string
 	// Logger may be nil.
 	Logger *slog.Logger
 	// Now is the clock of the display device's UpdateTime when it shows no
@@ -84,7 +89,7 @@ const (
 // concurrently.
 type Service struct {
 	conn        *dbus.Conn
-	m           *sensors.Monitor
+	m           sensors.Source
 	opts        Opts
 	changes     <-chan sensors.State
 	unsubscribe func()
@@ -114,7 +119,7 @@ type device struct {
 // caller runs m ([sensors.Monitor.Run]) and [Service.Run], which keeps the
 // objects current, and calls [Service.Close] when both are done; conn
 // stays the caller's to close, after Close. [Serve] does all of this.
-func New(conn *dbus.Conn, m *sensors.Monitor, opts Opts) (*Service, error) {
+func New(conn *dbus.Conn, m sensors.Source, opts Opts) (*Service, error) {
 	opts.fill()
 	if err := CheckName(opts.Name); err != nil {
 		return nil, err
@@ -242,7 +247,7 @@ func (s *Service) Close() error {
 		paths = append(paths, s.paths...)
 		s.mu.Unlock()
 		for _, p := range paths {
-			for _, iface := range []string{Interface, DeviceInterface, HelioInterface, propertiesInterface, introspectableIfc} {
+			for _, iface := range []string{Interface, DeviceInterface, HelioInterface, ServiceInterface, propertiesInterface, introspectableIfc} {
 				s.conn.Export(nil, p, iface)
 			}
 		}
@@ -372,6 +377,9 @@ func (s *Service) exportRoot() error {
 		"OnBattery":     c(false), // Helio powers nothing: the computer is never on Helio's batteries
 		"LidIsClosed":   c(false),
 		"LidIsPresent":  c(false),
+	}, ServiceInterface: {
+		servicePID:     c(uint32(os.Getpid())),
+		serviceBackend: c(s.opts.Backend),
 	}}
 	signals := []introspect.Signal{
 		{Name: "DeviceAdded", Args: []introspect.Arg{{Name: "device", Type: "o"}}},
@@ -402,8 +410,10 @@ func (s *Service) export(path dbus.ObjectPath, iface string, methods any, props 
 		introspect.IntrospectData, prop.IntrospectData,
 		{Name: iface, Methods: namedArgs(introspect.Methods(methods)), Signals: signals, Properties: sorted(iface)},
 	}}
-	if _, ok := props[HelioInterface]; ok {
-		node.Interfaces = append(node.Interfaces, introspect.Interface{Name: HelioInterface, Properties: sorted(HelioInterface)})
+	for _, extra := range []string{HelioInterface, ServiceInterface} {
+		if _, ok := props[extra]; ok {
+			node.Interfaces = append(node.Interfaces, introspect.Interface{Name: extra, Properties: sorted(extra)})
+		}
 	}
 	if err := s.conn.Export(introspect.NewIntrospectable(node), path, introspectableIfc); err != nil {
 		return nil, fmt.Errorf("upower: exporting the introspection of %s: %w", path, err)

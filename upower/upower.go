@@ -177,7 +177,7 @@ func DeviceOf(s sensors.State) Device {
 	}
 	id := strings.ToLower(s.Serial)
 	if id == "" {
-		id = fmt.Sprintf("%s_%d", strings.ToLower(s.Receiver), s.Index)
+		id = fmt.Sprintf("%s_%d", strings.ToLower(s.Receiver.Serial), s.Index)
 	}
 	d.NativePath = "hidpp_battery_" + id
 	d.Path = ObjectPath(d.Type, d.NativePath)
@@ -378,13 +378,7 @@ func chargeIcon(p float64, level Level, charging bool) string {
 
 // updateTime is when s's figures were last confirmed, in Unix seconds.
 func updateTime(s sensors.State) uint64 {
-	t := s.BatteryTime
-	if s.LightTime.After(t) {
-		t = s.LightTime
-	}
-	if t.IsZero() {
-		t = s.SeenTime
-	}
+	t := s.Confirmed()
 	if t.IsZero() || t.Unix() < 0 {
 		return 0
 	}

@@ -66,7 +66,7 @@ func TestObjectPath(t *testing.T) {
 // TestDeviceOf_NoSerial: a device without a serial is named by its
 // receiver and slot.
 func TestDeviceOf_NoSerial(t *testing.T) {
-	d := DeviceOf(sensors.State{Kind: hidpp.KindMouse, Receiver: "E0662192", Index: 3})
+	d := DeviceOf(sensors.State{Kind: hidpp.KindMouse, Receiver: sensors.ReceiverInfo{Serial: "E0662192"}, Index: 3})
 	if want := "/org/freedesktop/UPower/devices/mouse_hidpp_battery_e0662192_3"; d.Path != want || d.NativePath != "hidpp_battery_e0662192_3" {
 		t.Errorf("DeviceOf(no serial) = %s, %s; want %s", d.Path, d.NativePath, want)
 	}

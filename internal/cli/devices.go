@@ -94,8 +94,8 @@ func (a *app) residentOpts(record bool) (resident.Opts, error) {
 	if err != nil {
 		return resident.Opts{}, err
 	}
-	o := resident.Opts{Backend: b, Config: cfg, ConfigPath: a.configPath(), DeviceTimeout: a.g.deviceTimeout,
-		Logger: a.log, Record: record}
+	o := resident.Opts{Backend: b, BackendSpec: a.g.backend, Config: cfg, ConfigPath: a.configPath(),
+		DeviceTimeout: a.g.deviceTimeout, Logger: a.log, Record: record}
 	if !a.g.noCache {
 		if path, err := unifying.DefaultCachePath(); err == nil {
 			o.Cache = unifying.OpenFileCache(path)

@@ -84,7 +84,7 @@ func runExport(ctx context.Context, a *app, o *exportOpts, args []string) error 
 	}
 	defer conn.Close()
 	ro.Bus, ro.ExportRequired = conn, true
-	ro.Export = &upower.Opts{Name: o.name, DaemonVersion: "helio " + Version, Logger: a.log}
+	ro.Export = &upower.Opts{Name: o.name, DaemonVersion: "helio " + Version, Backend: a.g.backend, Logger: a.log}
 	err = a.runResident(ctx, ro)
 	switch {
 	case errors.Is(err, upower.ErrNameTaken):

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -32,6 +33,19 @@ func needTools(t *testing.T, tools ...string) {
 // ends, and checks then that it exited 0.
 func startExport(t *testing.T, getenv func(string) string, args ...string) (stderr *syncbuf.Buffer) {
 	t.Helper()
+	stderr, _ = startExportWith(t, getenv, args...)
+	return stderr
+}
+
+// startExportStoppable is startExport with a stop of the test's own.
+func startExportStoppable(t *testing.T, getenv func(string) string, args ...string) (stop func()) {
+	t.Helper()
+	_, stop = startExportWith(t, getenv, args...)
+	return stop
+}
+
+func startExportWith(t *testing.T, getenv func(string) string, args ...string) (stderr *syncbuf.Buffer, stop func()) {
+	t.Helper()
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	ctx, cancel := context.WithCancel(context.Background())
 	var out syncbuf.Buffer
@@ -41,18 +55,22 @@ func startExport(t *testing.T, getenv func(string) string, args ...string) (stde
 		done <- Main(append([]string{"--backend", "sim", "export"}, args...),
 			Env{Stdout: &out, Stderr: stderr, Getenv: getenv, Context: ctx})
 	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case code := <-done:
-			if code != 0 {
-				t.Errorf("helio export exited %d: %s", code, stderr.String())
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case code := <-done:
+				if code != 0 {
+					t.Errorf("helio export exited %d: %s", code, stderr.String())
+				}
+			case <-time.After(5 * time.Second):
+				t.Error("helio export did not stop")
 			}
-		case <-time.After(5 * time.Second):
-			t.Error("helio export did not stop")
-		}
-	})
-	return stderr
+		})
+	}
+	t.Cleanup(stop)
+	return stderr, stop
 }
 
 // awaitDevices waits until name on the bus at addr has the emulator's

@@ -3,21 +3,27 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
 	"text/tabwriter"
 	"time"
 
 	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/internal/bus"
 	"github.com/helio-linux/helio/internal/escape"
 	"github.com/helio-linux/helio/sensors"
 	"github.com/helio-linux/helio/unifying"
+	"github.com/helio-linux/helio/upower"
 )
 
 type queryOpts struct {
 	json   bool
 	format string
+	fresh  bool
 }
 
 var queryCmd = &command{
@@ -50,6 +56,7 @@ Examples:
 		o := &queryOpts{}
 		fs.BoolVar(&o.json, "json", false, "print JSON: {\"receivers\":[{\"pid\",\"serial\",\"devices\":[...]}]} (same as --format json)")
 		fs.StringVar(&o.format, "format", "text", "text, json, upower (the layout of upower -i, luminosity included) or waybar (a custom module's JSON)")
+		fs.BoolVar(&o.fresh, "fresh", false, "ask the devices even when a running Helio (the tray, helio export) knows their figures")
 		return func(ctx context.Context, a *app, args []string) error { return runQuery(ctx, a, o, args) }
 	},
 }
@@ -66,15 +73,71 @@ func runQuery(ctx context.Context, a *app, o *queryOpts, args []string) error {
 	default:
 		return exitf(ExitUsage, "--format %s is not text, json, upower or waybar", escape.Quote(o.format))
 	}
-	s, done, err := a.open(ctx)
+	var groups []receiverStates
+	var source *residentSource
+	if !o.fresh {
+		var err error
+		if groups, source, err = a.fromResident(ctx, args); err != nil {
+			return err
+		}
+	}
+	if source == nil {
+		var err error
+		if groups, err = a.fromDevices(ctx, args); err != nil {
+			return err
+		}
+	}
+	var all []sensors.State
+	for _, g := range groups {
+		all = append(all, g.states...)
+	}
+	var err error
+	switch o.format {
+	case "json":
+		err = writeJSON(a.env.Stdout, groups, source)
+	case "upower":
+		err = formatUPower(a.env.Stdout, all, time.Now())
+	case "waybar":
+		err = formatWaybar(a.env.Stdout, all)
+	default:
+		err = writeText(a.env.Stdout, groups, source, time.Now())
+	}
 	if err != nil {
 		return err
+	}
+	if len(args) == 1 {
+		for _, st := range all {
+			if !st.Online {
+				return exitf(ExitOffline, "%s is asleep or out of range", escape.Text(st.Name))
+			}
+		}
+	}
+	return nil
+}
+
+// receiverStates are the devices of one receiver, as query prints them.
+type receiverStates struct {
+	sensors.ReceiverInfo
+	states []sensors.State
+}
+
+// residentSource is the running Helio a query took its figures from.
+type residentSource struct {
+	pid uint32
+}
+
+// fromDevices reads the devices themselves: every one, or the one q (the
+// only argument, if any) names.
+func (a *app) fromDevices(ctx context.Context, args []string) ([]receiverStates, error) {
+	s, done, err := a.open(ctx)
+	if err != nil {
+		return nil, err
 	}
 	defer done()
 	if len(args) == 1 {
 		d, err := match(s, args[0])
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, r := range s.Receivers {
 			if r.Receiver == d.Receiver {
@@ -84,34 +147,70 @@ func runQuery(ctx context.Context, a *app, o *queryOpts, args []string) error {
 			}
 		}
 	}
-	states := s.Read(ctx, nil)
-	var all []sensors.State
-	for _, ss := range states {
-		all = append(all, ss...)
+	var out []receiverStates
+	for i, states := range s.Read(ctx, nil) {
+		r := s.Receivers[i]
+		out = append(out, receiverStates{ReceiverInfo: sensors.ReceiverInfo{Serial: r.Serial, PID: r.PID, Family: r.Family,
+			Firmware: r.Firmware, Path: r.Info.Path}, states: states})
 	}
-	switch o.format {
-	case "json":
-		err = writeJSON(a.env.Stdout, s, states)
-	case "upower":
-		err = formatUPower(a.env.Stdout, all, time.Now())
-	case "waybar":
-		err = formatWaybar(a.env.Stdout, all)
-	default:
-		err = writeText(a.env.Stdout, s, states)
-	}
+	return out, nil
+}
+
+// residentTimeout bounds the whole exchange with a running Helio: it
+// answers from memory, within milliseconds.
+const residentTimeout = 2 * time.Second
+
+// fromResident takes the figures from a Helio already running on the
+// session bus (the tray, helio export) that reads the same backend: it
+// knows them, and asks no device. It returns a nil *residentSource when there is
+// none to ask, and says why under --debug; the query then asks the
+// devices.
+func (a *app) fromResident(ctx context.Context, args []string) ([]receiverStates, *residentSource, error) {
+	conn, _, err := bus.Session(a.env.Getenv)
 	if err != nil {
-		return err
+		a.log.Debug("no running Helio to ask: no session bus; asking the devices", "err", err)
+		return nil, nil, nil
 	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(ctx, residentTimeout)
+	defer cancel()
+	served, err := upower.Fetch(ctx, conn, upower.DefaultOpts.Name)
+	switch {
+	case errors.Is(err, upower.ErrNoService):
+		a.log.Debug("no running Helio on the session bus; asking the devices")
+		return nil, nil, nil
+	case err != nil:
+		a.log.Debug("the running Helio did not answer; asking the devices", "err", err)
+		return nil, nil, nil
+	case served.Backend != a.g.backend:
+		a.log.Debug("the running Helio reads another backend; asking the devices", "its", served.Backend, "asked", a.g.backend)
+		return nil, nil, nil
+	}
+	a.log.Debug("figures from the running Helio, which asks the devices itself", "pid", served.PID, "devices", len(served.States))
+	states := served.States
 	if len(args) == 1 {
-		for _, ss := range states {
-			for _, st := range ss {
-				if !st.Online {
-					return exitf(ExitOffline, "%s is asleep or out of range", escape.Text(st.Name))
-				}
-			}
+		st, err := pick(args[0], states, "",
+			func(st sensors.State) []string {
+				return []string{strconv.Itoa(int(st.Index)), fmt.Sprintf("%04x", st.WPID), st.Serial, st.Codename, st.Name, st.ID}
+			},
+			func(st sensors.State) string {
+				return fmt.Sprintf("%d  %s  (%s, wpid %04x, serial %s)", st.Index, escape.Text(st.Name), escape.Text(st.Codename), st.WPID, escape.Text(st.Serial))
+			})
+		if err != nil {
+			return nil, nil, err
 		}
+		states = []sensors.State{st}
 	}
-	return nil
+	var groups []receiverStates
+	for _, st := range states {
+		i := slices.IndexFunc(groups, func(g receiverStates) bool { return g.Serial == st.Receiver.Serial })
+		if i < 0 {
+			groups = append(groups, receiverStates{ReceiverInfo: st.Receiver})
+			i = len(groups) - 1
+		}
+		groups[i].states = append(groups[i].states, st)
+	}
+	return groups, &residentSource{pid: served.PID}, nil
 }
 
 // jsonBattery and friends fix the JSON layout: absent values are null.
@@ -137,7 +236,10 @@ type jsonDevice struct {
 	Online   bool         `json:"online"`
 	Battery  *jsonBattery `json:"battery"`
 	Light    **jsonLight  `json:"light,omitempty"` // present only for solar devices; null when unmeasured
-	Error    string       `json:"error,omitempty"`
+	// Confirmed is when the figures were last confirmed (RFC 3339); null
+	// when never.
+	Confirmed *string `json:"confirmed"`
+	Error     string  `json:"error,omitempty"`
 }
 
 type jsonReceiver struct {
@@ -182,20 +284,28 @@ func deviceJSON(st sensors.State) jsonDevice {
 		}
 		jd.Light = &l
 	}
+	if t := st.Confirmed(); !t.IsZero() {
+		c := t.Format(time.RFC3339)
+		jd.Confirmed = &c
+	}
 	if st.Err != nil {
 		jd.Error = st.Err.Error()
 	}
 	return jd
 }
 
-func writeJSON(w io.Writer, s *sensors.Session, states [][]sensors.State) error {
+func writeJSON(w io.Writer, groups []receiverStates, from *residentSource) error {
 	out := struct {
+		Source    jsonSource     `json:"source"`
 		Receivers []jsonReceiver `json:"receivers"`
-	}{Receivers: []jsonReceiver{}}
-	for i, r := range s.Receivers {
-		jr := jsonReceiver{PID: fmt.Sprintf("%04x", r.PID), Serial: r.Serial,
-			Family: string(r.Family), Firmware: r.Firmware, Path: r.Info.Path, Devices: []jsonDevice{}}
-		for _, st := range states[i] {
+	}{Source: jsonSource{From: "devices"}, Receivers: []jsonReceiver{}}
+	if from != nil {
+		out.Source = jsonSource{From: "resident", PID: int(from.pid)}
+	}
+	for _, g := range groups {
+		jr := jsonReceiver{PID: fmt.Sprintf("%04x", g.PID), Serial: g.Serial,
+			Family: string(g.Family), Firmware: g.Firmware, Path: g.Path, Devices: []jsonDevice{}}
+		for _, st := range g.states {
 			jr.Devices = append(jr.Devices, deviceJSON(st))
 		}
 		out.Receivers = append(out.Receivers, jr)
@@ -203,6 +313,14 @@ func writeJSON(w io.Writer, s *sensors.Session, states [][]sensors.State) error 
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
+}
+
+// jsonSource says where query's figures come from: "devices", read now,
+// or "resident", the running Helio of process pid, which keeps them
+// current itself (each device's "confirmed" says since when).
+type jsonSource struct {
+	From string `json:"from"`
+	PID  int    `json:"pid,omitempty"`
 }
 
 // stateText is a device's figures in the words every front end uses
@@ -219,23 +337,38 @@ func stateText(st sensors.State) string {
 	return escape.Text(text)
 }
 
-func writeText(w io.Writer, s *sensors.Session, states [][]sensors.State) error {
+func writeText(w io.Writer, groups []receiverStates, from *residentSource, now time.Time) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for i, r := range s.Receivers {
+	if from != nil {
+		fmt.Fprintf(tw, "From the running Helio (process %d), which keeps these figures current; --fresh asks the devices.\n\n", from.pid)
+	}
+	for i, g := range groups {
 		if i > 0 {
 			fmt.Fprintln(tw)
 		}
-		fmt.Fprintf(tw, "%s receiver %04x, serial %s, firmware %s (%s)\n", r.Family, r.PID, r.Serial, r.Firmware, r.Info.Path)
-		if len(states[i]) == 0 {
+		fmt.Fprintf(tw, "%s receiver %04x, serial %s, firmware %s (%s)\n", g.Family, g.PID, g.Serial, g.Firmware, g.Path)
+		if len(g.states) == 0 {
 			fmt.Fprintln(tw, "  no paired devices")
 		}
-		for _, st := range states[i] {
+		for _, st := range g.states {
 			protocol := st.Protocol
 			if protocol == "" {
 				protocol = "unknown"
 			}
-			fmt.Fprintf(tw, "  %d\t%s\t%s\tHID++ %s\t%s\n", st.Index, escape.Text(st.Name), st.Kind, protocol, stateText(st))
+			text := stateText(st)
+			if t := st.Confirmed(); from != nil && !t.IsZero() {
+				text += "; confirmed " + ago(now.Sub(t))
+			}
+			fmt.Fprintf(tw, "  %d\t%s\t%s\tHID++ %s\t%s\n", st.Index, escape.Text(st.Name), st.Kind, protocol, text)
 		}
 	}
 	return tw.Flush()
+}
+
+// ago says how long ago something was, as people say it.
+func ago(d time.Duration) string {
+	if d < time.Minute {
+		return "just now"
+	}
+	return roundDuration(d) + " ago"
 }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,17 +25,6 @@ func helioChild(t *testing.T, home string, args ...string) *proctest.Process {
 }
 
 // exitCode waits for p and returns its status.
-func exitCode(t *testing.T, p *proctest.Process) int {
-	t.Helper()
-	var ee *exec.ExitError
-	if err := p.Wait(5 * time.Second); errors.As(err, &ee) {
-		return ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return 0
-}
-
 // TestSignals: Ctrl-C, SIGTERM and SIGHUP stop watch cleanly (the history
 // closed, its log checkpointed, nothing said of a "context canceled") with
 // the status a shell gives a process the signal ended; a query interrupted
@@ -51,7 +39,7 @@ func TestSignals(t *testing.T) {
 			p := helioChild(t, home, "--backend", "sim", "watch")
 			p.WaitLine(10*time.Second, "a first change", func(string) bool { return true })
 			p.Signal(tt.sig)
-			if code := exitCode(t, p); code != tt.want {
+			if code := p.ExitCode(5 * time.Second); code != tt.want {
 				t.Errorf("watch after %v: exit %d, want %d; stderr %q", tt.sig, code, tt.want, p.Stderr())
 			}
 			if strings.Contains(p.Stderr(), "context canceled") {
@@ -75,7 +63,7 @@ func TestSignals(t *testing.T) {
 		p := helioChild(t, t.TempDir(), "--backend", "sim", "query")
 		time.Sleep(300 * time.Millisecond) // within the K750's one-second light wait
 		p.Signal(syscall.SIGINT)
-		if code := exitCode(t, p); code != 130 || p.Stderr() != "" {
+		if code := p.ExitCode(5 * time.Second); code != 130 || p.Stderr() != "" {
 			t.Errorf("query after SIGINT: exit %d, stderr %q; want 130 and nothing said", code, p.Stderr())
 		}
 	})

@@ -89,7 +89,7 @@ func runTray(ctx context.Context, a *app, o *trayOpts, args []string) error {
 	defer conn.Close()
 	ro.Bus, ro.Notify = conn, true
 	if !o.noExport {
-		ro.Export = &upower.Opts{DaemonVersion: "helio " + Version, Logger: a.log}
+		ro.Export = &upower.Opts{DaemonVersion: "helio " + Version, Backend: a.g.backend, Logger: a.log}
 	}
 	windowArgs := []string{"--backend", a.g.backend}
 	if ro.ConfigPath != "" {

@@ -70,16 +70,18 @@ func runWatch(ctx context.Context, a *app, o *watchOpts, args []string) error {
 	if err != nil {
 		return err
 	}
-	if o.notify {
-		conn, _, err := bus.Session(a.env.Getenv)
-		if errors.Is(err, bus.ErrNoSessionBus) {
-			return exitf(ExitFailure, "--notify: %v: run it in a desktop session", err)
-		}
-		if err != nil {
-			return fmt.Errorf("--notify: %w", err)
-		}
+	// On the session bus, a Helio already reading the receivers (the
+	// tray) is followed rather than doubled; the bus is needed for
+	// --notify.
+	conn, _, err := bus.Session(a.env.Getenv)
+	switch {
+	case o.notify && errors.Is(err, bus.ErrNoSessionBus):
+		return exitf(ExitFailure, "--notify: %v: run it in a desktop session", err)
+	case o.notify && err != nil:
+		return fmt.Errorf("--notify: %w", err)
+	case err == nil:
 		defer conn.Close()
-		ro.Bus, ro.Notify = conn, true
+		ro.Bus, ro.Notify = conn, o.notify
 	}
 	enc := json.NewEncoder(a.env.Stdout)
 	ro.Changes = func(st sensors.State) error { return printChange(a.env.Stdout, enc, st, o.json) }

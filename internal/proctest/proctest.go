@@ -8,6 +8,7 @@ package proctest
 
 import (
 	"bytes"
+	"errors"
 	"os/exec"
 	"path/filepath"
 	"sync"
@@ -247,6 +248,21 @@ func (p *Process) Wait(timeout time.Duration) error {
 		p.t.Fatalf("%s still ran after %v:\n%s", p.Name, timeout, p.Output())
 		return nil
 	}
+}
+
+// ExitCode waits, as [Process.Wait] does, and returns the process's exit
+// status; a status a signal set (128+n) is what a shell would show, since
+// Helio's commands exit so when a signal stops them. A process that could
+// not be waited for fails the test.
+func (p *Process) ExitCode(timeout time.Duration) int {
+	p.t.Helper()
+	var ee *exec.ExitError
+	if err := p.Wait(timeout); errors.As(err, &ee) {
+		return ee.ExitCode()
+	} else if err != nil {
+		p.t.Fatalf("%s: %v", p.Name, err)
+	}
+	return 0
 }
 
 // Signal sends sig to the process; a process that has exited is left

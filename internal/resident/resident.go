@@ -24,6 +24,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -43,6 +44,10 @@ import (
 // Opts says which parts to run and how.
 type Opts struct {
 	Backend transport.Backend
+	// BackendSpec is the --backend the user gave (hidraw, sim, ...): a
+	// Helio already serving the same one on Bus is mirrored rather than
+	// doubled.
+	BackendSpec string
 	// Config is the configuration every part reads once, at the start;
 	// ConfigPath is the file it came from ("" for none), which the tray
 	// watches for changes.
@@ -58,7 +63,10 @@ type Opts struct {
 	// Record keeps the history, unless the config turns it off.
 	Record bool
 	// Bus is the connection the export and the notifications use; the
-	// caller closes it after Run. Nil: neither runs.
+	// caller closes it after Run. Nil: neither runs. When another Helio
+	// already serves the same backend's devices on it, this one shows
+	// that Helio's figures instead of reading the receivers too (but for
+	// an ExportRequired run, which fails), and takes over when it goes.
 	Bus *dbus.Conn
 	// Export publishes the devices on Bus when not nil. With
 	// ExportRequired, a name that cannot be owned ends Run with the
@@ -132,17 +140,147 @@ func Run(ctx context.Context, o Opts) error {
 		}
 		o.Logger.Warn("no Logitech receiver yet; waiting for one to be plugged in")
 	}
-	cfg := o.Config
-	mopts := sensors.MonitorOpts{Backend: o.Backend, DeviceTimeout: o.DeviceTimeout, Logger: o.Logger,
-		LightInterval: cfg.Light.Interval.Duration, LightReports: cfg.Light.Reports, NoLightOnButton: !cfg.Light.OnButton,
-		Poll: cfg.Monitor.Poll.Duration, PollMax: cfg.Monitor.PollMax.Duration}
 	if o.Cache != nil {
-		mopts.Cache = o.Cache
 		defer func() {
 			if err := o.Cache.Flush(); err != nil {
 				o.Logger.Warn("device cache not saved", "err", err)
 			}
 		}()
+	}
+	// Every part takes the states from one board, fed by this process's
+	// own monitor or by another Helio's over the bus, and subscribes
+	// before anything feeds it, so each sees every device's first state
+	// (which only sets the alerts' baseline).
+	r := &run{o: o, board: sensors.NewBoard()}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var wg sync.WaitGroup
+	var stops []func()
+	defer func() {
+		// The subscriptions end only once nothing feeds the board.
+		for _, stop := range stops {
+			stop()
+		}
+		wg.Wait()
+	}()
+	if o.Notify && o.Bus != nil {
+		states, stop := r.board.Subscribe()
+		stops = append(stops, stop)
+		sender := notify.NewSender(o.Bus, o.Logger)
+		watcher := notify.NewWatcher(o.Config.Alerts)
+		wg.Go(func() { notify.Run(ctx, states, watcher, sender) })
+	}
+	changesErr := make(chan error, 1)
+	if o.Changes != nil {
+		changes, stop := r.board.Subscribe()
+		stops = append(stops, stop)
+		wg.Go(func() {
+			for st := range changes {
+				if err := o.Changes(st); err != nil {
+					changesErr <- err
+					cancel(err)
+					return
+				}
+			}
+		})
+	}
+	fed := make(chan error, 1)
+	go func() {
+		err := r.feed(ctx)
+		cancel(nil)
+		fed <- err
+	}()
+	var trayErr error
+	if o.Tray != nil {
+		trayErr = runTray(ctx, cancel, r)
+	} else {
+		<-ctx.Done()
+	}
+	cancel(nil)
+	ferr := <-fed
+	select {
+	case err := <-changesErr:
+		return err
+	default:
+	}
+	switch {
+	case trayErr != nil:
+		return trayErr
+	case ferr != nil:
+		return ferr
+	case errors.Is(context.Cause(ctx), ErrRestart):
+		return ErrRestart
+	}
+	return nil
+}
+
+// run is one Run's state.
+type run struct {
+	o     Opts
+	board *sensors.Board
+
+	mu      sync.Mutex
+	monitor *sensors.Monitor // the one running, nil while mirroring
+}
+
+// errMirror ends a monitor run that found another Helio serving the same
+// devices: the process mirrors it instead.
+var errMirror = errors.New("resident: another Helio serves these devices")
+
+// feed keeps the board fed until ctx ends: by mirroring another Helio that
+// serves the same backend's devices on the bus while there is one, else by
+// a monitor of this process's own.
+func (r *run) feed(ctx context.Context) error {
+	for {
+		if r.o.Bus != nil && !r.o.ExportRequired {
+			err := r.mirror(ctx)
+			switch {
+			case errors.Is(err, upower.ErrServiceGone):
+				r.o.Logger.Warn("the other Helio stopped: reading the receivers")
+			case errors.Is(err, upower.ErrNoService):
+			case err != nil:
+				return err
+			default:
+				return nil // ctx ended
+			}
+		}
+		// Run at least once: a run whose context is done already still
+		// says what stops it (a name that is taken).
+		err := r.runMonitor(ctx)
+		switch {
+		case !errors.Is(err, errMirror):
+			return err
+		case ctx.Err() != nil:
+			return nil
+		}
+	}
+}
+
+// mirror shows the devices of the Helio that serves this backend on the
+// bus, until it goes.
+func (r *run) mirror(ctx context.Context) error {
+	name := upower.DefaultOpts.Name
+	if r.o.Export != nil && r.o.Export.Name != "" {
+		name = r.o.Export.Name
+	}
+	served, err := upower.Fetch(ctx, r.o.Bus, name)
+	if err != nil || served.Backend != r.o.BackendSpec {
+		return upower.ErrNoService
+	}
+	r.o.Logger.Warn("another Helio reads these receivers (process "+strconv.Itoa(int(served.PID))+"): showing its figures", "name", name)
+	return upower.Mirror(ctx, r.o.Bus, name, r.board)
+}
+
+// runMonitor reads the receivers with a monitor of this process's own,
+// records the history and exports the devices, until ctx ends. It returns
+// errMirror when another Helio took the export's name first.
+func (r *run) runMonitor(ctx context.Context) error {
+	o, cfg := r.o, r.o.Config
+	mopts := sensors.MonitorOpts{Backend: o.Backend, Board: r.board, DeviceTimeout: o.DeviceTimeout, Logger: o.Logger,
+		LightInterval: cfg.Light.Interval.Duration, LightReports: cfg.Light.Reports, NoLightOnButton: !cfg.Light.OnButton,
+		Poll: cfg.Monitor.Poll.Duration, PollMax: cfg.Monitor.PollMax.Duration}
+	if o.Cache != nil {
+		mopts.Cache = o.Cache
 	}
 	if o.Record && cfg.History.Enabled {
 		store, err := openHistory(cfg, o.Logger)
@@ -164,67 +302,29 @@ func Run(ctx context.Context, o Opts) error {
 		}
 	}
 	m := sensors.NewMonitor(mopts)
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-
-	// Every part subscribes before the monitor runs, so each sees every
-	// device's first state (which only sets the alerts' baseline).
-	var wg sync.WaitGroup
-	var stops []func()
-	defer func() {
-		// The subscriptions end only once the monitor no longer sends.
-		for _, stop := range stops {
-			stop()
-		}
-		wg.Wait()
-	}()
-	if o.Notify && o.Bus != nil {
-		states, stop := m.Subscribe()
-		stops = append(stops, stop)
-		sender := notify.NewSender(o.Bus, o.Logger)
-		watcher := notify.NewWatcher(cfg.Alerts)
-		wg.Go(func() { notify.Run(ctx, states, watcher, sender) })
-	}
-	changesErr := make(chan error, 1)
-	if o.Changes != nil {
-		changes, stop := m.Subscribe()
-		stops = append(stops, stop)
-		wg.Go(func() {
-			for st := range changes {
-				if err := o.Changes(st); err != nil {
-					changesErr <- err
-					cancel(err)
-					return
-				}
-			}
-		})
-	}
 	var svc *upower.Service
 	if o.Export != nil && o.Bus != nil {
+		var err error
 		svc, err = upower.New(o.Bus, m, *o.Export)
 		switch {
 		case err != nil && o.ExportRequired:
 			return err
 		case errors.Is(err, upower.ErrNameTaken):
-			o.Logger.Warn("devices not exported on D-Bus: another helio export or tray owns the name; this one shows them without exporting", "err", err)
+			return errMirror
 		case err != nil:
 			o.Logger.Warn("devices not exported on D-Bus", "err", err)
 		}
 	}
-	if svc != nil {
-		defer func() {
-			if err := svc.Close(); err != nil {
-				o.Logger.Warn("D-Bus export not closed cleanly", "err", err)
-			}
-		}()
-	}
-
-	monitorDone := make(chan error, 1)
-	go func() {
-		err := m.Run(ctx)
-		cancel(nil)
-		monitorDone <- err
+	r.mu.Lock()
+	r.monitor = m
+	r.mu.Unlock()
+	defer func() {
+		r.mu.Lock()
+		r.monitor = nil
+		r.mu.Unlock()
 	}()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	exportDone := make(chan error, 1)
 	go func() {
 		if svc == nil {
@@ -237,30 +337,37 @@ func Run(ctx context.Context, o Opts) error {
 		}
 		exportDone <- err
 	}()
-	var trayErr error
-	if o.Tray != nil {
-		trayErr = runTray(ctx, cancel, m, o)
-	} else {
-		<-ctx.Done()
-	}
+	merr := m.Run(ctx)
 	cancel(nil)
-	merr, xerr := <-monitorDone, <-exportDone
-	select {
-	case err := <-changesErr:
-		return err
-	default:
+	xerr := <-exportDone
+	if svc != nil {
+		if err := svc.Close(); err != nil {
+			o.Logger.Warn("D-Bus export not closed cleanly", "err", err)
+		}
 	}
 	switch {
-	case trayErr != nil:
-		return trayErr
 	case merr != nil:
 		return merr
 	case xerr != nil:
 		return fmt.Errorf("the D-Bus export stopped: %w", xerr)
-	case errors.Is(context.Cause(ctx), ErrRestart):
-		return ErrRestart
 	}
 	return nil
+}
+
+// checkLight asks a solar keyboard for light now, through this process's
+// monitor; while another Helio reads the receivers, that one's schedule
+// applies.
+func (r *run) checkLight(ctx context.Context, id string) {
+	r.mu.Lock()
+	m := r.monitor
+	r.mu.Unlock()
+	if m == nil {
+		r.o.Logger.Warn("light not checked: another Helio reads the receivers")
+		return
+	}
+	if err := m.CheckLight(ctx, id, r.o.Config.Light.Reports); err != nil {
+		r.o.Logger.Warn("light not checked", "err", err)
+	}
 }
 
 // openHistory opens the history database named by the config, with its
@@ -287,7 +394,8 @@ func openHistory(cfg config.Config, log *slog.Logger) (*history.Store, error) {
 
 // runTray shows the tray icon until ctx ends or Quit is clicked, applying a
 // changed config by ending with ErrRestart.
-func runTray(ctx context.Context, cancel context.CancelCauseFunc, m *sensors.Monitor, o Opts) error {
+func runTray(ctx context.Context, cancel context.CancelCauseFunc, r *run) error {
+	o := r.o
 	before := snapshot(o.ConfigPath)
 	// A config changed on disk (by the window, or by hand followed by
 	// SIGHUP) is applied by starting afresh, as every part read it once;
@@ -319,19 +427,13 @@ func runTray(ctx context.Context, cancel context.CancelCauseFunc, m *sensors.Mon
 		}
 	}()
 	w := &launcher{log: o.Logger, program: o.Tray.Window, args: o.Tray.WindowArgs, exited: func() { reload(false) }}
-	return tray.Run(ctx, m, tray.RunOpts{
+	return tray.Run(ctx, r.board, tray.RunOpts{
 		Opts: tray.DefaultOpts,
 		Icon: o.Tray.Icon,
 		Actions: tray.Actions{
-			CheckLight: func(id string) {
-				go func() {
-					if err := m.CheckLight(ctx, id, o.Config.Light.Reports); err != nil {
-						o.Logger.Warn("light not checked", "err", err)
-					}
-				}()
-			},
-			Open: w.open,
-			Quit: func() { cancel(nil) },
+			CheckLight: func(id string) { go r.checkLight(ctx, id) },
+			Open:       w.open,
+			Quit:       func() { cancel(nil) },
 		},
 		Logger: o.Logger,
 	})

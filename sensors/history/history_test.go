@@ -51,7 +51,7 @@ func (c *clock) Add(d time.Duration) {
 // k750 is the solar keyboard with the given charge and light.
 func k750(percent, lux int) sensors.State {
 	return sensors.State{ID: "E0662192-4002-750C0DE2", Name: "Wireless Solar Keyboard K750", Codename: "K750",
-		Kind: hidpp.KindKeyboard, WPID: 0x4002, Serial: "750C0DE2", Receiver: "E0662192", Online: true, Solar: true,
+		Kind: hidpp.KindKeyboard, WPID: 0x4002, Serial: "750C0DE2", Receiver: sensors.ReceiverInfo{Serial: "E0662192"}, Online: true, Solar: true,
 		Battery: &hidpp.Battery{Percent: percent, HasPercent: true, Status: hidpp.StatusDischarging, Source: "feature 0x4301"},
 		Light:   &sensors.Light{Lux: lux}}
 }
@@ -59,7 +59,7 @@ func k750(percent, lux int) sensors.State {
 // mouse is an M705-like mouse measuring its voltage (feature 0x1001).
 func mouse(mV int) sensors.State {
 	return sensors.State{ID: "E0662192-101B-0705CAFE", Name: "M705", Codename: "M705", Kind: hidpp.KindMouse,
-		WPID: 0x101b, Serial: "0705CAFE", Receiver: "E0662192", Online: true,
+		WPID: 0x101b, Serial: "0705CAFE", Receiver: sensors.ReceiverInfo{Serial: "E0662192"}, Online: true,
 		Battery: &hidpp.Battery{VoltageMV: mV, Percent: hidpp.PercentFromVoltage(mV), HasPercent: true, Approximate: true,
 			Status: hidpp.StatusDischarging, Source: "feature 0x1001"}}
 }

@@ -426,8 +426,8 @@ func TestWatch_Hidraw(t *testing.T) {
 	}
 	expect("the M705 back with its receiver", "101b", percentIs(100))
 	watch.Signal(syscall.SIGTERM)
-	if err := watch.Wait(10 * time.Second); err != nil {
-		t.Errorf("watch after SIGTERM: %v: %s", err, watch.Output())
+	if code := watch.ExitCode(10 * time.Second); code != 143 {
+		t.Errorf("watch after SIGTERM: exit %d, want 143: %s", code, watch.Output())
 	}
 	out, err := rig.HelioCmd(state, "history", "--csv", "MX Master").CombinedOutput()
 	if err != nil || !strings.Contains(string(out), ",80,") || !strings.Contains(string(out), ",30,") {
