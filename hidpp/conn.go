@@ -156,6 +156,11 @@ func (c *Conn) Request(ctx context.Context, req Report) (Report, error) {
 		return Report{}, c.Err()
 	}
 	defer func() { <-slot }()
+	release, err := c.Hold(0)
+	if err != nil {
+		return Report{}, fmt.Errorf("hidpp: %s: %w", req.String(), err)
+	}
+	defer release()
 
 	cl := &call{req: req, reply: make(chan Report, 1)}
 	c.mu.Lock()
@@ -203,6 +208,19 @@ func (c *Conn) write(r *Report) error {
 		return fmt.Errorf("hidpp: write to %s: %w", c.t.Info().Path, err)
 	}
 	return nil
+}
+
+// Hold keeps a transport that opens the device only on demand
+// ([transport.Holder]) open until release is called and d more has
+// passed, for an exchange that waits for events after its requests' replies
+// (a solar keyboard's light reports). Every request holds the transport
+// while it waits; other transports are always open and Hold does nothing.
+func (c *Conn) Hold(d time.Duration) (release func(), err error) {
+	h, ok := c.t.(transport.Holder)
+	if !ok {
+		return func() {}, nil
+	}
+	return h.Hold(d)
 }
 
 // Send writes a report without waiting for a reply, for the rare writes that

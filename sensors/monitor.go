@@ -41,6 +41,14 @@ type MonitorOpts struct {
 	// DeviceTimeout bounds each request to a device (default 4 s).
 	DeviceTimeout time.Duration
 
+	// HoldOpen keeps every receiver's node open. By default a receiver
+	// whose devices the system's drivers watch (a [transport.Cuer]
+	// backend) is opened only to ask, on the system's cues, so that
+	// keystrokes and mouse movements, which reach the same node, cost
+	// nothing; a light-button press then brings a light report only
+	// when the kernel's figure for the keyboard changes with it.
+	HoldOpen bool
+
 	// Board is where the monitor publishes the states; nil gives it one
 	// of its own.
 	Board *Board
@@ -78,6 +86,12 @@ func (o *MonitorOpts) fill() {
 // once enabled, connection notifications, solar light reports), asks solar
 // keyboards for light on a schedule, and polls only devices that cannot
 // report by themselves. With nothing scheduled it sets no timer at all.
+//
+// Where the system's drivers already handle a receiver's devices and
+// announce their changes ([transport.Cuer]), the monitor does not hold the
+// receiver's node, which also carries every keystroke and mouse movement:
+// it opens it for each exchange (the first reading, a read on the
+// system's cue, a scheduled light request, a poll) and lets it close.
 //
 // Receivers plugged in later are picked up when the backend can watch for
 // them ([transport.Watcher]); a receiver pulled out turns its devices
@@ -130,8 +144,19 @@ func (m *Monitor) CheckLight(ctx context.Context, id string, reports int) error 
 	case !st.Online:
 		return fmt.Errorf("check light: %s is asleep or out of range", st.Name)
 	}
-	return d.SetLightMeasure(ctx, byte(min(max(reports, 1), 255)), 1)
+	n := min(max(reports, 1), 255)
+	release, err := d.Receiver.Conn().Hold(lightHold(n))
+	if err != nil {
+		return fmt.Errorf("check light: %w", err)
+	}
+	defer release()
+	return d.SetLightMeasure(ctx, byte(n), 1)
 }
+
+// lightHold is how long a receiver's node stays open after a request for n
+// light reports: they come one a second, the first a second after the
+// request, and the radio and a busy machine may delay them.
+func lightHold(n int) time.Duration { return time.Duration(n)*time.Second + 2*time.Second }
 
 // update applies f to device id's state and, if anything a person would see
 // changed, publishes and records it.
@@ -314,12 +339,18 @@ var errReceiverGone = errors.New("sensors: receiver pulled out")
 // runReceiver opens one receiver and serves its devices until it is gone
 // or ctx ends.
 func (m *Monitor) runReceiver(ctx context.Context, info transport.Info) error {
-	r, err := openReceiver(ctx, m.opts.Backend, info, m.opts.DeviceTimeout, m.opts.Logger)
+	cues := m.cues(ctx, info)
+	r, err := openReceiver(ctx, m.opts.Backend, info, cues != nil, m.opts.DeviceTimeout, m.opts.Logger)
 	if err != nil {
 		return err
 	}
 	c := r.Conn()
 	defer c.Close()
+	var cueC <-chan transport.Cue
+	if cues != nil {
+		cueC = cues.C
+		m.opts.Logger.Info("the kernel watches this receiver's devices: opening it only to ask", "receiver", r, "path", info.Path)
+	}
 	// Subscribe before the devices are listed, so no event slips between.
 	events, unsubscribe := c.Subscribe()
 	defer unsubscribe()
@@ -330,7 +361,13 @@ func (m *Monitor) runReceiver(ctx context.Context, info transport.Info) error {
 	m.runs++
 	run := m.runs
 	m.mu.Unlock()
-	rs := &receiverState{m: m, run: run, r: r, ctx: ctx, next: map[string]time.Time{}, period: map[string]time.Duration{}}
+	rs := &receiverState{m: m, run: run, r: r, ctx: ctx, cues: cues, next: map[string]time.Time{}, period: map[string]time.Duration{},
+		cued: map[byte]time.Time{}, heard: map[byte]time.Time{}, waiting: map[byte]lightWait{}}
+	defer func() {
+		for _, w := range rs.waiting {
+			w.release()
+		}
+	}()
 	if err := rs.list(); err != nil {
 		return err
 	}
@@ -355,10 +392,47 @@ func (m *Monitor) runReceiver(ctx context.Context, info transport.Info) error {
 				return c.Err()
 			}
 			rs.event(&rep)
+		case cue, ok := <-cueC:
+			if !ok {
+				// The kernel's word is gone (its socket failed): hear
+				// the devices on the node itself from now on.
+				m.opts.Logger.Warn("the kernel's device announcements stopped: holding the receiver open", "receiver", r)
+				cueC, rs.cues = nil, nil
+				release, err := c.Hold(0)
+				if err != nil {
+					rs.lost()
+					return err
+				}
+				defer release()
+				if err := rs.list(); err != nil {
+					m.opts.Logger.Warn("cannot list the receiver's devices", "err", err)
+				}
+				continue
+			}
+			rs.cue(cue)
 		case <-timer.C:
 			rs.due()
 		}
 	}
+}
+
+// cues listens to the system's cues for receiver info, when the backend
+// gives them and the monitor is not told to hold receivers open.
+func (m *Monitor) cues(ctx context.Context, info transport.Info) *transport.Cues {
+	cuer, ok := m.opts.Backend.(transport.Cuer)
+	if !ok || m.opts.HoldOpen {
+		return nil
+	}
+	cues, err := cuer.Cues(ctx, info)
+	switch {
+	case errors.Is(err, transport.ErrNotCued):
+		m.opts.Logger.Debug("holding the receiver open", "path", info.Path, "why", err)
+		return nil
+	case err != nil:
+		m.opts.Logger.Warn("holding the receiver open: cannot listen to the kernel", "path", info.Path, "err", err)
+		return nil
+	}
+	return cues
 }
 
 // receiverState is one receiver's devices and schedule, owned by the
@@ -374,7 +448,23 @@ type receiverState struct {
 	next       map[string]time.Time     // when each device next needs a request
 	period     map[string]time.Duration // current poll period of devices that cannot notify
 	polled     map[string]bool          // devices that cannot report by themselves
+
+	// With the system's cues (nil: the node is held open):
+	cues  *transport.Cues
+	cued  map[byte]time.Time // devices to read, by index, and when
+	heard map[byte]time.Time // when each device's last event was heard on the node
+
+	waiting map[byte]lightWait // solar keyboards whose light reports are awaited, by index
 }
+
+// Cue timing: a cue is acted on after cueDelay, so that the burst the
+// kernel sends for one change (a connection: the HID device, then its
+// power supply) is one read; a cue within cueEcho of an event heard from
+// the same device on the node is that event's echo, already applied.
+const (
+	cueDelay = 100 * time.Millisecond
+	cueEcho  = 200 * time.Millisecond
+)
 
 // list reads the receiver's devices and takes a first reading of each.
 func (rs *receiverState) list() error {
@@ -394,9 +484,74 @@ func (rs *receiverState) list() error {
 	rs.devices = devs
 	rs.polled = map[string]bool{}
 	for _, d := range devs {
+		if rs.cues != nil && !rs.cues.Covers(d.Index()) {
+			// No driver watches this one's battery: it gets no cue.
+			rs.polled[d.ID()] = true
+			rs.period[d.ID()] = rs.m.opts.Poll
+		}
 		rs.refresh(d)
 	}
 	return nil
+}
+
+// cue takes note of the system's word about a device: it is read shortly,
+// or, gone, turned offline until the devices are listed again.
+func (rs *receiverState) cue(c transport.Cue) {
+	now := rs.m.opts.Now()
+	if c.Index == 0 {
+		for _, d := range rs.devices {
+			rs.cued[d.Index()] = now.Add(cueDelay)
+		}
+		return
+	}
+	if c.Gone {
+		for _, d := range rs.devices {
+			if d.Index() == c.Index {
+				d.SetOnline(false)
+				rs.m.update(rs.run, d, func(s *State) { s.Online = false })
+			}
+		}
+		delete(rs.cued, c.Index)
+		if rs.relist.IsZero() {
+			rs.relist = now.Add(time.Second)
+		}
+		return
+	}
+	if now.Sub(rs.heard[c.Index]) < cueEcho {
+		return
+	}
+	if _, ok := rs.cued[c.Index]; !ok {
+		rs.cued[c.Index] = now.Add(cueDelay)
+	}
+}
+
+// readCued reads the devices whose cue has waited its delay; a cue for an
+// index not listed (a device just paired) lists the devices again.
+func (rs *receiverState) readCued(now time.Time) {
+	for ix, at := range rs.cued {
+		if at.After(now) {
+			continue
+		}
+		delete(rs.cued, ix)
+		var d *unifying.Device
+		for _, dd := range rs.devices {
+			if dd.Index() == ix {
+				d = dd
+			}
+		}
+		if d == nil {
+			clear(rs.cued) // the listing reads every device
+			if err := rs.list(); err != nil {
+				rs.m.opts.Logger.Warn("cannot list the receiver's devices", "err", err)
+			}
+			return
+		}
+		if id := d.ID(); rs.polled[id] && rs.cues.Covers(ix) {
+			delete(rs.polled, id)
+			delete(rs.next, id)
+		}
+		rs.refresh(d)
+	}
 }
 
 // lost marks every device offline: the receiver is gone.
@@ -419,7 +574,8 @@ func (rs *receiverState) refresh(d *unifying.Device) {
 		rs.m.update(rs.run, d, func(s *State) { s.Online = false })
 		return
 	}
-	if !d.Protocol().IsFeatureBased() && !rs.polled[id] {
+	// Under the system's cues its driver has turned battery events on.
+	if !d.Protocol().IsFeatureBased() && !rs.polled[id] && rs.cues == nil {
 		if err := d.EnableBatteryEvents(ctx); err != nil {
 			rs.m.opts.Logger.Info("battery events unavailable; polling instead", "device", d, "err", err)
 			rs.polled[id] = true
@@ -453,10 +609,43 @@ func (rs *receiverState) refresh(d *unifying.Device) {
 // askLight asks a solar keyboard for light reports and schedules the next
 // request.
 func (rs *receiverState) askLight(d *unifying.Device) {
-	if err := d.SetLightMeasure(rs.ctx, byte(rs.m.opts.LightReports), 1); err != nil {
-		rs.m.opts.Logger.Info("no light report", "device", d, "err", err)
+	now := rs.m.opts.Now()
+	rs.next[d.ID()] = now.Add(rs.m.opts.LightInterval)
+	release, err := rs.r.Conn().Hold(0)
+	if err == nil {
+		err = d.SetLightMeasure(rs.ctx, byte(rs.m.opts.LightReports), 1)
 	}
-	rs.next[d.ID()] = rs.m.opts.Now().Add(rs.m.opts.LightInterval)
+	if err != nil {
+		if release != nil {
+			release()
+		}
+		rs.m.opts.Logger.Info("no light report", "device", d, "err", err)
+		return
+	}
+	// Keep the node open for the reports: until the last one arrives
+	// (solarEvent), or lightHold has passed (due).
+	if w, ok := rs.waiting[d.Index()]; ok {
+		w.release()
+	}
+	rs.waiting[d.Index()] = lightWait{release: release, left: rs.m.opts.LightReports, until: now.Add(lightHold(rs.m.opts.LightReports))}
+}
+
+// lightWait is a node held open for a solar keyboard's light reports.
+type lightWait struct {
+	release func()
+	left    int // reports still to come
+	until   time.Time
+}
+
+// endLightWaits lets go of the node held for light reports that have all
+// come (done) or are overdue.
+func (rs *receiverState) endLightWaits(now time.Time, done byte) {
+	for ix, w := range rs.waiting {
+		if ix == done || !w.until.After(now) {
+			w.release()
+			delete(rs.waiting, ix)
+		}
+	}
 }
 
 // arm sets the timer to the earliest request due, or stops it when none is.
@@ -465,6 +654,16 @@ func (rs *receiverState) arm(t *time.Timer) {
 	for _, at := range rs.next {
 		if first.IsZero() || at.Before(first) {
 			first = at
+		}
+	}
+	for _, at := range rs.cued {
+		if first.IsZero() || at.Before(first) {
+			first = at
+		}
+	}
+	for _, w := range rs.waiting {
+		if first.IsZero() || w.until.Before(first) {
+			first = w.until
 		}
 	}
 	t.Stop()
@@ -488,6 +687,8 @@ func (rs *receiverState) due() {
 			rs.m.opts.Logger.Warn("cannot list the receiver's devices", "err", err)
 		}
 	}
+	rs.endLightWaits(now, 0)
+	rs.readCued(now)
 	for _, d := range rs.devices {
 		id := d.ID()
 		at, ok := rs.next[id]
@@ -519,6 +720,7 @@ func (m *Monitor) stateOf(id string) State {
 // event applies one notification: a connection change, a battery event, a
 // solar report or button press, or a wireless status event.
 func (rs *receiverState) event(rep *hidpp.Report) {
+	rs.heard[rep.Device()] = rs.m.opts.Now()
 	if c, ok := rs.r.Track(rep); ok {
 		switch c.Kind {
 		case unifying.Connected:
@@ -577,6 +779,13 @@ func (rs *receiverState) solarEvent(d *unifying.Device, rep *hidpp.Report, now t
 		return
 	}
 	rs.m.update(rs.run, d, func(s *State) { s.applySolar(ev, now) })
+	if w, ok := rs.waiting[d.Index()]; ok && ev.HasLux {
+		if w.left--; w.left <= 0 {
+			rs.endLightWaits(now, d.Index())
+		} else {
+			rs.waiting[d.Index()] = w
+		}
+	}
 	if ev.Kind == hidpp.SolarLightButton && !rs.m.opts.NoLightOnButton {
 		rs.askLight(d)
 	}

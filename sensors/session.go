@@ -50,11 +50,17 @@ type Receiver struct {
 }
 
 // openReceiver opens the receiver info names and identifies it. Monitor
-// and Session both open receivers this way.
-func openReceiver(ctx context.Context, b transport.Backend, info transport.Info, timeout time.Duration, log *slog.Logger) (*unifying.Receiver, error) {
-	t, err := b.Open(info)
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", info, err)
+// and Session both open receivers this way. A lazy receiver's node is open
+// only while an exchange holds it ([transport.Lazy]).
+func openReceiver(ctx context.Context, b transport.Backend, info transport.Info, lazy bool, timeout time.Duration, log *slog.Logger) (*unifying.Receiver, error) {
+	var t transport.Conn
+	if lazy {
+		t = transport.NewLazy(info, func() (transport.Conn, error) { return b.Open(info) })
+	} else {
+		var err error
+		if t, err = b.Open(info); err != nil {
+			return nil, fmt.Errorf("open %s: %w", info, err)
+		}
 	}
 	c := hidpp.NewConn(t, &hidpp.Opts{DeviceTimeout: timeout, Logger: log})
 	r, err := unifying.Open(ctx, c)
@@ -80,7 +86,7 @@ func Open(ctx context.Context, b transport.Backend, opts SessionOpts) (*Session,
 	}
 	s := &Session{}
 	for _, info := range infos {
-		r, err := openReceiver(ctx, b, info, opts.DeviceTimeout, opts.Logger)
+		r, err := openReceiver(ctx, b, info, false, opts.DeviceTimeout, opts.Logger)
 		if err != nil {
 			s.Errs = append(s.Errs, err)
 			continue

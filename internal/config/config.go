@@ -12,7 +12,7 @@
 //	[light]              # the K750 solar keyboard's light reports
 //	interval = "10m"     # how often to ask for one (at least 1m)
 //	reports = 1          # reports per request, one second apart (1-255)
-//	on_button = true     # also ask when the keyboard's light button is pressed
+//	on_button = true     # also ask when the keyboard's light button is pressed (see monitor.hold_open)
 //
 //	[thresholds]         # when to alert, in percent of charge
 //	low = 20
@@ -34,6 +34,7 @@
 //	[monitor]
 //	poll = "5m"          # reading period of devices that cannot notify (at least 1m)
 //	poll_max = "1h"      # the most that period grows to while a device sleeps
+//	hold_open = false    # keep receivers open even where the kernel watches their devices
 //
 // Durations are Go duration strings ("90s", "10m", "1h30m"), and "d" counts
 // days of 24 hours ("7d"); see [Duration].
@@ -127,6 +128,12 @@ type Monitor struct {
 	// PollMax is the most Poll grows to, doubling, while such a device
 	// sleeps.
 	PollMax Duration `toml:"poll_max"`
+	// HoldOpen keeps every receiver open. By default a receiver whose
+	// devices the kernel's drivers watch is opened only to ask, on the
+	// kernel's cue, so typing and mouse movements cost Helio nothing; a
+	// K750's light button then brings a light reading only when the
+	// kernel's figure changes with it.
+	HoldOpen bool `toml:"hold_open"`
 }
 
 // Default returns the configuration used when the file sets nothing.

@@ -49,7 +49,7 @@ func TestLoad_Valid(t *testing.T) {
 			Notifications: Notifications{Low: false, Critical: true, Dark: false},
 		},
 		History: History{Enabled: false, Full: Dur(14 * 24 * time.Hour), Keep: Dur(90 * 24 * time.Hour), Path: "/var/tmp/helio.db"},
-		Monitor: Monitor{Poll: Dur(90 * time.Second), PollMax: Dur(3 * time.Hour)},
+		Monitor: Monitor{Poll: Dur(90 * time.Second), PollMax: Dur(3 * time.Hour), HoldOpen: true},
 	}
 	lowOff := Default()
 	lowOff.Notifications.Low, lowOff.Thresholds.Critical = false, 50
@@ -87,6 +87,7 @@ path = "/var/tmp/helio.db"
 [monitor]
 poll = "90s"
 poll_max = "3h"
+hold_open = true
 `, full},
 		{"critical above low with the low alert off", "notifications.low = false\nthresholds.critical = 50\n", lowOff},
 		{"partial, dotted and inline", `thresholds.low = 25

@@ -278,7 +278,7 @@ func (r *run) runMonitor(ctx context.Context) error {
 	o, cfg := r.o, r.o.Config
 	mopts := sensors.MonitorOpts{Backend: o.Backend, Board: r.board, DeviceTimeout: o.DeviceTimeout, Logger: o.Logger,
 		LightInterval: cfg.Light.Interval.Duration, LightReports: cfg.Light.Reports, NoLightOnButton: !cfg.Light.OnButton,
-		Poll: cfg.Monitor.Poll.Duration, PollMax: cfg.Monitor.PollMax.Duration}
+		Poll: cfg.Monitor.Poll.Duration, PollMax: cfg.Monitor.PollMax.Duration, HoldOpen: cfg.Monitor.HoldOpen}
 	if o.Cache != nil {
 		mopts.Cache = o.Cache
 	}

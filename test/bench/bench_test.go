@@ -361,19 +361,6 @@ func TestScale(t *testing.T) {
 	})
 }
 
-// cpuTicks is a process's user and system time, in clock ticks (1/100 s).
-func cpuTicks(pid int) (int, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	// The command name may hold spaces: fields start after the last ')'.
-	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:]))
-	u, _ := strconv.Atoi(f[11])
-	s, _ := strconv.Atoi(f[12])
-	return u + s, nil
-}
-
 func rssMB(pid int) float64 {
 	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	for _, line := range strings.Split(string(b), "\n") {
@@ -400,12 +387,12 @@ func flood(t *testing.T, emu *emulator.Receiver, prefix string, pid int, alive f
 	if !alive() {
 		t.Fatalf("%s exited before the measurement", prefix)
 	}
-	c0, err := cpuTicks(pid)
+	c0, err := rig.UsageOf(pid)
 	if err != nil {
 		t.Fatalf("%s: %v", prefix, err)
 	}
 	time.Sleep(floodIdle)
-	c1, err := cpuTicks(pid)
+	c1, err := rig.UsageOf(pid)
 	if err != nil {
 		t.Fatalf("%s: %v", prefix, err)
 	}
@@ -418,12 +405,12 @@ func flood(t *testing.T, emu *emulator.Receiver, prefix string, pid int, alive f
 	}
 	tick.Stop()
 	elapsed := time.Since(t0)
-	c2, err := cpuTicks(pid)
+	c2, err := rig.UsageOf(pid)
 	if err != nil || !alive() {
 		t.Fatalf("%s exited during the flood: %v", prefix, err)
 	}
-	idleMS := float64(c1-c0) * 10
-	floodMS := float64(c2-c1) * 10
+	idleMS := float64(c1.Sub(c0).CPU.Milliseconds())
+	floodMS := float64(c2.Sub(c1).CPU.Milliseconds())
 	rig.Metric(prefix+"_flood_sent", sent)
 	rig.Metric(prefix+"_flood_rate", fmt.Sprintf("%.0f/s", float64(sent)/elapsed.Seconds()))
 	rig.Metric(prefix+"_idle_cpu", fmt.Sprintf("%.0f ms in %.0f s", idleMS, floodIdle.Seconds()))

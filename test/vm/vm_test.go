@@ -435,6 +435,94 @@ func TestWatch_Hidraw(t *testing.T) {
 	}
 }
 
+// TestQuiet: a resident Helio ("helio watch") on a receiver the kernel
+// drives lets go of its hidraw node once its first readings are taken, so
+// a flood of 1000 keyboard and mouse reports a second does not wake it;
+// battery events sent during the flood all reach it, on the kernel's cue.
+func TestQuiet(t *testing.T) {
+	pl := rig.Plug(t, nil)
+	emu, path := pl.Emus[0], pl.Infos[0].Path
+	watch := proctest.Start(t, rig.HelioCmd(t.TempDir(), "watch", "--json", "--no-history"))
+	pid := watch.Cmd.Process.Pid
+	watch.WaitLine(20*time.Second, "the K750's first light reading", func(l string) bool {
+		return strings.Contains(l, `"4002"`) && strings.Contains(l, `"lux"`)
+	})
+	rig.WaitFor(t, 10*time.Second, "watch to let the receiver's node go", func() bool { return !rig.Holds(pid, path) })
+
+	const seconds = 10
+	flood := func(each func(tick int)) (rig.Usage, int) {
+		t.Helper()
+		before, err := rig.UsageOf(pid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sent := 0
+		tick := time.NewTicker(10 * time.Millisecond)
+		for i := 0; i < seconds*100; i++ {
+			<-tick.C
+			emu.FloodInput(10)
+			sent += 10
+			each(i)
+		}
+		tick.Stop()
+		after, err := rig.UsageOf(pid)
+		if err != nil {
+			t.Fatalf("watch during the flood: %v: %s", err, watch.Output())
+		}
+		return after.Sub(before), sent
+	}
+
+	idle, sent := flood(func(int) {})
+	rig.Metric("quiet_flood_reports_sent", sent)
+	rig.Metric("quiet_idle_flood_wakeups", idle.Wakeups)
+	rig.Metric("quiet_idle_flood_cpu_ms", idle.CPU.Milliseconds())
+	// A process reading the node wakes for each report, thousands of times;
+	// one that does not wakes a handful of times for its own timers.
+	if holds := rig.Holds(pid, path); idle.Wakeups > 5*seconds || holds {
+		t.Errorf("watch woke %d times and used %v of CPU during %d s of input flood (holds the node: %v): it reads input reports while idle",
+			idle.Wakeups, idle.CPU, seconds, holds)
+	}
+
+	// A battery event every half second, within the flood.
+	requests := emu.TotalRequests()
+	var want []int
+	busy, _ := flood(func(i int) {
+		if i%50 == 25 {
+			p := 79 - len(want)
+			if err := emu.SetBattery(1, p, hidpp.StatusDischarging); err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, p)
+		}
+	})
+	seen := map[int]bool{}
+	rig.WaitFor(t, 10*time.Second, "the last battery event", func() bool {
+		for _, l := range strings.Split(watch.Output(), "\n") {
+			var v struct {
+				WPID    string
+				Online  bool
+				Battery *struct{ Percent *int }
+			}
+			if json.Unmarshal([]byte(l), &v) == nil && v.WPID == "4082" && v.Online && v.Battery != nil && v.Battery.Percent != nil {
+				seen[*v.Battery.Percent] = true
+			}
+		}
+		return seen[want[len(want)-1]]
+	})
+	missed := 0
+	for _, p := range want {
+		if !seen[p] {
+			missed++
+			t.Errorf("the MX Master's battery event at %d %% during the flood never reached watch", p)
+		}
+	}
+	rig.Metric("quiet_flood_battery_events_sent", len(want))
+	rig.Metric("quiet_flood_battery_events_seen", len(want)-missed)
+	rig.Metric("quiet_flood_requests_per_event", fmt.Sprintf("%.1f", float64(emu.TotalRequests()-requests)/float64(len(want))))
+	rig.Metric("quiet_events_flood_wakeups", busy.Wakeups)
+	rig.Metric("quiet_events_flood_cpu_ms", busy.CPU.Milliseconds())
+}
+
 // TestConn_Conformance runs the transport conformance test on the real
 // hidraw node of the emulated receiver, through the hidraw backend and the
 // hidapi one. The device end is the emulator behind /dev/uhid: what a Conn

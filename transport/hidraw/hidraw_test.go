@@ -148,7 +148,7 @@ func TestReadSysfs(t *testing.T) {
 	}
 }
 
-func TestParseUeventMessage(t *testing.T) {
+func TestHidrawChange(t *testing.T) {
 	msg := func(s string) []byte { return []byte(strings.ReplaceAll(s, "|", "\x00")) }
 	tests := []struct {
 		in    []byte
@@ -164,9 +164,13 @@ func TestParseUeventMessage(t *testing.T) {
 		{nil, false, false, ""},
 	}
 	for _, tt := range tests {
-		c, ok := parseUeventMessage(tt.in)
+		var c transport.Change
+		kv, ok := splitUevent(tt.in)
+		if ok {
+			c, ok = hidrawChange(kv)
+		}
 		if ok != tt.ok || c.Added != tt.added || c.Info.Path != tt.path {
-			t.Errorf("parseUeventMessage(%q) = %+v, %v", tt.in, c, ok)
+			t.Errorf("hidrawChange(%q) = %+v, %v", tt.in, c, ok)
 		}
 	}
 }

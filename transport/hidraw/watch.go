@@ -16,60 +16,92 @@ import (
 )
 
 // Watch reports receivers as they are plugged in and pulled out, from the
-// kernel's uevents (a NETLINK_KOBJECT_UEVENT socket): no polling, no udev
-// needed. It implements [transport.Watcher]. Removals are reported for every hidraw node; the caller knows
-// which ones it had open. The channel is closed when ctx ends or the socket
-// fails.
+// kernel's uevents: no polling, no udev needed. It implements
+// [transport.Watcher]. Removals are reported for every hidraw node; the
+// caller knows which ones it had open. The channel is closed when ctx ends
+// or the socket fails.
 func (Backend) Watch(ctx context.Context) (<-chan transport.Change, error) {
+	out := make(chan transport.Change, 8)
+	err := listenUevents(ctx, func(kv map[string]string) bool {
+		c, ok := hidrawChange(kv)
+		if !ok {
+			return true
+		}
+		if c.Added {
+			info, found := probeSettled(filepath.Base(c.Info.Path))
+			if !found {
+				return true
+			}
+			c.Info = info
+		}
+		select {
+		case out <- c:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}, func() { close(out) })
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// errOverflow is what listenUevents hands its callback, as the key
+// "ERROR", when the kernel dropped messages because the socket's buffer
+// was full.
+const errOverflow = "overflow"
+
+// listenUevents reads the kernel's uevents (a NETLINK_KOBJECT_UEVENT
+// socket) in a goroutine of its own and hands each, as its KEY=VALUE
+// pairs, to handle until handle returns false, ctx ends or the socket
+// fails; then it calls done. Messages the kernel dropped for want of room
+// are said by a call with only ERROR=overflow.
+func listenUevents(ctx context.Context, handle func(kv map[string]string) bool, done func()) error {
 	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, unix.NETLINK_KOBJECT_UEVENT)
 	if err != nil {
-		return nil, fmt.Errorf("hidraw: uevent socket: %w", err)
+		return fmt.Errorf("hidraw: uevent socket: %w", err)
 	}
 	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Groups: 1}); err != nil {
 		unix.Close(fd)
-		return nil, fmt.Errorf("hidraw: bind uevent socket: %w", err)
+		return fmt.Errorf("hidraw: bind uevent socket: %w", err)
 	}
 	f := os.NewFile(uintptr(fd), "uevent")
-	out := make(chan transport.Change, 8)
+	stop := context.AfterFunc(ctx, func() { f.Close() })
 	go func() {
-		<-ctx.Done()
-		f.Close()
-	}()
-	go func() {
-		defer close(out)
+		defer done()
+		defer stop()
+		defer f.Close()
 		buf := make([]byte, 16<<10)
 		for {
 			n, err := f.Read(buf)
-			if err != nil {
+			var kv map[string]string
+			switch {
+			case errors.Is(err, unix.ENOBUFS):
+				kv = map[string]string{"ERROR": errOverflow}
+			case err != nil:
 				return
-			}
-			c, ok := parseUeventMessage(buf[:n])
-			if !ok {
-				continue
-			}
-			if c.Added {
-				info, found := probeSettled(filepath.Base(c.Info.Path))
-				if !found {
+			default:
+				var ok bool
+				if kv, ok = splitUevent(buf[:n]); !ok {
 					continue
 				}
-				c.Info = info
 			}
-			select {
-			case out <- c:
-			case <-ctx.Done():
+			if !handle(kv) {
 				return
 			}
 		}
 	}()
-	return out, nil
+	return nil
 }
 
-// parseUeventMessage reads a kernel uevent, "ACTION@DEVPATH" then
-// NUL-separated KEY=VALUE pairs, and keeps hidraw additions and removals.
-func parseUeventMessage(b []byte) (transport.Change, bool) {
+// splitUevent reads a kernel uevent, "ACTION@DEVPATH" then NUL-separated
+// KEY=VALUE pairs. udev's own messages, which start with "libudev", are
+// not the kernel's.
+func splitUevent(b []byte) (map[string]string, bool) {
 	fields := bytes.Split(b, []byte{0})
 	if len(fields) < 2 || !bytes.Contains(fields[0], []byte{'@'}) {
-		return transport.Change{}, false // udev's own messages start with "libudev"
+		return nil, false
 	}
 	kv := map[string]string{}
 	for _, f := range fields[1:] {
@@ -77,6 +109,11 @@ func parseUeventMessage(b []byte) (transport.Change, bool) {
 			kv[string(k)] = string(v)
 		}
 	}
+	return kv, true
+}
+
+// hidrawChange keeps the additions and removals of hidraw nodes.
+func hidrawChange(kv map[string]string) (transport.Change, bool) {
 	if kv["SUBSYSTEM"] != "hidraw" || !strings.HasPrefix(kv["DEVNAME"], "hidraw") {
 		return transport.Change{}, false
 	}
