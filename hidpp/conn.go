@@ -223,6 +223,14 @@ func (c *Conn) Hold(d time.Duration) (release func(), err error) {
 	return h.Hold(d)
 }
 
+// Heard reports whether the Conn has received every report the device
+// sent during the last d: always for a transport held open; for one that
+// opens on demand, when it has been open for that long.
+func (c *Conn) Heard(d time.Duration) bool {
+	h, ok := c.t.(transport.Holder)
+	return !ok || h.OpenFor(d)
+}
+
 // Send writes a report without waiting for a reply, for the rare writes that
 // have none.
 func (c *Conn) Send(r Report) error {

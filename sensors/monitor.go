@@ -362,7 +362,7 @@ func (m *Monitor) runReceiver(ctx context.Context, info transport.Info) error {
 	run := m.runs
 	m.mu.Unlock()
 	rs := &receiverState{m: m, run: run, r: r, ctx: ctx, cues: cues, next: map[string]time.Time{}, period: map[string]time.Duration{},
-		cued: map[byte]time.Time{}, heard: map[byte]time.Time{}, waiting: map[byte]lightWait{}}
+		cued: map[byte]time.Time{}, lightHeard: map[byte]time.Time{}, waiting: map[byte]lightWait{}}
 	defer func() {
 		for _, w := range rs.waiting {
 			w.release()
@@ -450,20 +450,25 @@ type receiverState struct {
 	polled     map[string]bool          // devices that cannot report by themselves
 
 	// With the system's cues (nil: the node is held open):
-	cues  *transport.Cues
-	cued  map[byte]time.Time // devices to read, by index, and when
-	heard map[byte]time.Time // when each device's last event was heard on the node
+	cues       *transport.Cues
+	cued       map[byte]time.Time // devices to read, by index, and when
+	lightHeard map[byte]time.Time // when each solar keyboard's last light report was heard
 
 	waiting map[byte]lightWait // solar keyboards whose light reports are awaited, by index
 }
 
 // Cue timing: a cue is acted on after cueDelay, so that the burst the
 // kernel sends for one change (a connection: the HID device, then its
-// power supply) is one read; a cue within cueEcho of an event heard from
-// the same device on the node is that event's echo, already applied.
+// power supply) is one read. A cue that comes while the node has been
+// open for cueEcho is the echo of a report the monitor heard itself. A
+// solar keyboard's light report answers a request and also changes the
+// kernel's figure, whose cue must not ask for light again: within
+// lightEcho of a report heard, a cue only checks that the keyboard is
+// still there.
 const (
-	cueDelay = 100 * time.Millisecond
-	cueEcho  = 200 * time.Millisecond
+	cueDelay  = 100 * time.Millisecond
+	cueEcho   = 100 * time.Millisecond
+	lightEcho = 2 * time.Second
 )
 
 // list reads the receiver's devices and takes a first reading of each.
@@ -517,7 +522,7 @@ func (rs *receiverState) cue(c transport.Cue) {
 		}
 		return
 	}
-	if now.Sub(rs.heard[c.Index]) < cueEcho {
+	if rs.r.Conn().Heard(cueEcho) {
 		return
 	}
 	if _, ok := rs.cued[c.Index]; !ok {
@@ -550,6 +555,44 @@ func (rs *receiverState) readCued(now time.Time) {
 			delete(rs.polled, id)
 			delete(rs.next, id)
 		}
+		rs.reread(d)
+	}
+}
+
+// reread reads a device on the system's cue, with as few requests as the
+// node is open for: a device shown online is asked only for its battery
+// (a solar keyboard for light), and the error of one gone out of range
+// says so; one shown offline, or that answers oddly, is read from the
+// start as one that just appeared.
+func (rs *receiverState) reread(d *unifying.Device) {
+	st := rs.m.stateOf(d.ID())
+	switch {
+	case !st.Online || !d.Online():
+		rs.refresh(d)
+		return
+	case st.Solar && rs.m.opts.Now().Sub(rs.lightHeard[d.Index()]) < lightEcho:
+		if err := d.Refresh(rs.ctx); err != nil || !d.Online() {
+			rs.m.update(rs.run, d, func(s *State) { s.Online = d.Online() })
+		}
+		return
+	case st.Solar:
+		rs.askLight(d)
+		return
+	case st.Battery == nil:
+		rs.refresh(d)
+		return
+	}
+	now := rs.m.opts.Now()
+	b, err := d.Battery(rs.ctx)
+	switch {
+	case err == nil:
+		rs.m.update(rs.run, d, func(s *State) {
+			s.Online, s.Battery, s.BatteryTime, s.SeenTime, s.Err = true, &b, now, now, nil
+		})
+	case errors.Is(err, hidpp.ErrOffline), errors.Is(err, hidpp.ErrTimeout):
+		d.SetOnline(false)
+		rs.m.update(rs.run, d, func(s *State) { s.Online = false })
+	default:
 		rs.refresh(d)
 	}
 }
@@ -618,6 +661,11 @@ func (rs *receiverState) askLight(d *unifying.Device) {
 	if err != nil {
 		if release != nil {
 			release()
+		}
+		if errors.Is(err, hidpp.ErrOffline) || errors.Is(err, hidpp.ErrTimeout) {
+			d.SetOnline(false)
+			rs.m.update(rs.run, d, func(s *State) { s.Online = false })
+			return
 		}
 		rs.m.opts.Logger.Info("no light report", "device", d, "err", err)
 		return
@@ -720,7 +768,6 @@ func (m *Monitor) stateOf(id string) State {
 // event applies one notification: a connection change, a battery event, a
 // solar report or button press, or a wireless status event.
 func (rs *receiverState) event(rep *hidpp.Report) {
-	rs.heard[rep.Device()] = rs.m.opts.Now()
 	if c, ok := rs.r.Track(rep); ok {
 		switch c.Kind {
 		case unifying.Connected:
@@ -779,6 +826,9 @@ func (rs *receiverState) solarEvent(d *unifying.Device, rep *hidpp.Report, now t
 		return
 	}
 	rs.m.update(rs.run, d, func(s *State) { s.applySolar(ev, now) })
+	if ev.HasLux {
+		rs.lightHeard[d.Index()] = now
+	}
 	if w, ok := rs.waiting[d.Index()]; ok && ev.HasLux {
 		if w.left--; w.left <= 0 {
 			rs.endLightWaits(now, d.Index())

@@ -17,12 +17,15 @@ type Holder interface {
 	// release is called and then for d more: a reply or an event the
 	// exchange waits for can still arrive.
 	Hold(d time.Duration) (release func(), err error)
+	// OpenFor reports whether the device has been open, without a
+	// break, for at least d up to now.
+	OpenFor(d time.Duration) bool
 }
 
 // DefaultLinger is how long a [Lazy] stays open after its last hold ends,
 // so that the requests of one reading, which follow one another within
 // microseconds, share one opening.
-const DefaultLinger = 50 * time.Millisecond
+const DefaultLinger = 10 * time.Millisecond
 
 // Lazy is a [Holder] over a Conn it opens on demand. Read blocks, without
 // waking, while the device is closed, and returns the reports that arrive
@@ -34,6 +37,7 @@ type Lazy struct {
 
 	mu     sync.Mutex
 	inner  Conn          // nil while closed
+	since  time.Time     // when inner was opened
 	opened chan struct{} // closed when inner is next set, or on failure
 	holds  int
 	until  time.Time   // stay open at least until then
@@ -65,7 +69,7 @@ func (l *Lazy) Hold(d time.Duration) (release func(), err error) {
 			}
 			return nil, err
 		}
-		l.inner = c
+		l.inner, l.since = c, time.Now()
 		close(l.opened)
 		l.opened = make(chan struct{})
 	}
@@ -194,4 +198,12 @@ func (l *Lazy) IsOpen() bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.inner != nil
+}
+
+// OpenFor reports whether the device has been open, without a break, for
+// at least d up to now: every report it sent in that time has been read.
+func (l *Lazy) OpenFor(d time.Duration) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.inner != nil && time.Since(l.since) >= d
 }

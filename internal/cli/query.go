@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -91,16 +92,21 @@ func runQuery(ctx context.Context, a *app, o *queryOpts, args []string) error {
 	for _, g := range groups {
 		all = append(all, g.states...)
 	}
+	// One write for the whole answer, not one per field.
+	out := bufio.NewWriter(a.env.Stdout)
 	var err error
 	switch o.format {
 	case "json":
-		err = writeJSON(a.env.Stdout, groups, source)
+		err = writeJSON(out, groups, source)
 	case "upower":
-		err = formatUPower(a.env.Stdout, all, time.Now())
+		err = formatUPower(out, all, time.Now())
 	case "waybar":
-		err = formatWaybar(a.env.Stdout, all)
+		err = formatWaybar(out, all)
 	default:
-		err = writeText(a.env.Stdout, groups, source, time.Now())
+		err = writeText(out, groups, source, time.Now())
+	}
+	if err == nil {
+		err = out.Flush()
 	}
 	if err != nil {
 		return err

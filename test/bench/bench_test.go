@@ -22,6 +22,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math"
 	"os"
 	"os/exec"
@@ -36,9 +37,12 @@ import (
 
 	"github.com/helio-linux/helio/emulator"
 	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/internal/bus"
 	"github.com/helio-linux/helio/internal/dbustest"
 	"github.com/helio-linux/helio/internal/proctest"
+	"github.com/helio-linux/helio/sensors"
 	"github.com/helio-linux/helio/test/rig"
+	"github.com/helio-linux/helio/upower"
 )
 
 // runs is how many times each timing is repeated; the median is reported.
@@ -270,6 +274,48 @@ func queryRuns(t *testing.T, rg *bench, receivers, devices int) (cold, warm []ru
 	return cold, warm
 }
 
+// residentRuns runs "helio query --json" runs times while "helio export"
+// runs on a private session bus: query answers from it.
+func residentRuns(t *testing.T, rg *bench) map[string]float64 {
+	t.Helper()
+	addr := dbustest.Start(t)
+	exp := proctest.Start(t, rig.HelioCmd(t.TempDir(), "export", "--bus-address", addr))
+	defer exp.Stop()
+	query := func() *exec.Cmd {
+		cmd := rig.HelioCmd(t.TempDir(), "query", "--json")
+		cmd.Env = append(cmd.Env, "DBUS_SESSION_BUS_ADDRESS="+addr)
+		return cmd
+	}
+	fromResident := func(out []byte) bool { return bytes.Contains(out, []byte(`"from": "resident"`)) }
+	rig.WaitFor(t, 30*time.Second, "helio export's first readings", func() bool {
+		out, err := query().Output()
+		return err == nil && fromResident(out) && bytes.Contains(out, []byte(`"lux"`))
+	})
+	var rs []run
+	var ms series
+	for range runs {
+		r := rg.runProc(t, query())
+		if !fromResident(r.out) {
+			t.Fatalf("helio query beside helio export did not answer from it:\n%s", r.out)
+		}
+		checkQuery(t, r.out, 1, 3)
+		rs = append(rs, r)
+		ms = append(ms, float64(r.wall.Microseconds())/1000)
+	}
+	rig.Metric("helio_resident_ms", ms.format(0, "ms"))
+	// The floor under it: starting the binary and printing its help.
+	var start series
+	for range runs {
+		t0 := time.Now()
+		if out, err := rig.HelioCmd(t.TempDir(), "help").CombinedOutput(); err != nil {
+			t.Fatalf("helio help: %v\n%s", err, out)
+		}
+		start = append(start, float64(time.Since(t0).Microseconds())/1000)
+	}
+	rig.Metric("helio_start_ms", start.format(0, "ms"))
+	return summary("helio_resident", rs)
+}
+
 // baseline holds the default receiver's Helio figures for the scale case.
 var baseline struct {
 	cold, warm map[string]float64
@@ -292,6 +338,7 @@ func TestQuery(t *testing.T) {
 	hc := summary("helio_cold", cold)
 	hw := summary("helio_warm", warm)
 	baseline.cold, baseline.warm = hc, hw
+	hr := residentRuns(t, rg)
 
 	var sol []run
 	re := regexp.MustCompile(`WPID\s*:\s*([0-9A-F]{4})`)
@@ -313,6 +360,7 @@ func TestQuery(t *testing.T) {
 	ratio("ratio_bytes_warm", so["bytes"], hw["bytes"])
 	ratio("ratio_time_cold", so["s"], hc["s"])
 	ratio("ratio_time_warm", so["s"], hw["s"])
+	ratio("ratio_time_resident", so["s"], hr["s"])
 	ratio("ratio_rss", so["rss"], hc["rss"])
 	ratio("ratio_requests_kernel_probe", float64(probe.Kernel), hc["requests"])
 }
@@ -378,71 +426,199 @@ const (
 	floodSettle  = 5 * time.Second
 )
 
-// flood measures the CPU of a running process: floodIdle at rest, then
-// floodSeconds while the emulator sends 1000 keyboard and mouse reports a
-// second (10 every 10 ms). It reports under prefix.
-func flood(t *testing.T, emu *emulator.Receiver, prefix string, pid int, alive func() bool) {
+// vmBusy is the whole VM's CPU time not idle so far, from /proc/stat
+// (clock ticks of 1/100 s): the kernel's and every process's.
+func vmBusy(t *testing.T) time.Duration {
 	t.Helper()
-	time.Sleep(floodSettle)
-	if !alive() {
-		t.Fatalf("%s exited before the measurement", prefix)
-	}
-	c0, err := rig.UsageOf(pid)
+	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
-		t.Fatalf("%s: %v", prefix, err)
+		t.Fatal(err)
 	}
-	time.Sleep(floodIdle)
-	c1, err := rig.UsageOf(pid)
-	if err != nil {
-		t.Fatalf("%s: %v", prefix, err)
+	line, _, _ := strings.Cut(string(b), "\n")
+	var busy int64
+	for i, f := range strings.Fields(line)[1:] {
+		n, _ := strconv.ParseInt(f, 10, 64)
+		if i != 3 && i != 4 { // idle, iowait
+			busy += n
+		}
 	}
-	sent := 0
-	t0 := time.Now()
-	tick := time.NewTicker(10 * time.Millisecond)
-	for end := t0.Add(floodSeconds * time.Second); time.Now().Before(end); <-tick.C {
-		emu.FloodInput(10)
-		sent += 10
-	}
-	tick.Stop()
-	elapsed := time.Since(t0)
-	c2, err := rig.UsageOf(pid)
-	if err != nil || !alive() {
-		t.Fatalf("%s exited during the flood: %v", prefix, err)
-	}
-	idleMS := float64(c1.Sub(c0).CPU.Milliseconds())
-	floodMS := float64(c2.Sub(c1).CPU.Milliseconds())
-	rig.Metric(prefix+"_flood_sent", sent)
-	rig.Metric(prefix+"_flood_rate", fmt.Sprintf("%.0f/s", float64(sent)/elapsed.Seconds()))
-	rig.Metric(prefix+"_idle_cpu", fmt.Sprintf("%.0f ms in %.0f s", idleMS, floodIdle.Seconds()))
-	rig.Metric(prefix+"_flood_cpu", fmt.Sprintf("%.0f ms in %.0f s", floodMS, elapsed.Seconds()))
-	rig.Metric(prefix+"_flood_cpu_pct", fmt.Sprintf("%.1f %%", floodMS/elapsed.Seconds()/10))
-	rig.Metric(prefix+"_flood_us_per_report", fmt.Sprintf("%.0f µs", (floodMS-idleMS*elapsed.Seconds()/floodIdle.Seconds())*1000/float64(sent)))
-	rig.Metric(prefix+"_rss", fmt.Sprintf("%.1f MB", rssMB(pid)))
+	return time.Duration(busy) * 10 * time.Millisecond
 }
 
-// TestFlood: the CPU of resident readers while the emulator floods 1000
-// input reports a second for 30 s: a bare Helio connection (as in
-// vmtest's TestInputFlood), "helio export" (the resident monitor on a
-// private D-Bus), and Solaar's resident mode if it runs without a display.
+// flooded is what a flood cost.
+type flooded struct {
+	sent    int
+	elapsed time.Duration
+	proc    rig.Usage     // the process measured, if any
+	vm      time.Duration // the whole VM's busy CPU time
+	events  []int         // the MX Master's charges sent, one a second
+}
+
+// flood sends 1000 keyboard and mouse reports a second (10 every 10 ms)
+// for floodSeconds, with, when events is set, a battery event of the MX
+// Master every second, and measures process pid (0: none) and the VM.
+func flood(t *testing.T, emu *emulator.Receiver, pid int, events bool) flooded {
+	t.Helper()
+	var f flooded
+	var before rig.Usage
+	if pid != 0 {
+		var err error
+		if before, err = rig.UsageOf(pid); err != nil {
+			t.Fatal(err)
+		}
+	}
+	vm0, t0 := vmBusy(t), time.Now()
+	tick := time.NewTicker(10 * time.Millisecond)
+	for i := 0; i < floodSeconds*100; i++ {
+		<-tick.C
+		emu.FloodInput(10)
+		f.sent += 10
+		if events && i%100 == 50 {
+			p := 79 - len(f.events)
+			if err := emu.SetBattery(1, p, hidpp.StatusDischarging); err != nil {
+				t.Fatal(err)
+			}
+			f.events = append(f.events, p)
+		}
+	}
+	tick.Stop()
+	f.elapsed, f.vm = time.Since(t0), vmBusy(t)-vm0
+	if pid != 0 {
+		after, err := rig.UsageOf(pid)
+		if err != nil {
+			t.Fatalf("the process measured exited during the flood: %v", err)
+		}
+		f.proc = after.Sub(before)
+	}
+	return f
+}
+
+// pct is d as a share of the one emulated CPU over elapsed.
+func pct(d, elapsed time.Duration) string {
+	return fmt.Sprintf("%.2f %%", 100*d.Seconds()/elapsed.Seconds())
+}
+
+// report prints a flood's figures under prefix.
+func (f flooded) report(prefix string) {
+	rig.Metric(prefix+"_flood_rate", fmt.Sprintf("%.0f/s", float64(f.sent)/f.elapsed.Seconds()))
+	rig.Metric(prefix+"_flood_cpu", fmt.Sprintf("%d ms in %.0f s", f.proc.CPU.Milliseconds(), f.elapsed.Seconds()))
+	rig.Metric(prefix+"_flood_cpu_pct", pct(f.proc.CPU, f.elapsed))
+	rig.Metric(prefix+"_flood_wakeups", f.proc.Wakeups)
+	rig.Metric(prefix+"_flood_vm_pct", pct(f.vm, f.elapsed))
+}
+
+// charges follows the MX Master's charge as a Helio service on the bus at
+// addr exports it; seen returns the charges it has shown.
+func charges(t *testing.T, addr string) (seen func() map[int]bool) {
+	t.Helper()
+	conn, _, err := bus.Address(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var mu sync.Mutex
+	got := map[int]bool{}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		upower.Follow(ctx, conn, upower.DefaultOpts.Name, func(states []sensors.State, _ bool) {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, s := range states {
+				if s.WPID == 0x4082 && s.Online && s.Battery != nil && s.Battery.HasPercent {
+					got[s.Battery.Percent] = true
+				}
+			}
+		})
+	}()
+	t.Cleanup(func() { cancel(); <-done; conn.Close() })
+	return func() map[int]bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return maps.Clone(got)
+	}
+}
+
+// resident runs "helio export" on a private bus with config (TOML, may be
+// empty), waits until its first readings are exported and it has settled,
+// measures it floodIdle at rest, then during a flood with a battery event
+// a second, and checks that every event was exported.
+func resident(t *testing.T, emu *emulator.Receiver, path, prefix, config string) {
+	dir := t.TempDir()
+	if config != "" {
+		if err := os.MkdirAll(dir+"/helio", 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dir+"/helio/config.toml", []byte(config), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	addr := dbustest.Start(t)
+	seen := charges(t, addr)
+	p := proctest.Start(t, rig.HelioCmd(dir, "export", "--bus-address", addr))
+	pid := p.Cmd.Process.Pid
+	rig.WaitFor(t, 30*time.Second, "the export's first readings", func() bool { return len(seen()) > 0 })
+	time.Sleep(floodSettle)
+	rig.Metric(prefix+"_holds_node", rig.Holds(pid, path))
+	u0, err := rig.UsageOf(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(floodIdle)
+	u1, err := rig.UsageOf(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idle := u1.Sub(u0)
+	rig.Metric(prefix+"_idle", fmt.Sprintf("%d ms of CPU and %d wakeups in %.0f s", idle.CPU.Milliseconds(), idle.Wakeups, floodIdle.Seconds()))
+	f := flood(t, emu, pid, true)
+	f.report(prefix)
+	last := f.events[len(f.events)-1]
+	for end := time.Now().Add(10 * time.Second); !seen()[last] && time.Now().Before(end); {
+		time.Sleep(100 * time.Millisecond)
+	}
+	missed := 0
+	got := seen()
+	for _, c := range f.events {
+		if !got[c] {
+			missed++
+		}
+	}
+	rig.Metric(prefix+"_flood_events", fmt.Sprintf("%d of %d", len(f.events)-missed, len(f.events)))
+	rig.Metric(prefix+"_rss", fmt.Sprintf("%.1f MB", rssMB(pid)))
+	if !p.Running() {
+		t.Fatalf("helio export exited: %s", p.Output())
+	}
+}
+
+// TestFlood: what 1000 input reports a second for 30 s cost, with a
+// battery event a second among them: the VM with no Helio running, "helio
+// export" (the resident monitor, on a private D-Bus) as it runs by default
+// (the receiver opened only to ask, on the kernel's cue) and told to hold
+// the receiver open (monitor.hold_open, Helio's way before), a bare Helio
+// reader holding the node (as vmtest's TestInputFlood), and Solaar's
+// resident mode if it runs without a display.
 func TestFlood(t *testing.T) {
 	rg := plugAll(t, rig.DefaultProfile(t))
 	emu := rg.Emus[0]
 	path := rg.Infos[0].Path
 
-	t.Run("reader", func(t *testing.T) {
-		total := floodSettle + floodIdle + floodSeconds*time.Second + 3*time.Second
-		r := rig.StartReader(t, path, total)
-		flood(t, emu, "reader", r.Cmd.Process.Pid, r.Running)
-		rig.Metric("reader_flood_dropped", r.Figures(t, 30*time.Second).Ignored)
+	t.Run("nohelio", func(t *testing.T) {
+		f := flood(t, emu, 0, false)
+		rig.Metric("nohelio_flood_rate", fmt.Sprintf("%.0f/s", float64(f.sent)/f.elapsed.Seconds()))
+		rig.Metric("nohelio_flood_vm_pct", pct(f.vm, f.elapsed))
 	})
+	t.Run("export", func(t *testing.T) { resident(t, emu, path, "export", "") })
+	t.Run("held", func(t *testing.T) { resident(t, emu, path, "held", "[monitor]\nhold_open = true\n") })
 
-	t.Run("export", func(t *testing.T) {
-		addr := dbustest.Start(t)
-		p := proctest.Start(t, rig.HelioCmd(t.TempDir(), "export", "--bus-address", addr))
-		flood(t, emu, "export", p.Cmd.Process.Pid, p.Running)
-		if !p.Running() {
-			t.Fatalf("helio export exited: %s", p.Output())
-		}
+	t.Run("reader", func(t *testing.T) {
+		total := floodSettle + floodSeconds*time.Second + 3*time.Second
+		r := rig.StartReader(t, path, total)
+		time.Sleep(floodSettle)
+		f := flood(t, emu, r.Cmd.Process.Pid, false)
+		f.report("reader")
+		rig.Metric("reader_flood_sent", f.sent)
+		rig.Metric("reader_flood_dropped", r.Figures(t, 30*time.Second).Ignored)
 	})
 
 	t.Run("solaar", func(t *testing.T) {
@@ -462,6 +638,7 @@ func TestFlood(t *testing.T) {
 			return
 		}
 		rig.Metric("solaar_resident", "runs")
-		flood(t, emu, "solaar", p.Cmd.Process.Pid, p.Running)
+		time.Sleep(floodSettle)
+		flood(t, emu, p.Cmd.Process.Pid, false).report("solaar")
 	})
 }

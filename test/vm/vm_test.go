@@ -393,7 +393,7 @@ func TestWatch_Hidraw(t *testing.T) {
 	pl := rig.Plug(t, nil)
 	emu, u := pl.Emus[0], pl.UHIDs[0]
 	state := t.TempDir()
-	watch := proctest.Start(t, rig.HelioCmd(state, "watch", "--json"))
+	watch := proctest.Start(t, rig.HelioCmd(state, "--debug", "watch", "--json"))
 	expect := func(what, wpid string, ok func(map[string]any) bool) {
 		t.Helper()
 		watch.WaitLine(10*time.Second, what, func(l string) bool {
