@@ -22,6 +22,12 @@ func monitored(t *testing.T, p *emulator.Profile, opts sensors.MonitorOpts) (*em
 	t.Cleanup(b.Receiver.Close)
 	rec := &recorder{}
 	opts.Backend, opts.Recorder = b, rec
+	return b, runMonitor(t, opts), rec
+}
+
+// runMonitor runs a Monitor with opts until the test ends.
+func runMonitor(t *testing.T, opts sensors.MonitorOpts) *sensors.Monitor {
+	t.Helper()
 	if opts.DeviceTimeout == 0 {
 		opts.DeviceTimeout = 200 * time.Millisecond
 	}
@@ -40,7 +46,7 @@ func monitored(t *testing.T, p *emulator.Profile, opts sensors.MonitorOpts) (*em
 			t.Error("Run did not return after cancel")
 		}
 	})
-	return b, m, rec
+	return m
 }
 
 // recorder is a sensors.Recorder that keeps what it is given.

@@ -65,20 +65,7 @@ func quietMonitor(t *testing.T, opts sensors.MonitorOpts, covered ...byte) (*cue
 	}
 	t.Cleanup(b.Receiver.Close)
 	opts.Backend = b
-	if opts.DeviceTimeout == 0 {
-		opts.DeviceTimeout = 200 * time.Millisecond
-	}
-	m := sensors.NewMonitor(opts)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error)
-	go func() { done <- m.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
-	return b, m
+	return b, runMonitor(t, opts)
 }
 
 // awaitClosed waits until no handle on the receiver is open.

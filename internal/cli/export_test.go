@@ -204,12 +204,7 @@ func TestExport_SessionBus(t *testing.T) {
 	needTools(t, "dbus-daemon")
 	useEmulator(t)
 	addr := dbustest.Start(t)
-	getenv := func(k string) string {
-		if k == "DBUS_SESSION_BUS_ADDRESS" {
-			return addr
-		}
-		return ""
-	}
+	getenv := sessionBusEnv(addr)
 	stderr := startExport(t, getenv)
 	awaitDevices(t, addr, "io.github.helio", stderr)
 

@@ -28,12 +28,7 @@ func TestQuery_FromResident(t *testing.T) {
 	needTools(t, "dbus-daemon")
 	b := useEmulator(t)
 	addr := dbustest.Start(t)
-	getenv := func(k string) string {
-		if k == "DBUS_SESSION_BUS_ADDRESS" {
-			return addr
-		}
-		return ""
-	}
+	getenv := sessionBusEnv(addr)
 	stop := startExportStoppable(t, getenv)
 	awaitDevices(t, addr, "io.github.helio", &syncbuf.Buffer{})
 
@@ -96,12 +91,7 @@ func TestWatch_MirrorsResident(t *testing.T) {
 	needTools(t, "dbus-daemon")
 	b := useEmulator(t)
 	addr := dbustest.Start(t)
-	getenv := func(k string) string {
-		if k == "DBUS_SESSION_BUS_ADDRESS" {
-			return addr
-		}
-		return ""
-	}
+	getenv := sessionBusEnv(addr)
 	stopExport := startExportStoppable(t, getenv)
 	awaitDevices(t, addr, "io.github.helio", &syncbuf.Buffer{})
 	before := b.Receiver.TotalRequests()
