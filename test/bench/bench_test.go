@@ -541,8 +541,9 @@ func charges(t *testing.T, addr string) (seen func() map[int]bool) {
 
 // resident runs "helio export" on a private bus with config (TOML, may be
 // empty), waits until its first readings are exported and it has settled,
-// measures it floodIdle at rest, then during a flood with a battery event
-// a second, and checks that every event was exported.
+// measures it floodIdle at rest, during a flood of input alone, then
+// during a flood with a battery event a second, and checks that every
+// event was exported.
 func resident(t *testing.T, emu *emulator.Receiver, path, prefix, config string) {
 	dir := t.TempDir()
 	if config != "" {
@@ -571,8 +572,10 @@ func resident(t *testing.T, emu *emulator.Receiver, path, prefix, config string)
 	}
 	idle := u1.Sub(u0)
 	rig.Metric(prefix+"_idle", fmt.Sprintf("%d ms of CPU and %d wakeups in %.0f s", idle.CPU.Milliseconds(), idle.Wakeups, floodIdle.Seconds()))
+	flood(t, emu, pid, false).report(prefix + "_input")
 	f := flood(t, emu, pid, true)
 	f.report(prefix)
+	rig.Metric(prefix+"_per_event", fmt.Sprintf("%.0f ms of CPU, %.0f wakeups", float64(f.proc.CPU.Milliseconds())/float64(len(f.events)), float64(f.proc.Wakeups)/float64(len(f.events))))
 	last := f.events[len(f.events)-1]
 	for end := time.Now().Add(10 * time.Second); !seen()[last] && time.Now().Before(end); {
 		time.Sleep(100 * time.Millisecond)
