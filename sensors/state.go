@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/transport"
 	"github.com/helio-linux/helio/unifying"
 )
 
@@ -58,6 +59,9 @@ type State struct {
 	Protocol string // "1.0", "2.0", "4.5"; "" when never reached
 	Receiver string // receiver serial
 	Path     string // the receiver's node, such as /dev/hidraw0
+	// Family is the receiver's family (Unifying, Bolt, ...), from its
+	// product id: the metrics label fleets group devices by.
+	Family transport.Family
 
 	Online  bool
 	Solar   bool           // has solar cells (feature 0x4301)
@@ -81,7 +85,8 @@ type State struct {
 // asking: its identity and whether it answered its last ping.
 func Identify(d *unifying.Device) State {
 	s := State{ID: d.ID(), Name: d.Name(), Codename: d.Codename, Kind: d.Kind, WPID: d.WPID, Serial: d.Serial,
-		Index: d.Index(), Receiver: d.Receiver.Serial, Path: d.Receiver.Conn().Info().Path, Online: d.Online()}
+		Index: d.Index(), Receiver: d.Receiver.Serial, Path: d.Receiver.Conn().Info().Path, Family: d.Receiver.Family,
+		Online: d.Online()}
 	if p := d.Protocol(); p.Major != 0 {
 		s.Protocol = p.String()
 	}
