@@ -50,6 +50,6 @@
 // a listener beyond the loopback is never a default, and says so in the
 // log when asked for. A [Server] keeps a scraper that hangs or floods
 // from costing the process its memory or its readings: a bounded number
-// of connections, deadlines on every request, one collection at a time
-// shared by the scrapes that arrive meanwhile, and no compression.
+// of connections, deadlines on every request, the text rendered again
+// only when a figure changed or was confirmed, and no compression.
 package metrics

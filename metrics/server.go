@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,11 +9,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/common/expfmt"
 	"golang.org/x/net/netutil"
 
 	"github.com/helio-linux/helio/sensors"
@@ -170,25 +173,9 @@ func (s *Server) Close() error {
 }
 
 // newHandler serves the metrics on Path, and a line pointing there on /.
-//
-// A scrape gathers afresh, but scrapes that arrive while a collection runs
-// share it (CoalesceGather), and no more are answered at once than there
-// are connections ([Opts.MaxConns]): a flood of scrapes costs CPU, never
-// a pile of goroutines or memory. Responses are not compressed: a few kilobytes of
-// text compress to little, and a gzip writer allocates hundreds of
-// kilobytes, which a flood would make again and again.
 func newHandler(states func() []sensors.State, log *slog.Logger) http.Handler {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(NewCollector(states))
-	metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{
-		ErrorLog:           debugLogger{log},
-		ErrorHandling:      promhttp.ContinueOnError,
-		DisableCompression: true,
-		CoalesceGather:     true,
-		Timeout:            5 * time.Second,
-	})
 	mux := http.NewServeMux()
-	mux.Handle(Path, metrics)
+	mux.Handle(Path, &scrapes{states: states, log: log})
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "Helio: the batteries of Logitech wireless devices, for Prometheus at "+Path+"\n")
@@ -196,9 +183,51 @@ func newHandler(states func() []sensors.State, log *slog.Logger) http.Handler {
 	return mux
 }
 
-// debugLogger logs promhttp's errors at debug level: under a flood, each
-// scraper hanging up mid-response is one, and the log must not grow with
-// them.
-type debugLogger struct{ log *slog.Logger }
+// scrapes answers scrapes of /metrics in the text format, which every
+// Prometheus reads. Each scrape reads the states afresh, but renders them
+// ([Write]) only when a figure or the time it was confirmed changed since
+// the last one, and one scrape at a time: rendering allocates about
+// 100 KB, and a flood of scrapes rendering each would keep the collector
+// of a process held to a few megabytes busy for nothing. Responses are
+// not compressed: a few kilobytes of text compress to little, and a gzip
+// writer allocates hundreds of kilobytes.
+type scrapes struct {
+	states func() []sensors.State
+	log    *slog.Logger
 
-func (l debugLogger) Println(v ...any) { l.log.Debug("metrics: " + fmt.Sprint(v...)) }
+	mu   sync.Mutex
+	last []sensors.State // what body shows
+	body []byte
+}
+
+func (h *scrapes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	states := h.states()
+	h.mu.Lock()
+	if h.body == nil || !sameFigures(states, h.last) {
+		var b bytes.Buffer
+		if err := Write(&b, states); err != nil {
+			h.mu.Unlock()
+			h.log.Warn("metrics not rendered", "err", err)
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		h.body, h.last = b.Bytes(), states
+	}
+	body := h.body
+	h.mu.Unlock()
+	w.Header().Set("Content-Type", string(expfmt.NewFormat(expfmt.TypeTextPlain)))
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.Write(body)
+}
+
+// sameFigures reports whether a and b give the same metrics: the same
+// devices, in the same order, with the same identity, figures and times.
+// A Battery or a Light is replaced when it changes, never changed in place,
+// so the same pointer is the same figure.
+func sameFigures(a, b []sensors.State) bool {
+	return slices.EqualFunc(a, b, func(x, y sensors.State) bool {
+		return x.ID == y.ID && x.Receiver == y.Receiver && x.WPID == y.WPID && x.Serial == y.Serial && x.Name == y.Name &&
+			x.Kind == y.Kind && x.Family == y.Family && x.Online == y.Online && x.Battery == y.Battery && x.Light == y.Light &&
+			x.BatteryTime.Equal(y.BatteryTime) && x.LightTime.Equal(y.LightTime)
+	})
+}

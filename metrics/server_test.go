@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -181,6 +182,35 @@ func TestServer_Hanging(t *testing.T) {
 		c.SetReadDeadline(time.Now().Add(5 * timeout))
 		if _, err := io.ReadAll(c); err != nil {
 			t.Errorf("hanging connection %d was not closed by the server: %v", i, err)
+		}
+	}
+}
+
+// TestServer_Fresh: a scrape shows the figures as they are now: a figure
+// changed, and a figure only confirmed again, whose time moves on.
+func TestServer_Fresh(t *testing.T) {
+	var mu sync.Mutex
+	st := k750
+	s := serve(t, func() []sensors.State {
+		mu.Lock()
+		defer mu.Unlock()
+		return []sensors.State{st}
+	}, Opts{})
+	const labels = `{family="unknown",kind="unknown",name="K750",receiver_serial="E0662192",serial="750C0DE2",wpid="4002"}`
+	for _, tt := range []struct {
+		change func(*sensors.State)
+		want   string
+	}{
+		{func(*sensors.State) {}, "helio_light_lux" + labels + " 12\n"},
+		{func(s *sensors.State) { s.LightTime = s.LightTime.Add(90 * time.Second) }, "helio_reading_timestamp_seconds" + labels + " 1.76722569e+09\n"},
+		{func(s *sensors.State) { s.Light = &sensors.Light{Lux: 420} }, "helio_light_lux" + labels + " 420\n"},
+		{func(s *sensors.State) { s.Online = false }, "helio_device_online" + labels + " 0\n"},
+	} {
+		mu.Lock()
+		tt.change(&st)
+		mu.Unlock()
+		if _, _, body := get(t, s.URL()); !strings.Contains(body, tt.want) {
+			t.Errorf("the scrape lacks %q:\n%s", tt.want, body)
 		}
 	}
 }
