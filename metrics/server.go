@@ -27,12 +27,13 @@ const Path = "/metrics"
 // Opts configures a [Server]. A zero field takes [DefaultOpts]' value.
 type Opts struct {
 	// Logger says where the server listens when that is beyond the
-	// loopback; it may be nil.
+	// loopback, and what fails; it may be nil.
 	Logger *slog.Logger
 	// MaxConns is the most connections served at once. More wait to be
-	// accepted until one closes: a scraper holding connections open
-	// without a request delays others by HeaderTimeout at most, and costs
-	// no more memory than MaxConns connections do.
+	// accepted until one closes: a scraper holding every connection open
+	// delays others by HeaderTimeout at most, or IdleTimeout once it has
+	// sent a request on each, and costs no more memory than MaxConns
+	// connections do.
 	MaxConns int
 	// HeaderTimeout bounds the reading of a request, from the connection
 	// or the end of the last response to the end of its headers.

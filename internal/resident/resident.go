@@ -187,13 +187,10 @@ func Run(ctx context.Context, o Opts) error {
 	}
 	var textfile *metrics.Textfile
 	if mo := o.Metrics; mo != nil && mo.Textfile != "" {
-		switch err := metrics.CheckDir(mo.Textfile); {
-		case err != nil && mo.Required:
+		// Otherwise the first write, when the devices are read, says what
+		// is wrong; a directory made later is written at the next change.
+		if err := metrics.CheckDir(mo.Textfile); err != nil && mo.Required {
 			return err
-		case err != nil:
-			// Logged now and at each failed write; a directory made later
-			// is written at the next change.
-			o.Logger.Warn("Prometheus textfile not written", "err", err)
 		}
 		textfile = metrics.NewTextfile(mo.Textfile, o.Logger)
 		mopts.Touched = func(sensors.State) { textfile.Touch() }
