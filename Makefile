@@ -36,11 +36,16 @@ WINDOW_DEPS := libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinera
 DESKTOP_DEPS := xvfb xauth x11-utils xdotool imagemagick libgl1-mesa-dri xfce4-panel dunst \
 	dbus-daemon dbus-bin libglib2.0-bin desktop-file-utils systemd haskell-status-notifier-item-utils
 # Real programs the unit tests check Helio against: upower (its -i layout),
-# a D-Bus daemon, and the shells the completions are for.
-TEST_DEPS  := upower dbus-daemon zsh fish
+# a D-Bus daemon, the shells the completions are for, and Prometheus (the
+# server that scrapes Helio, and promtool, which checks the metrics and
+# tests the alert rules).
+TEST_DEPS  := upower dbus-daemon zsh fish prometheus
+# Debian's own packaging tools: dpkg-shlibdeps for the dependencies,
+# help2man for the man pages, lintian to check the package.
+DEB_DEPS   := dpkg-dev help2man lintian
 VM_DEPS    := qemu-system-x86 busybox-static cpio python3 xz-utils zstd solaar
 
-.PHONY: all build window demo test unit desktop fuzz-brief vmtest vet fmt-check fuzz bench install install-udev uninstall clean
+.PHONY: all build window demo test unit desktop deb deb-test fuzz-brief vmtest vet fmt-check fuzz bench install install-udev uninstall clean
 
 all: build
 
@@ -61,16 +66,18 @@ demo: build
 
 # The whole suite, as CI runs it: vet, formatting, every test with the race
 # detector (fuzz seed corpora included; the history survives 100 kill -9s;
-# the D-Bus export takes 1000 calls a second for 30 s), a short fuzzing
-# campaign on every decoder, then the tests against the real kernel in the VM.
-test: unit desktop fuzz-brief vmtest
+# the D-Bus export takes 1000 calls a second for 30 s, the metrics 1000
+# scrapes; Prometheus scrapes Helio), the Debian package installed, run and
+# purged, a short fuzzing campaign on every decoder, then the tests against
+# the real kernel in the VM.
+test: unit desktop deb-test fuzz-brief vmtest
 
 # cmd/helio-window has no tests of its own (package window has them), and
 # building it with -race would compile go-gl's C once more.
 unit: vet fmt-check
 	@scripts/apt-deps.sh $(TEST_DEPS)
 	$(GO) test -race -count=1 -timeout 20m \
-		$$($(GO) list ./... | grep -v -e /test/desktop -e /cmd/helio-window)
+		$$($(GO) list ./... | grep -v -e /test/desktop -e /test/deb -e /cmd/helio-window)
 
 # The tray against xfce4-panel, notifications in dunst's history, the
 # desktop files checked by desktop-file-validate; a missing program fails
@@ -78,6 +85,19 @@ unit: vet fmt-check
 desktop: window
 	@scripts/apt-deps.sh $(DESKTOP_DEPS)
 	$(GO) test -race -count=1 -timeout 10m ./test/desktop
+
+# The Debian package, bin/helio_VERSION_ARCH.deb, from what "make install"
+# installs with PREFIX=/usr, and the udev rule, the metrics timer, shell
+# completions, man pages made from --help and the Prometheus examples;
+# lintian must find no error in it (scripts/deb.sh).
+deb: build window
+	@scripts/apt-deps.sh $(DEB_DEPS)
+	@GO="$(GO)" MAKE="$(MAKE)" scripts/deb.sh
+
+# Installs the package with apt-get, runs it, purges it and checks that
+# nothing is left (test/deb): as root, as CI runs; skipped otherwise.
+deb-test: deb
+	$(GO) test -count=1 -timeout 10m ./test/deb -deb "$(CURDIR)/$$(ls bin/helio_*.deb)"
 
 # Every fuzz target for a few seconds, so CI finds what a change broke;
 # "make fuzz" runs longer campaigns.
@@ -121,7 +141,8 @@ bench: build
 	@GO="$(GO)" test/bench/run.sh
 
 # helio and helio-window, the application's menu entry and icon, the tray's
-# autostart entry and the systemd user unit of "helio export". DESTDIR
+# autostart entry, the systemd user unit of "helio export" and the system
+# units of "helio metrics --textfile" (off until enabled). DESTDIR
 # stages the files for a package; PREFIX=$$HOME/.local
 # SYSCONFDIR=$$HOME/.config installs for one user without root.
 install: build window
@@ -131,6 +152,9 @@ install: build window
 	sed 's|@BINDIR@|$(BINDIR)|g' assets/desktop/io.github.helio.desktop > $(DESTDIR)$(DATADIR)/applications/io.github.helio.desktop
 	sed 's|@BINDIR@|$(BINDIR)|g' assets/desktop/io.github.helio-tray.desktop > $(DESTDIR)$(SYSCONFDIR)/xdg/autostart/io.github.helio-tray.desktop
 	sed 's|@BINDIR@|$(BINDIR)|g' assets/desktop/helio-export.service > $(DESTDIR)$(PREFIX)/lib/systemd/user/helio-export.service
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
+	sed 's|@BINDIR@|$(BINDIR)|g' assets/systemd/helio-metrics.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/helio-metrics.service
+	install -m 0644 assets/systemd/helio-metrics.timer $(DESTDIR)$(PREFIX)/lib/systemd/system/helio-metrics.timer
 	install -D -m 0644 assets/desktop/io.github.helio.svg $(DESTDIR)$(DATADIR)/icons/hicolor/scalable/apps/io.github.helio.svg
 	-[ -n "$(DESTDIR)" ] || [ ! -f $(DATADIR)/icons/hicolor/icon-theme.cache ] || gtk-update-icon-cache -q -t $(DATADIR)/icons/hicolor
 	@echo "Installed. The tray starts at the next login, or now: helio tray &"
@@ -140,6 +164,8 @@ uninstall:
 		$(DESTDIR)$(DATADIR)/applications/io.github.helio.desktop \
 		$(DESTDIR)$(SYSCONFDIR)/xdg/autostart/io.github.helio-tray.desktop \
 		$(DESTDIR)$(PREFIX)/lib/systemd/user/helio-export.service \
+		$(DESTDIR)$(PREFIX)/lib/systemd/system/helio-metrics.service \
+		$(DESTDIR)$(PREFIX)/lib/systemd/system/helio-metrics.timer \
 		$(DESTDIR)$(DATADIR)/icons/hicolor/scalable/apps/io.github.helio.svg
 
 # Let the user at the seat open Logitech hidraw nodes without root.

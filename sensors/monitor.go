@@ -57,6 +57,15 @@ type MonitorOpts struct {
 	Recorder Recorder       // may be nil
 	Logger   *slog.Logger   // may be nil
 	Now      func() time.Time
+
+	// Touched, when set, is called with a device's state after every
+	// reading, event or connection change that reached it, whether or not
+	// anything a person sees changed ([Monitor.Subscribe] tells only
+	// those): a front end that says when a figure was last confirmed, as
+	// the metrics textfile does, stays true without a timer of its own. It
+	// is called from the monitor's goroutines, outside its lock, and must
+	// return at once.
+	Touched func(State)
 }
 
 func (o *MonitorOpts) fill() {
@@ -183,6 +192,9 @@ func (m *Monitor) update(run uint64, d *unifying.Device, f func(*State)) {
 	}
 	changed := m.board.Put(st)
 	m.mu.Unlock()
+	if m.opts.Touched != nil {
+		m.opts.Touched(st)
+	}
 	if !changed {
 		return
 	}

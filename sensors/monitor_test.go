@@ -10,6 +10,7 @@ import (
 	"github.com/helio-linux/helio/emulator"
 	"github.com/helio-linux/helio/hidpp"
 	"github.com/helio-linux/helio/sensors"
+	"github.com/helio-linux/helio/transport"
 )
 
 // monitored runs a Monitor on an emulated receiver until the test ends.
@@ -109,7 +110,7 @@ func TestMonitor_FirstReadings(t *testing.T) {
 		t.Error("nothing was recorded")
 	}
 	for _, s := range m.States() {
-		if s.ID == "" || s.Receiver.Serial != "E0662192" || s.Protocol == "" {
+		if s.ID == "" || s.Receiver.Serial != "E0662192" || s.Receiver.Family != transport.FamilyUnifying || s.Protocol == "" {
 			t.Errorf("identity of %s: %+v", s.Name, s)
 		}
 	}
@@ -247,6 +248,38 @@ func TestMonitor_CheckLight(t *testing.T) {
 	mx := await(t, m, "MX Master 3", "80 %", percent(80))
 	if err := m.CheckLight(context.Background(), mx.ID, 1); err == nil {
 		t.Error("CheckLight on a mouse did not fail")
+	}
+}
+
+// TestMonitor_Touched: a reading that confirms the same figures tells
+// Touched, with the time it was confirmed, and no subscriber.
+func TestMonitor_Touched(t *testing.T) {
+	touched := make(chan sensors.State, 64)
+	b, m, _ := monitored(t, nil, sensors.MonitorOpts{LightInterval: time.Hour, Touched: func(s sensors.State) {
+		select {
+		case touched <- s:
+		default:
+		}
+	}})
+	k := await(t, m, "K750", "first light", lux(12))
+	b.Receiver.SetLux(2, 12)
+	changes, cancel := m.Subscribe()
+	defer cancel()
+	if err := m.CheckLight(context.Background(), k.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	for confirmed := false; !confirmed; {
+		select {
+		case s := <-touched:
+			confirmed = s.ID == k.ID && s.LightTime.After(k.LightTime) && lux(12)(s)
+		case <-time.After(2 * time.Second):
+			t.Fatalf("Touched was not called with the K750's second light report; states: %+v", m.States())
+		}
+	}
+	select {
+	case s := <-changes:
+		t.Errorf("a subscriber was told of an unchanged reading: %+v", s)
+	default:
 	}
 }
 

@@ -1,5 +1,6 @@
 // Package cli is the helio command: one file per command (query, list,
-// watch, light, history, export, tray, decode, sim, completion, version),
+// watch, light, history, export, metrics, tray, decode, sim, completion,
+// version),
 // the options every command takes, and the exit statuses scripts rely on.
 // It holds commands, not the application: devices are read through package
 // sensors (a Session for one-shot commands) and the long-lived process
@@ -94,7 +95,7 @@ func noOptions(run runFunc) func(*flag.FlagSet) runFunc {
 var commands []*command
 
 func init() {
-	commands = []*command{queryCmd, listCmd, watchCmd, trayCmd, lightCmd, historyCmd, exportCmd, decodeCmd, simCmd, completionCmd, versionCmd}
+	commands = []*command{queryCmd, listCmd, watchCmd, trayCmd, lightCmd, historyCmd, exportCmd, metricsCmd, decodeCmd, simCmd, completionCmd, versionCmd}
 }
 
 // Version is set at build time with -ldflags "-X github.com/helio-linux/helio/cli.Version=...".

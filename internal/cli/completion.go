@@ -133,7 +133,7 @@ func completionFlagOf(f *flag.Flag, own bool) completionFlag {
 	switch {
 	case f.Name == "backend":
 		cf.words = backendWords
-	case placeholder == "FILE":
+	case placeholder == "FILE", placeholder == "DIR":
 		cf.files = true
 	case placeholder == "NAME":
 		cf.words = emulator.Builtin()

@@ -9,6 +9,8 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/helio-linux/helio/internal/bus"
+	"github.com/helio-linux/helio/internal/config"
+	"github.com/helio-linux/helio/internal/resident"
 	"github.com/helio-linux/helio/upower"
 )
 
@@ -17,6 +19,7 @@ type exportOpts struct {
 	name    string
 	address string
 	system  bool
+	metrics string
 }
 
 var exportCmd = &command{
@@ -54,12 +57,25 @@ Examples:
   helio export --bus-address "$ADDR" --name org.freedesktop.UPower &
   DBUS_SYSTEM_BUS_ADDRESS=$ADDR upower -e
   DBUS_SYSTEM_BUS_ADDRESS=$ADDR upower -i /org/freedesktop/UPower/devices/keyboard_hidpp_battery_750c0de2
-  DBUS_SYSTEM_BUS_ADDRESS=$ADDR upower --monitor-detail`,
+  DBUS_SYSTEM_BUS_ADDRESS=$ADDR upower --monitor-detail
+
+With --metrics ADDR (or the config file's [metrics] listen) it also
+serves the devices' figures for Prometheus on http://ADDR/metrics (see
+"helio help metrics" for the series). ADDR is HOST:PORT, or :PORT for the
+loopback, 127.0.0.1, alone: only programs on this machine can read it.
+Serving other machines is your choice to make explicitly, such as
+--metrics 0.0.0.0:9479, and Helio warns that it does: whoever reaches the
+port reads the devices' names, serials and batteries. The config file's
+[metrics] textfile keeps node_exporter's textfile current as well.
+
+  helio export --metrics :9479
+  curl -s http://127.0.0.1:9479/metrics`,
 	bind: func(fs *flag.FlagSet) runFunc {
 		o := &exportOpts{}
 		fs.StringVar(&o.name, "name", upower.DefaultOpts.Name, "the bus `NAME` to own")
 		fs.StringVar(&o.address, "bus-address", "", "the D-Bus `ADDRESS` of the bus to use, such as unix:path=/run/helio-bus")
 		fs.BoolVar(&o.system, "system", false, "use the system bus instead of the session bus")
+		fs.StringVar(&o.metrics, "metrics", "", "also serve Prometheus metrics on http://`ADDR`/metrics: HOST:PORT, or :PORT for the loopback alone (default the config file's [metrics] listen)")
 		return func(ctx context.Context, a *app, args []string) error { return runExport(ctx, a, o, args) }
 	},
 }
@@ -74,9 +90,18 @@ func runExport(ctx context.Context, a *app, o *exportOpts, args []string) error 
 	if err := upower.CheckName(o.name); err != nil {
 		return &exitError{code: ExitUsage, err: fmt.Errorf("--name: %w", err)}
 	}
+	if err := config.CheckListen(o.metrics); err != nil {
+		return &exitError{code: ExitUsage, err: fmt.Errorf("--metrics: %w", err)}
+	}
 	ro, err := a.residentOpts(true)
 	if err != nil {
 		return err
+	}
+	// What the export is asked to serve it must serve: an address in use
+	// or a textfile directory missing ends it, as a bus name taken does.
+	ro.Metrics = &resident.MetricsOpts{Listen: ro.Config.Metrics.Listen, Textfile: ro.Config.Metrics.Textfile, Required: true}
+	if o.metrics != "" {
+		ro.Metrics.Listen = o.metrics
 	}
 	conn, which, err := a.connectBus(o)
 	if err != nil {

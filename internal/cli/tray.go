@@ -35,7 +35,10 @@ solar keyboard, "Open Helio" (the window with charts and settings) and
 
 The same process keeps the history, shows desktop notifications when a
 battery runs low and exports the devices on the session bus as "helio
-export" does (unless --no-export, or another Helio already exports).
+export" does (unless --no-export, or another Helio already exports). When
+the config file's [metrics] section asks, it also serves the devices'
+figures for Prometheus and keeps node_exporter's textfile current (see
+"helio help metrics"); off by default.
 It draws nothing and sets no timer between changes.
 
 With no tray host running it says so once and goes on; the icon appears
@@ -96,6 +99,9 @@ func runTray(ctx context.Context, a *app, o *trayOpts, args []string) error {
 		windowArgs = append(windowArgs, "--config", ro.ConfigPath)
 	}
 	ro.Tray = &resident.TrayOpts{Icon: icon, Window: o.window, WindowArgs: windowArgs}
+	// Another Helio serving the address, or a textfile directory gone,
+	// costs the desktop nothing: said in the log, and the tray goes on.
+	ro.Metrics = &resident.MetricsOpts{Listen: ro.Config.Metrics.Listen, Textfile: ro.Config.Metrics.Textfile}
 	err = a.runResident(ctx, ro)
 	if !errors.Is(err, resident.ErrRestart) {
 		return err

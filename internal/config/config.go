@@ -36,6 +36,10 @@
 //	poll_max = "1h"      # the most that period grows to while a device sleeps
 //	hold_open = false    # keep receivers open even where the kernel watches their devices
 //
+//	[metrics]            # Prometheus; both off unless set
+//	listen = ""          # serve /metrics here: "127.0.0.1:9479", or ":9479" for the same
+//	textfile = ""        # keep helio.prom current in node_exporter's textfile directory
+//
 // Durations are Go duration strings ("90s", "10m", "1h30m"), and "d" counts
 // days of 24 hours ("7d"); see [Duration].
 //
@@ -63,6 +67,7 @@ type Config struct {
 	Alerts
 	History History `toml:"history"`
 	Monitor Monitor `toml:"monitor"`
+	Metrics Metrics `toml:"metrics"`
 }
 
 // Light schedules a solar keyboard's light reports: the K750 says its charge
@@ -134,6 +139,23 @@ type Monitor struct {
 	// K750's light button then brings a light reading only when the
 	// kernel's figure changes with it.
 	HoldOpen bool `toml:"hold_open"`
+}
+
+// Metrics says how the resident process (the tray, "helio export") gives
+// the devices' figures to Prometheus. Both are off by default: a desktop
+// needs neither.
+type Metrics struct {
+	// Listen is the address /metrics is served on: HOST:PORT, or :PORT
+	// (or PORT) for the loopback, 127.0.0.1, alone. A host beyond the
+	// loopback ("0.0.0.0:9479") lets other machines read the devices'
+	// names, serials and batteries, so it is never the default. Empty
+	// serves nothing.
+	Listen string `toml:"listen"`
+	// Textfile is node_exporter's textfile directory (its
+	// --collector.textfile.directory), in which helio.prom is kept
+	// current, for machines that run no other listener. Empty keeps no
+	// file; when set, an absolute path.
+	Textfile string `toml:"textfile"`
 }
 
 // Default returns the configuration used when the file sets nothing.

@@ -50,6 +50,7 @@ func TestLoad_Valid(t *testing.T) {
 		},
 		History: History{Enabled: false, Full: Dur(14 * 24 * time.Hour), Keep: Dur(90 * 24 * time.Hour), Path: "/var/tmp/helio.db"},
 		Monitor: Monitor{Poll: Dur(90 * time.Second), PollMax: Dur(3 * time.Hour), HoldOpen: true},
+		Metrics: Metrics{Listen: "127.0.0.1:9479", Textfile: "/var/lib/prometheus/node-exporter"},
 	}
 	lowOff := Default()
 	lowOff.Notifications.Low, lowOff.Thresholds.Critical = false, 50
@@ -88,6 +89,10 @@ path = "/var/tmp/helio.db"
 poll = "90s"
 poll_max = "3h"
 hold_open = true
+
+[metrics]
+listen = "127.0.0.1:9479"
+textfile = "/var/lib/prometheus/node-exporter"
 `, full},
 		{"critical above low with the low alert off", "notifications.low = false\nthresholds.critical = 50\n", lowOff},
 		{"partial, dotted and inline", `thresholds.low = 25
@@ -162,6 +167,12 @@ func TestLoad_Errors(t *testing.T) {
 		{"date for int", "[thresholds]\nlow = 1979-05-27\n", ":2:7: thresholds.low: want an integer, got a TOML local date", 2, "thresholds.low"},
 		{"string for bool", "[history]\nenabled = 'yes'\n", ":2:11: history.enabled: want true or false, got a TOML string", 2, "history.enabled"},
 		{"unknown dotted table", "[light.colors]\n", ":1:2: light.colors: unknown table", 1, "light.colors"},
+		{"metrics address without a port", "[metrics]\nlisten = \"localhost\"\n", ": metrics.listen: want HOST:PORT, :PORT or PORT with a port from 1 to 65535, got \"localhost\"", 0, "metrics.listen"},
+		{"metrics address as a URL", "[metrics]\nlisten = \"http://127.0.0.1:9479/metrics\"\n", ": metrics.listen: want HOST:PORT, :PORT or PORT, got \"http://127.0.0.1:9479/metrics\"", 0, "metrics.listen"},
+		{"metrics port 0", "[metrics]\nlisten = \":0\"\n", ": metrics.listen: want HOST:PORT, :PORT or PORT with a port from 1 to 65535, got \":0\"", 0, "metrics.listen"},
+		{"metrics port too large", "[metrics]\nlisten = \"[::1]:65536\"\n", ": metrics.listen: want HOST:PORT, :PORT or PORT with a port from 1 to 65535, got \"[::1]:65536\"", 0, "metrics.listen"},
+		{"int for metrics address", "[metrics]\nlisten = 9479\n", ":2:10: metrics.listen: want a string, got a TOML integer", 2, "metrics.listen"},
+		{"relative textfile directory", "[metrics]\ntextfile = \"prom\"\n", ": metrics.textfile: must be an absolute path, got \"prom\"", 0, "metrics.textfile"},
 	} {
 		path := write(t, tt.doc)
 		c, err := Load(path)

@@ -46,7 +46,7 @@ func read(path string) ([]byte, error) {
 // a duplicate key by comparing each key with every one before it, and
 // writes each unknown-key error with the whole document: its time grows as
 // the square of the keys (30 000 unknown keys took 36 s). A valid file has
-// at most 20 keys (5 tables and 15 settings), so a file with more has its
+// at most 23 keys (6 tables and 17 settings), so a file with more has its
 // first problem within its first maxKeys keys.
 const maxKeys = 32
 

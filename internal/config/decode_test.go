@@ -220,7 +220,8 @@ func TestHead(t *testing.T) {
 		"thresholds = { low = 20, critical = 5, hysteresis = 3, dark_after = \"2h\" }\n" +
 		"notifications.low = true\nnotifications.critical = true\nnotifications.dark = true\n" +
 		"[history]\nenabled = true\nfull = \"7d\"\nkeep = \"365d\"\npath = \"\"\n" +
-		"[monitor]\npoll = \"5m\"\npoll_max = \"1h\"\n"
+		"[monitor]\npoll = \"5m\"\npoll_max = \"1h\"\n" +
+		"[metrics]\nlisten = \"\"\ntextfile = \"\"\n"
 	if got, e := head([]byte(valid)); string(got) != valid || e != nil {
 		t.Errorf("head(every setting) = %q, %v; want all of it", got, e)
 	}

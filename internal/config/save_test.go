@@ -19,6 +19,7 @@ func TestSave_RoundTrip(t *testing.T) {
 		},
 		History: History{Enabled: false, Full: Dur(14 * 24 * time.Hour), Keep: Dur(90 * 24 * time.Hour), Path: "/var/tmp/helio \"quoted\".db"},
 		Monitor: Monitor{Poll: Dur(90 * time.Second), PollMax: Dur(3 * time.Hour)},
+		Metrics: Metrics{Listen: "[::1]:9479", Textfile: "/var/lib/prometheus/node-exporter"},
 	}
 	odd := Default()
 	odd.Light.Interval = Dur(time.Hour + 30*time.Minute + 15*time.Second)
@@ -66,7 +67,8 @@ func TestSave_Content(t *testing.T) {
 		t.Errorf("file starts %q, want the settings window's header", doc[:min(len(doc), 80)])
 	}
 	for _, want := range []string{"[light]\n", "interval = '15m'\n", "[thresholds]\n", "low = 25\n", "dark_after = '2h'\n",
-		"[notifications]\n", "[history]\n", "full = '7d'\n", "keep = '365d'\n", "[monitor]\n", "poll_max = '1h'\n"} {
+		"[notifications]\n", "[history]\n", "full = '7d'\n", "keep = '365d'\n", "[monitor]\n", "poll_max = '1h'\n",
+		"[metrics]\n", "listen = ''\n"} {
 		if !strings.Contains(doc, want) {
 			t.Errorf("saved file lacks %q:\n%s", want, doc)
 		}

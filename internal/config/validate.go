@@ -2,7 +2,10 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/helio-linux/helio/internal/escape"
@@ -67,16 +70,45 @@ func (c Config) check() *Error {
 		p.add("history.path", "must be an absolute path, got %s", escape.Quote(h.Path))
 	}
 
-	m, defMax := c.Monitor, Default().Monitor.PollMax
-	p.atLeast("monitor.poll", m.Poll, minPeriod)
-	if m.PollMax.Duration < m.Poll.Duration {
-		if m.PollMax == defMax {
-			p.add("monitor.poll", "must not be longer than monitor.poll_max (%s)", m.PollMax)
+	mon, defMax := c.Monitor, Default().Monitor.PollMax
+	p.atLeast("monitor.poll", mon.Poll, minPeriod)
+	if mon.PollMax.Duration < mon.Poll.Duration {
+		if mon.PollMax == defMax {
+			p.add("monitor.poll", "must not be longer than monitor.poll_max (%s)", mon.PollMax)
 		} else {
-			p.add("monitor.poll_max", "must not be shorter than monitor.poll (%s)", m.Poll)
+			p.add("monitor.poll_max", "must not be shorter than monitor.poll (%s)", mon.Poll)
 		}
 	}
+
+	if err := CheckListen(c.Metrics.Listen); err != nil {
+		p.add("metrics.listen", "%v", err)
+	}
+	if t := c.Metrics.Textfile; t != "" && !filepath.IsAbs(t) {
+		p.add("metrics.textfile", "must be an absolute path, got %s", escape.Quote(t))
+	}
 	return p.err
+}
+
+// CheckListen checks a metrics address as the config file's
+// metrics.listen and "helio export --metrics" take it: empty, PORT, :PORT
+// or HOST:PORT, with a port from 1 to 65535 (by number: a listener needs a
+// known one to be scraped). Whether the host is the loopback is for the
+// listener to say; a host that does not resolve fails there.
+func CheckListen(addr string) error {
+	if addr == "" {
+		return nil
+	}
+	port := addr
+	if strings.Contains(addr, ":") {
+		var err error
+		if _, port, err = net.SplitHostPort(addr); err != nil {
+			return fmt.Errorf("want HOST:PORT, :PORT or PORT, got %s", escape.Quote(addr))
+		}
+	}
+	if n, err := strconv.ParseUint(port, 10, 16); err != nil || n == 0 {
+		return fmt.Errorf("want HOST:PORT, :PORT or PORT with a port from 1 to 65535, got %s", escape.Quote(addr))
+	}
+	return nil
 }
 
 // check returns the first problem of a, or nil.

@@ -62,3 +62,36 @@ func TestConfig_Validate(t *testing.T) {
 		t.Errorf("Validate() = %v, want the first problem: %s", err, want)
 	}
 }
+
+// TestCheckListen: the addresses metrics.listen and "helio export
+// --metrics" take, and those they refuse.
+func TestCheckListen(t *testing.T) {
+	for _, tt := range []struct {
+		addr string
+		ok   bool
+	}{
+		{"", true},
+		{"9479", true},
+		{":9479", true},
+		{"127.0.0.1:9479", true},
+		{"localhost:9479", true},
+		{"[::1]:9479", true},
+		{"0.0.0.0:9479", true},
+		{"host.example:1", true},
+		{":65535", true},
+		{":0", false},
+		{"0", false},
+		{":65536", false},
+		{"localhost", false},
+		{"::1", false},
+		{"[::1]", false},
+		{"127.0.0.1:http", false},
+		{"127.0.0.1:-1", false},
+		{"http://127.0.0.1:9479", false},
+		{"127.0.0.1:9479/metrics", false},
+	} {
+		if err := CheckListen(tt.addr); (err == nil) != tt.ok {
+			t.Errorf("CheckListen(%q) = %v, want ok %v", tt.addr, err, tt.ok)
+		}
+	}
+}

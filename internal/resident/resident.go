@@ -1,7 +1,7 @@
 // Package resident runs Helio's long-lived process: one monitor of every
 // receiver of a backend and what hangs off it, the history it records, the
-// UPower-style export, desktop notifications and the tray icon, each
-// optional. "helio tray" runs all of them; "helio export" the monitor, the
+// UPower-style export, the Prometheus metrics, desktop notifications and
+// the tray icon, each optional. "helio tray" runs all of them; "helio export" the monitor, the
 // history and the export; "helio watch" the monitor and the history, with
 // notifications under --notify. One process talks to the receivers; the
 // rest of the desktop reads it (the window over the export).
@@ -32,6 +32,7 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/helio-linux/helio/internal/config"
+	"github.com/helio-linux/helio/metrics"
 	"github.com/helio-linux/helio/notify"
 	"github.com/helio-linux/helio/sensors"
 	"github.com/helio-linux/helio/sensors/history"
@@ -82,6 +83,27 @@ type Opts struct {
 	// from one goroutine (watch prints them). An error it returns (a
 	// closed pipe) ends Run with that error.
 	Changes func(sensors.State) error
+	// Metrics gives the devices' figures to Prometheus when not nil.
+	Metrics *MetricsOpts
+}
+
+// MetricsOpts says how the resident process gives the devices' figures to
+// Prometheus (package metrics): served on an address, kept in a file for
+// node_exporter, or both. Neither sets a timer: a scrape reads the
+// monitor's states as they are, and the file is rewritten when a device's
+// figures change or are confirmed.
+type MetricsOpts struct {
+	// Listen is the address /metrics is served on (metrics.Listen: PORT or
+	// :PORT for the loopback); "" serves nothing.
+	Listen string
+	// Textfile is node_exporter's textfile directory, in which helio.prom
+	// is kept current; "" keeps no file.
+	Textfile string
+	// Required ends Run at once with the error when Listen cannot be
+	// listened on or Textfile cannot be written in, as "helio export
+	// --metrics" does; otherwise the error is logged and the rest goes on,
+	// as the tray does when another Helio serves the address.
+	Required bool
 }
 
 // TrayOpts configures the tray icon.
@@ -301,7 +323,33 @@ func (r *run) runMonitor(ctx context.Context) error {
 			mopts.Recorder = store
 		}
 	}
+	var textfile *metrics.Textfile
+	if mo := o.Metrics; mo != nil && mo.Textfile != "" {
+		// Otherwise the first write, when the devices are read, says what
+		// is wrong; a directory made later is written at the next change.
+		if err := metrics.CheckDir(mo.Textfile); err != nil && mo.Required {
+			return err
+		}
+		textfile = metrics.NewTextfile(mo.Textfile, o.Logger)
+		mopts.Touched = func(sensors.State) { textfile.Touch() }
+	}
 	m := sensors.NewMonitor(mopts)
+	// The address is bound before anything is exported, so that one in
+	// use fails "helio export --metrics" before it owns a bus name.
+	var scrapes *metrics.Server
+	if mo := o.Metrics; mo != nil && mo.Listen != "" {
+		var err error
+		scrapes, err = metrics.Listen(mo.Listen, m.States, metrics.Opts{Logger: o.Logger})
+		switch {
+		case err != nil && mo.Required:
+			return err
+		case err != nil:
+			o.Logger.Warn("Prometheus metrics not served", "err", err)
+		default:
+			o.Logger.Info("serving Prometheus metrics", "url", scrapes.URL())
+			defer scrapes.Close()
+		}
+	}
 	var svc *upower.Service
 	if o.Export != nil && o.Bus != nil {
 		var err error
@@ -325,6 +373,18 @@ func (r *run) runMonitor(ctx context.Context) error {
 	}()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	if scrapes != nil {
+		wg.Go(func() {
+			if err := scrapes.Serve(ctx); err != nil {
+				o.Logger.Warn("Prometheus metrics no longer served", "err", err)
+			}
+		})
+	}
+	if textfile != nil {
+		wg.Go(func() { textfile.Run(ctx, m.States) })
+	}
 	exportDone := make(chan error, 1)
 	go func() {
 		if svc == nil {

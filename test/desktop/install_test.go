@@ -11,8 +11,8 @@ import (
 // TestInstall runs "make install" into a prefix of its own and checks what
 // a desktop reads of it: the application and autostart entries valid by
 // desktop-file-validate, their commands runnable, the icon where the
-// entries name it, and the export's systemd user unit valid by
-// systemd-analyze.
+// entries name it, and the export's systemd user unit and the metrics'
+// system units valid by systemd-analyze.
 func TestInstall(t *testing.T) {
 	Require(t, "make", "desktop-file-validate", "systemd-analyze", "go")
 	root := "../.." // go test runs in the package's directory, test/desktop
@@ -59,6 +59,15 @@ func TestInstall(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(unit); !strings.Contains(string(b), "ExecStart="+prefix+"/bin/helio export") {
 		t.Errorf("unit's ExecStart is not the installed helio export:\n%s", b)
+	}
+	metrics := filepath.Join(prefix, "lib/systemd/system/helio-metrics.service")
+	timer := filepath.Join(prefix, "lib/systemd/system/helio-metrics.timer")
+	out, err = exec.Command("systemd-analyze", "verify", metrics, timer).CombinedOutput()
+	if err != nil || strings.Contains(string(out), "helio-metrics") {
+		t.Errorf("systemd-analyze verify %s %s: %v\n%s", metrics, timer, err, out)
+	}
+	if b, _ := os.ReadFile(metrics); !strings.Contains(string(b), "ExecStart="+prefix+"/bin/helio metrics --textfile ") {
+		t.Errorf("the metrics unit's ExecStart is not the installed helio metrics:\n%s", b)
 	}
 
 	// uninstall takes back all of it.

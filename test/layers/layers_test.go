@@ -27,7 +27,7 @@ var layers = [][]string{
 	{"hidpp"},
 	{"unifying", "emulator", "emulator/uhid", "emulator/emulatortest"},
 	{"sensors", "sensors/history"},
-	{"assets", "notify", "notify/notifytest", "tray", "upower", "internal/bus", "internal/chart", "internal/dbustest"},
+	{"assets", "notify", "notify/notifytest", "tray", "upower", "metrics", "internal/bus", "internal/chart", "internal/dbustest"},
 	{"internal/window", "internal/resident"},
 	{"internal/cli", "cmd/helio-window", ""},
 }
