@@ -177,6 +177,7 @@ func TestRead_OtherBatteries(t *testing.T) {
 type memCache struct {
 	mu sync.Mutex
 	m  map[string]unifying.Known
+	r  map[string]unifying.KnownReceiver
 }
 
 func (c *memCache) Load(id string) (unifying.Known, bool) {
@@ -190,6 +191,22 @@ func (c *memCache) Store(id string, k unifying.Known) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.m[id] = k
+}
+
+func (c *memCache) LoadReceiver(key string) (unifying.KnownReceiver, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k, ok := c.r[key]
+	return k, ok
+}
+
+func (c *memCache) StoreReceiver(key string, k unifying.KnownReceiver) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.r == nil {
+		c.r = map[string]unifying.KnownReceiver{}
+	}
+	c.r[key] = k
 }
 
 // BenchmarkQuery is a full query of the default receiver: open it, list the
