@@ -62,11 +62,13 @@ func ReadAll(ctx context.Context, devs []*unifying.Device, opts *Opts) []State {
 // Read reads one device's battery and, for a solar keyboard, asks for a
 // light report and waits for it ([MeasureLight]): the K750 reports its
 // charge only that way. A device out of range gives a state with Online
-// false and no figures.
+// false and no figures. A device listed without a ping
+// ([unifying.Device.Prepare]) is read all the same: the reading's request
+// finds whether it is in range, as the ping would have.
 func Read(ctx context.Context, d *unifying.Device, opts *Opts) State {
 	o := opts.fill()
 	s := Identify(d)
-	if !s.Online {
+	if d.Reached() && !s.Online {
 		return s
 	}
 	b, err := d.Battery(ctx)
@@ -95,6 +97,13 @@ func Read(ctx context.Context, d *unifying.Device, opts *Opts) State {
 		return s
 	case err != nil:
 		s.Err = err
+	}
+	if !d.Reached() {
+		d.SetOnline(err == nil || s.Battery != nil || s.Light != nil || hidpp.Answered(err) || errors.Is(err, ErrNoLightReport))
+	}
+	s.Online = d.Online()
+	if p := d.Protocol(); p.Major != 0 {
+		s.Protocol = p.String() // learned again if the device disagreed with the cache
 	}
 	if s.Battery != nil {
 		s.BatteryTime = now
@@ -133,6 +142,11 @@ func MeasureLight(ctx context.Context, d *unifying.Device, n int, wait time.Dura
 	events, cancel := d.Receiver.Conn().Subscribe()
 	defer cancel()
 	if err := d.SetLightMeasure(ctx, byte(n), 1); err != nil {
+		return fmt.Errorf("read light of %s: %w", d, err)
+	}
+	// The request finds the feature anew where a cache proved wrong:
+	// the reports come from where it is now.
+	if ix, err = d.FeatureIndex(ctx, hidpp.FeatureSolarDashboard); err != nil {
 		return fmt.Errorf("read light of %s: %w", d, err)
 	}
 	timer := time.NewTimer(wait)
