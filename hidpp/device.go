@@ -209,6 +209,34 @@ func (d *Device) Verify(ctx context.Context) (Protocol, error) {
 	return p, nil
 }
 
+// CheckFeature asks the device where feature id is (IRoot.GetFeature) and
+// compares the answer with the table it has from a cache. held is true
+// when they agree: the table counts as confirmed, now. Otherwise the table
+// is dropped, the device learned again from its protocol, and id kept at
+// the index the device gave. A feature the table does not hold is only
+// looked up. Call it when an answer through a cached index was not the
+// one expected (a light report that never came).
+func (d *Device) CheckFeature(ctx context.Context, id FeatureID) (held bool, err error) {
+	d.mu.Lock()
+	_, listed := d.known.Features[id]
+	d.mu.Unlock()
+	if !listed {
+		if _, err := d.FeatureIndex(ctx, id); err != nil {
+			return false, err
+		}
+		return true, nil
+	}
+	if held, err = d.check(ctx, id); err != nil {
+		return false, fmt.Errorf("find feature %s on %s: %w", id, d, err)
+	}
+	if !held {
+		if _, err := d.Ping(ctx); err != nil {
+			return false, err
+		}
+	}
+	return held, nil
+}
+
 // check asks the device where feature id is (IRoot.GetFeature), id being
 // in the cached table. When the device agrees, held is true: the table is
 // confirmed, dated now. When it does not (another index, or an answer as
@@ -783,11 +811,7 @@ func (d *Device) SetLightMeasure(ctx context.Context, count, period byte) error 
 	d.mu.Unlock()
 	if stale {
 		d.conn.log.Debug("checking the cached index before writing to it: the device last confirmed it too long ago", "device", d.index)
-		held, err := d.check(ctx, FeatureSolarDashboard)
-		if err == nil && !held {
-			_, err = d.Ping(ctx)
-		}
-		if err != nil {
+		if _, err := d.CheckFeature(ctx, FeatureSolarDashboard); err != nil {
 			return fmt.Errorf("ask %s for light reports: %w", d, err)
 		}
 	}

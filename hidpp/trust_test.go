@@ -222,3 +222,49 @@ func TestSetLightMeasure_Cached(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckFeature: what the device says of a cached index confirms the
+// table or drops it.
+func TestCheckFeature(t *testing.T) {
+	cached := &hidpp.Known{Protocol: hidpp.Protocol{Major: 2}, Features: map[hidpp.FeatureID]byte{hidpp.FeatureSolarDashboard: 9}}
+	tests := []struct {
+		name      string
+		known     *hidpp.Known
+		script    map[string][]string
+		held      bool
+		wantErr   error
+		index     byte
+		writes    []string
+		confirmed bool
+	}{
+		{name: "the index holds", known: cached, script: map[string][]string{find4301: {pad20("11 02 00 06 09 00 00")}},
+			held: true, index: 9, writes: []string{find4301}, confirmed: true},
+		{name: "the feature moved", known: cached,
+			script: map[string][]string{find4301: {pad20("11 02 00 06 0A 00 00")}, pingK750: {pad20("11 02 00 16 02 00 01")}},
+			index:  10, writes: []string{find4301, pingK750}, confirmed: true},
+		{name: "not in the table: looked up", script: map[string][]string{find4301: {pad20("11 02 00 06 09 00 00")}},
+			held: true, index: 9, writes: []string{find4301}, confirmed: true},
+		{name: "out of range", known: cached, script: map[string][]string{find4301: {"10 02 8F 00 06 09 00"}},
+			wantErr: hidpp.ErrOffline, index: 9, writes: []string{find4301}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(scripted(tt.script))
+			c := newConn(t, f, &hidpp.Opts{DeviceTimeout: 300 * time.Millisecond})
+			d := hidpp.NewDevice(c, 2, tt.known)
+			held, err := d.CheckFeature(context.Background(), hidpp.FeatureSolarDashboard)
+			if held != tt.held || tt.wantErr == nil && err != nil || tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
+				t.Errorf("CheckFeature() = %v, %v; want %v, %v", held, err, tt.held, tt.wantErr)
+			}
+			if ix := d.Known().Features[hidpp.FeatureSolarDashboard]; ix != tt.index {
+				t.Errorf("index %d after, want %d", ix, tt.index)
+			}
+			if w := f.writeLog(); fmt.Sprint(w) != fmt.Sprint(tt.writes) {
+				t.Errorf("written %q\nwant    %q", w, tt.writes)
+			}
+			if got := !d.Unconfirmed(); got != tt.confirmed {
+				t.Errorf("confirmed = %v, want %v", got, tt.confirmed)
+			}
+		})
+	}
+}

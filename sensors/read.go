@@ -139,23 +139,45 @@ func MeasureLight(ctx context.Context, d *unifying.Device, n int, wait time.Dura
 		return fmt.Errorf("read light of %s: %w", d, ErrNotSolar)
 	}
 	n = min(max(n, 1), 255)
+	cached := d.Unconfirmed()
+	reports, err := measure(ctx, d, n, wait, got)
+	if errors.Is(err, ErrNoLightReport) && reports == 0 && cached {
+		// The request went to an index only the cache vouched for. If
+		// the solar feature is elsewhere now (new firmware), it went to
+		// another feature: find where, and ask there.
+		held, cerr := d.CheckFeature(ctx, hidpp.FeatureSolarDashboard)
+		switch {
+		case cerr != nil:
+			return fmt.Errorf("read light of %s: %w", d, cerr)
+		case !held:
+			_, err = measure(ctx, d, n, wait, got)
+		}
+	}
+	return err
+}
+
+// measure asks d for n light reports and waits for them, as MeasureLight
+// says; it returns how many came.
+func measure(ctx context.Context, d *unifying.Device, n int, wait time.Duration, got func(hidpp.SolarEvent)) (int, error) {
 	events, cancel := d.Receiver.Conn().Subscribe()
 	defer cancel()
 	if err := d.SetLightMeasure(ctx, byte(n), 1); err != nil {
-		return fmt.Errorf("read light of %s: %w", d, err)
+		return 0, fmt.Errorf("read light of %s: %w", d, err)
 	}
 	// The request finds the feature anew where a cache proved wrong:
 	// the reports come from where it is now.
-	if ix, err = d.FeatureIndex(ctx, hidpp.FeatureSolarDashboard); err != nil {
-		return fmt.Errorf("read light of %s: %w", d, err)
+	ix, err := d.FeatureIndex(ctx, hidpp.FeatureSolarDashboard)
+	if err != nil {
+		return 0, fmt.Errorf("read light of %s: %w", d, err)
 	}
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
-	for reports := 0; reports < n; {
+	reports := 0
+	for reports < n {
 		select {
 		case rep, ok := <-events:
 			if !ok {
-				return fmt.Errorf("read light of %s: %w", d, hidpp.ErrClosed)
+				return reports, fmt.Errorf("read light of %s: %w", d, hidpp.ErrClosed)
 			}
 			if rep.Device() != d.Index() || rep.ID() == hidpp.ShortID || rep.SubID() != ix || rep.SoftwareID() != 0 {
 				continue
@@ -170,10 +192,10 @@ func MeasureLight(ctx context.Context, d *unifying.Device, n int, wait time.Dura
 				timer.Reset(wait)
 			}
 		case <-timer.C:
-			return fmt.Errorf("read light of %s: %w after %v (%d of %d reports)", d, ErrNoLightReport, wait, reports, n)
+			return reports, fmt.Errorf("read light of %s: %w after %v (%d of %d reports)", d, ErrNoLightReport, wait, reports, n)
 		case <-ctx.Done():
-			return ctx.Err()
+			return reports, ctx.Err()
 		}
 	}
-	return nil
+	return reports, nil
 }

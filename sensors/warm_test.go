@@ -264,3 +264,46 @@ func TestQuery_Replugged(t *testing.T) {
 		t.Errorf("a new device in slot 3:\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestQuery_SolarMoved: new firmware moves the K750's solar feature within
+// a day of the keyboard confirming it. The light request goes to the old
+// index unchecked, and no light report comes from there: the query finds
+// where the feature is, and asks there. The true figures, and the cache
+// rebuilt.
+func TestQuery_SolarMoved(t *testing.T) {
+	k750 := func(features ...string) *emulator.Profile {
+		p := defaultProfile(t)
+		p.Devices = p.Devices[1:2]
+		p.Devices[0].Features = features
+		return p
+	}
+	before := k750("0000", "0001", "0003", "0005", "1B00", "1D4B", "1DF3", "40A0", "4100", "4301", "4520")
+	after := k750("0000", "0001", "0003", "0005", "1B00", "1D4B", "1DF3", "40A0", "4100", "1B04", "4301", "4520")
+	const want = "E0662192 2 Wireless Solar Keyboard K750: 57 %, 12 lux, discharging"
+	cache := &memCache{m: map[string]unifying.Known{}}
+	if got := figures(query(t, listing(t, before, "boot1/0003:046D:C52B.0003"), cache)); got != want {
+		t.Fatalf("before: %s, want %s", got, want)
+	}
+	b := listing(t, after, "boot1/0003:046D:C52B.0003")
+	if got := figures(query(t, b, cache)); got != want {
+		t.Errorf("after the update: %s, want %s", got, want)
+	}
+	// The light request at 9, the check, the ping, the light request at 10.
+	if n := b.Receiver.Requests(); fmt.Sprint(n) != fmt.Sprint(map[byte]int{2: 4}) {
+		t.Errorf("after the update: requests %v, want 4 to device 2", n)
+	}
+	if ix := cache.m["E0662192-4002-750C0DE2"].Device.Features[hidpp.FeatureSolarDashboard]; ix != 10 {
+		t.Errorf("the cache has the solar feature at %d, want 10", ix)
+	}
+	// The next query learns what the rebuild dropped (the name, where the
+	// battery features are not); the one after is warm.
+	for _, when := range []string{"the query after", "warm"} {
+		b.Receiver.ResetRequests()
+		if got := figures(query(t, b, cache)); got != want {
+			t.Errorf("%s: %s, want %s", when, got, want)
+		}
+	}
+	if n := b.Receiver.Requests(); fmt.Sprint(n) != fmt.Sprint(map[byte]int{2: 1}) {
+		t.Errorf("warm after the update: requests %v, want 1 to device 2", n)
+	}
+}
