@@ -66,6 +66,22 @@ type Known struct {
 	Reading *Reading `json:"reading,omitempty"`
 }
 
+// ReadingAsks reports whether reading the battery of a device known as k
+// sends it a request, whose answer also says whether it is in range: it
+// speaks HID++ 1.0 (a register read), or its table holds a battery feature
+// or a solar dashboard, or does not say yet whether it has one.
+func (k Known) ReadingAsks() bool {
+	if !k.Protocol.IsFeatureBased() {
+		return true
+	}
+	for _, f := range batterySources {
+		if ix, known := k.Features[f]; !known || ix != 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // Reading is a battery reading as the device sent it: the feature it came
 // from and the parameters of the reply.
 type Reading struct {

@@ -307,3 +307,26 @@ func TestQuery_SolarMoved(t *testing.T) {
 		t.Errorf("warm after the update: requests %v, want 1 to device 2", n)
 	}
 }
+
+// TestQuery_NoBattery: a device the cache says has no battery to read is
+// pinged, since no reading would say whether it is in range.
+func TestQuery_NoBattery(t *testing.T) {
+	p, err := emulator.ParseProfile([]byte(`{"receiver":{"serial":"0000ABCD"},"devices":[
+		{"index":1,"wpid":"4090","kind":"presenter","codename":"R500","protocol":"4.5","serial":"00000001",
+		 "features":["0000","0001","0005"]}]}`), "presenter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := listing(t, p, "boot1/0003:046D:C52B.0003")
+	cache := &memCache{m: map[string]unifying.Known{}}
+	for _, when := range []string{"cold", "warm"} {
+		b.Receiver.ResetRequests()
+		states := query(t, b, cache)
+		if len(states) != 1 || !states[0].Online || states[0].Battery != nil {
+			t.Fatalf("%s: %s, want online with no battery", when, figures(states))
+		}
+	}
+	if n := b.Receiver.Requests(); fmt.Sprint(n) != fmt.Sprint(map[byte]int{1: 1}) {
+		t.Errorf("warm: requests %v, want the one ping", n)
+	}
+}

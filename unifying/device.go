@@ -123,14 +123,16 @@ func (d *Device) Prepare(ctx context.Context) error {
 
 // cacheKnows reports whether the cache told everything a reading of the
 // device needs besides the reading: its protocol and its name (or that it
-// has none to read).
+// has none to read), and that the reading asks the device something (a
+// device with no battery to read must be pinged to know it is in range).
 func (d *Device) cacheKnows() bool {
 	if !d.Unconfirmed() {
 		return false
 	}
 	k := d.Known()
 	ix, asked := k.Features[hidpp.FeatureName]
-	return !k.Protocol.IsFeatureBased() || k.Name != "" || asked && ix == 0
+	named := !k.Protocol.IsFeatureBased() || k.Name != "" || asked && ix == 0
+	return named && k.ReadingAsks()
 }
 
 // EnableBatteryEvents makes a HID++ 1.0 device report battery changes by
