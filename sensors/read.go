@@ -139,9 +139,8 @@ func MeasureLight(ctx context.Context, d *unifying.Device, n int, wait time.Dura
 		return fmt.Errorf("read light of %s: %w", d, ErrNotSolar)
 	}
 	n = min(max(n, 1), 255)
-	cached := d.Unconfirmed()
 	reports, err := measure(ctx, d, n, wait, got)
-	if errors.Is(err, ErrNoLightReport) && reports == 0 && cached {
+	if errors.Is(err, ErrNoLightReport) && reports == 0 && d.Unconfirmed() {
 		// The request went to an index only the cache vouched for. If
 		// the solar feature is elsewhere now (new firmware), it went to
 		// another feature: find where, and ask there.

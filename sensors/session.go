@@ -85,10 +85,11 @@ func openReceiver(ctx context.Context, b transport.Backend, info transport.Info,
 }
 
 // Open opens every receiver b finds and lists its devices, pinging each
-// once (with opts.ForReading, only those the cache does not know). A receiver that cannot be opened is left out and said in Errs;
-// Open fails only when none opens: with [ErrNoReceiver] when there is
-// none, else with the receivers' errors joined (a [*transport.PermissionError]
-// among them says which udev rule is missing).
+// once (with opts.ForReading, only those the cache does not know). A
+// receiver that cannot be opened is left out and said in Errs; Open fails
+// only when none opens: with [ErrNoReceiver] when there is none, else with
+// the receivers' errors joined (a [*transport.PermissionError] among them
+// says which udev rule is missing).
 func Open(ctx context.Context, b transport.Backend, opts SessionOpts) (*Session, error) {
 	infos, err := b.Receivers()
 	if err != nil {

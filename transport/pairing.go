@@ -16,10 +16,9 @@ type Paired struct {
 // it.
 type Pairing struct {
 	// Plugging names this plugging-in of the receiver. Another receiver,
-	// or the same one plugged in again, updated (its firmware update
-	// re-enumerates it) or found after a reboot, never has the same
-	// name; so what was read from the receiver under one name still holds
-	// while the name stays.
+	// or the same one plugged in again or found after a reboot, never has
+	// the same name; so what was read from the receiver under one name
+	// still holds while the name stays.
 	Plugging string
 	// Devices are the devices paired to it now, by index.
 	Devices []Paired

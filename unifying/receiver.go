@@ -76,8 +76,8 @@ func Open(ctx context.Context, c *hidpp.Conn) (*Receiver, error) {
 // OpenWith is [Open], except that the receiver's identity comes from
 // o.Cache, without a request, when the system says this is the plugging-in
 // it was read in: another receiver in the same port, the same one plugged
-// in again or updated (which re-enumerates it), or a reboot, is read again.
-// The receiver keeps o.Pairing for [Receiver.Paired].
+// in again, or a reboot, is read again. The receiver keeps o.Pairing for
+// [Receiver.Paired].
 func OpenWith(ctx context.Context, c *hidpp.Conn, o Opts) (*Receiver, error) {
 	info := c.Info()
 	r := &Receiver{conn: c, dev: hidpp.NewDevice(c, hidpp.ReceiverIndex, nil),
@@ -344,7 +344,7 @@ func (r *Receiver) pairedFromRegisters(ctx context.Context, cache Cache) ([]*Dev
 		out = append(out, d)
 		slots = append(slots, s)
 	}
-	if key := r.cacheKey(); cache != nil && key != "" && len(slotErrs) == 0 {
+	if key := r.cacheKey(); cache != nil && key != "" && len(slotErrs) == 0 && len(out) == count {
 		k := r.knownReceiver()
 		k.Listed, k.Slots = true, slots
 		cache.StoreReceiver(key, k)

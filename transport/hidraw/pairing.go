@@ -24,10 +24,10 @@ var bootID = "/proc/sys/kernel/random/boot_id"
 // driver has not probed yet is listed with no serial.
 //
 // The plugging-in is named by the boot and the receiver's HID device, whose
-// name ends in a number the kernel never gives twice in one boot: unplugging
-// the receiver, plugging in another on the same port, or a firmware update
-// (which re-enumerates it) makes a new HID device. Receivers on another
-// driver (hid-generic) get [transport.ErrNotListed].
+// name ends in a number the kernel never gives twice in one boot: pulling
+// the receiver out and plugging it, or another one, in again makes a new
+// HID device. Receivers on another driver (hid-generic) get
+// [transport.ErrNotListed].
 func (Backend) Pairing(info transport.Info) (transport.Pairing, error) {
 	dir, err := filepath.EvalSymlinks(filepath.Join(sysClass, filepath.Base(info.Path), "device"))
 	if err != nil {
