@@ -30,6 +30,9 @@ type Opts struct {
 	// Logger receives every report sent and received at debug level, decoded.
 	// Nil discards.
 	Logger *slog.Logger
+	// Now is the clock that dates what devices confirm ([Known].Verified);
+	// nil is time.Now.
+	Now func() time.Time
 }
 
 // DefaultOpts are the timeouts the kernel and Solaar use in practice: about
@@ -98,6 +101,10 @@ func NewConn(t transport.Conn, opts *Opts) *Conn {
 			o.DeviceTimeout = opts.DeviceTimeout
 		}
 		o.Logger = opts.Logger
+		o.Now = opts.Now
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 	log := o.Logger
 	if log == nil {
@@ -110,6 +117,10 @@ func NewConn(t transport.Conn, opts *Opts) *Conn {
 	go c.readLoop()
 	return c
 }
+
+// Logger is where the Conn logs, for the layers above to log their
+// decisions beside the reports; it discards when Opts gave none.
+func (c *Conn) Logger() *slog.Logger { return c.log }
 
 // SoftwareID is the software ID this Conn puts in HID++ 2.0 requests.
 func (c *Conn) SoftwareID() byte { return c.opts.SoftwareID }

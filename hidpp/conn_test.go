@@ -1021,12 +1021,16 @@ func TestDeviceFeatures(t *testing.T) {
 }
 
 // Call looks an index up again after error 0x06 (invalid feature index), once.
+// The index came from a cache, which the error proves wrong: the device is
+// learned again, its protocol first.
 func TestDeviceCallRetriesInvalidFeatureIndex(t *testing.T) {
 	ctx := context.Background()
 	stale := &hidpp.Known{Protocol: hidpp.Protocol{Major: 4, Minor: 5}, Features: map[hidpp.FeatureID]byte{hidpp.FeatureName: 3}}
+	const ping, pong = "10 01 00 16 00 00 01", "11 01 00 16 04 06 01"
 
 	f := newFake(scripted(map[string][]string{
 		"10 01 03 26 00 00 00": {pad20("11 01 FF 03 26 06")},    // stale index 3: invalid feature index
+		ping:                   {pad20(pong)},                   // HID++ 4.6 now
 		"10 01 00 06 00 05 00": {pad20("11 01 00 06 04 00 00")}, // 0x0005 now at 4
 		"10 01 04 26 00 00 00": {pad20("11 01 04 26 03")},       // kind 3: mouse
 	}))
@@ -1036,7 +1040,10 @@ func TestDeviceCallRetriesInvalidFeatureIndex(t *testing.T) {
 	if err != nil || got.SubID() != 4 || got.Param(0) != 3 {
 		t.Fatalf("Call(0x0005, 2) = %v, %v; want the reply from index 4", got, err)
 	}
-	wantWrites := []string{"10 01 03 26 00 00 00", "10 01 00 06 00 05 00", "10 01 04 26 00 00 00"}
+	if p := d.Protocol(); p != (hidpp.Protocol{Major: 4, Minor: 6}) {
+		t.Errorf("Protocol() = %v after the cache was dropped, want 4.6 learned again", p)
+	}
+	wantWrites := []string{"10 01 03 26 00 00 00", ping, "10 01 00 06 00 05 00", "10 01 04 26 00 00 00"}
 	if w := f.writeLog(); fmt.Sprint(w) != fmt.Sprint(wantWrites) {
 		t.Errorf("written %q, want %q", w, wantWrites)
 	}
@@ -1047,6 +1054,7 @@ func TestDeviceCallRetriesInvalidFeatureIndex(t *testing.T) {
 	// A device that keeps refusing gets one retry, not a loop.
 	f2 := newFake(scripted(map[string][]string{
 		"10 01 03 26 00 00 00": {pad20("11 01 FF 03 26 06")},
+		ping:                   {pad20(pong)},
 		"10 01 00 06 00 05 00": {pad20("11 01 00 06 03 00 00")},
 	}))
 	c2 := newConn(t, f2, &hidpp.Opts{DeviceTimeout: 300 * time.Millisecond})
@@ -1056,8 +1064,8 @@ func TestDeviceCallRetriesInvalidFeatureIndex(t *testing.T) {
 	if !errors.As(err, &e) || e.Version != 2 || e.Code != hidpp.Err20InvalidFeature {
 		t.Errorf("Call(0x0005, 2) = %v, want *Error code 6", err)
 	}
-	if n := f2.writeCount(); n != 3 {
-		t.Errorf("%d requests written, want 3 (call, GetFeature, call)", n)
+	if n := f2.writeCount(); n != 4 {
+		t.Errorf("%d requests written, want 4 (call, ping, GetFeature, call)", n)
 	}
 }
 

@@ -1,12 +1,14 @@
 package hidpp
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"sort"
 	"strings"
 	"sync"
+	"time"
 )
 
 // ErrNoFeature is returned when a device lacks the feature a call needs.
@@ -26,10 +28,20 @@ type Device struct {
 	known    Known
 	pingByte byte
 	// cached says known came from a cache and the device has not yet
-	// confirmed it (Verify, or a call that worked): an error reply to a
-	// remembered index then means the cache is wrong.
+	// confirmed it (Verify, a battery register read, a GetFeature that
+	// agreed): an error reply to a remembered index then means the cache
+	// is wrong.
 	cached bool
 }
+
+// TrustFor is how long a feature table the device confirmed is used
+// without asking it again while nothing it answers disagrees: a battery
+// reading through it that repeats the last confirmed one is taken, and a
+// request that changes something on the device (the K750's
+// SetLightMeasure) goes through it. Past that, the table is checked first
+// with IRoot.GetFeature. A feature index moves only with new firmware; the
+// bound keeps an update from going unseen for longer than a day.
+const TrustFor = 24 * time.Hour
 
 // Known is what Helio has learned about a device that does not change while
 // it stays paired: its feature table (complete or only the entries looked
@@ -45,6 +57,36 @@ type Known struct {
 	Kind            Kind               `json:"kind,omitempty"`
 	BatteryRegister byte               `json:"battery_register,omitempty"` // HID++ 1.0: 0x07 or 0x0D
 	BatteryCaps     []byte             `json:"battery_caps,omitempty"`     // 0x1000 fn1 or 0x1004 fn0 payload
+	// Verified is when the device last confirmed the table: it was
+	// learned from the device then, or the device answered
+	// IRoot.GetFeature with the index kept. Zero: never.
+	Verified time.Time `json:"verified,omitzero"`
+	// Reading is the last battery reading taken through the table while
+	// the device had confirmed it (HID++ 2.0 devices).
+	Reading *Reading `json:"reading,omitempty"`
+}
+
+// ReadingAsks reports whether reading the battery of a device known as k
+// sends it a request, whose answer also says whether it is in range: it
+// speaks HID++ 1.0 (a register read), or its table holds a battery feature
+// or a solar dashboard, or does not say yet whether it has one.
+func (k Known) ReadingAsks() bool {
+	if !k.Protocol.IsFeatureBased() {
+		return true
+	}
+	for _, f := range batterySources {
+		if ix, known := k.Features[f]; !known || ix != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// Reading is a battery reading as the device sent it: the feature it came
+// from and the parameters of the reply.
+type Reading struct {
+	Feature FeatureID `json:"feature"`
+	Payload []byte    `json:"payload"`
 }
 
 // NewDevice addresses device index ix on c. k seeds what is known (from a
@@ -69,6 +111,9 @@ func (k Known) clone() Known {
 		c.FeatureFlags[id] = f
 	}
 	c.BatteryCaps = append([]byte(nil), k.BatteryCaps...)
+	if k.Reading != nil {
+		c.Reading = &Reading{Feature: k.Reading.Feature, Payload: append([]byte(nil), k.Reading.Payload...)}
+	}
 	return c
 }
 
@@ -83,6 +128,24 @@ func (d *Device) Known() Known {
 }
 
 func (d *Device) String() string { return fmt.Sprintf("device %d", d.index) }
+
+// Unconfirmed reports whether what is known of the device came from a
+// cache and the device has not confirmed it yet in this run.
+func (d *Device) Unconfirmed() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.cached
+}
+
+func (d *Device) now() time.Time { return d.conn.opts.Now() }
+
+// freshLocked reports whether the device confirmed the table less than
+// TrustFor ago. A date in the future (the clock was set back) is not
+// trusted. d.mu must be held.
+func (d *Device) freshLocked() bool {
+	v, now := d.known.Verified, d.now()
+	return !v.IsZero() && !v.After(now) && now.Sub(v) < TrustFor
+}
 
 // Ping asks the device for its protocol version with IRoot function 1:
 // `10 ix 00 1s 00 00 PP`. A HID++ 2.0+ device answers with its version and
@@ -113,9 +176,13 @@ func (d *Device) Ping(ctx context.Context) (Protocol, error) {
 		}
 	}
 	d.mu.Lock()
-	if d.known.Protocol != p && d.known.Protocol.Major != 0 {
-		// Firmware changed under us: what we cached may be wrong.
-		d.known = Known{}
+	if d.known.Protocol != p {
+		if d.known.Protocol.Major != 0 {
+			// Firmware changed under us: what we cached may be wrong.
+			d.known, d.cached = Known{}, false
+		}
+		// What is learned of the device from now on is its own word.
+		d.known.Verified = d.now()
 	}
 	d.known.Protocol = p
 	d.mu.Unlock()
@@ -138,10 +205,9 @@ func (d *Device) Verify(ctx context.Context) (Protocol, error) {
 	d.mu.Lock()
 	p, cached := d.known.Protocol, d.cached
 	var id FeatureID
-	var ix byte
 	for _, f := range batterySources {
-		if i := d.known.Features[f]; i != 0 {
-			id, ix = f, i
+		if d.known.Features[f] != 0 {
+			id = f
 			break
 		}
 	}
@@ -149,23 +215,71 @@ func (d *Device) Verify(ctx context.Context) (Protocol, error) {
 	if !cached || !p.IsFeatureBased() || id == 0 {
 		return d.Ping(ctx)
 	}
+	held, err := d.check(ctx, id)
+	switch {
+	case err != nil:
+		return Protocol{}, fmt.Errorf("ping %s: %w", d, err)
+	case !held:
+		return d.Ping(ctx)
+	}
+	return p, nil
+}
+
+// CheckFeature asks the device where feature id is (IRoot.GetFeature) and
+// compares the answer with the table it has from a cache. held is true
+// when they agree: the table counts as confirmed, now. Otherwise the table
+// is dropped, the device learned again from its protocol, and id kept at
+// the index the device gave. A feature the table does not hold is only
+// looked up. Call it when an answer through a cached index was not the
+// one expected (a light report that never came).
+func (d *Device) CheckFeature(ctx context.Context, id FeatureID) (held bool, err error) {
+	d.mu.Lock()
+	_, listed := d.known.Features[id]
+	d.mu.Unlock()
+	if !listed {
+		if _, err := d.FeatureIndex(ctx, id); err != nil {
+			return false, err
+		}
+		return true, nil
+	}
+	if held, err = d.check(ctx, id); err != nil {
+		return false, fmt.Errorf("find feature %s on %s: %w", id, d, err)
+	}
+	if !held {
+		if _, err := d.Ping(ctx); err != nil {
+			return false, err
+		}
+	}
+	return held, nil
+}
+
+// check asks the device where feature id is (IRoot.GetFeature), id being
+// in the cached table. When the device agrees, held is true: the table is
+// confirmed, dated now. When it does not (another index, or an answer as
+// a HID++ 1.0 device), the table is dropped, the index the device gave is
+// kept, and held is false. err, unwrapped, says the device did not
+// answer.
+func (d *Device) check(ctx context.Context, id FeatureID) (held bool, err error) {
+	d.mu.Lock()
+	ix := d.known.Features[id]
+	d.mu.Unlock()
 	rep, err := d.conn.Request(ctx, Short(d.index, 0x00, 0x00|d.conn.SoftwareID(), byte(id>>8), byte(id)))
 	var herr *Error
 	switch {
 	case errors.As(err, &herr) && herr.Version == 1 && herr.Code == Err10InvalidSubID:
 		d.distrust("it answers as a HID++ 1.0 device")
-		return d.Ping(ctx)
+		return false, nil
 	case err != nil:
-		return Protocol{}, fmt.Errorf("ping %s: %w", d, err)
+		return false, err
 	case rep.Param(0) != ix:
 		d.distrust(fmt.Sprintf("feature %s is at index %d, not %d", id, rep.Param(0), ix))
 		d.remember(id, rep.Param(0), rep.Param(1))
-		return d.Ping(ctx)
+		return false, nil
 	}
 	d.mu.Lock()
-	d.cached = false
+	d.cached, d.known.Verified = false, d.now()
 	d.mu.Unlock()
-	return p, nil
+	return true, nil
 }
 
 // distrust drops everything known of the device: a cache said something
@@ -256,8 +370,12 @@ func (d *Device) Call(ctx context.Context, id FeatureID, fn byte, params ...byte
 			switch {
 			case cached:
 				// An index from a cache the device has not confirmed:
-				// the cache is what is wrong.
+				// the cache is what is wrong. Learn the device again,
+				// its protocol first.
 				d.distrust(fmt.Sprintf("%s at index %d: %v", id, ix, herr))
+				if _, err := d.Ping(ctx); err != nil {
+					return Report{}, fmt.Errorf("%s function %d on %s: %w", id, fn, d, err)
+				}
 				continue
 			case herr.Code == Err20InvalidFeature:
 				// The firmware changed while Helio ran.
@@ -457,71 +575,168 @@ func (d *Device) WriteRegister(ctx context.Context, reg byte, value ...byte) err
 // HID++ 2.0, feature 0x1004, 0x1000 or 0x1001, in that order. The source
 // found is remembered. It returns ErrNoBattery when nothing readable exists,
 // as on the K750, whose charge comes only in solar events.
+//
+// A device known from a cache is read at once, without a ping: a device
+// out of range fails the reading as it fails a ping. What it answers is
+// judged before it is believed ([TrustFor]):
+//   - HID++ 1.0: a HID++ 2.0 device answers a register read with an error,
+//     and registers 0x07 and 0x0D are the battery on every device that has
+//     them, so a reading confirms the cache, and an error reply drops it;
+//   - HID++ 2.0: a reading through the cached table that repeats the last
+//     one the device confirmed, within TrustFor of its confirmation, is
+//     taken; a new figure, an error reply or a reply that does not decode
+//     has the table checked first (IRoot.GetFeature of the battery
+//     feature), and if it moved, the table is learned again and the
+//     battery read through the new one.
 func (d *Device) Battery(ctx context.Context) (Battery, error) {
+	cached := d.Unconfirmed()
+	b, got, err := d.battery(ctx)
+	if cached && d.Unconfirmed() {
+		var again bool
+		if b, again, err = d.judge(ctx, b, got, err); again {
+			b, got, err = d.battery(ctx)
+		}
+	}
+	if err == nil && !d.Unconfirmed() && got.Feature != 0 {
+		d.mu.Lock()
+		d.known.Reading = &Reading{Feature: got.Feature, Payload: got.Payload}
+		d.mu.Unlock()
+	}
+	return b, err
+}
+
+// judge decides what a battery reading through a cached table the device
+// has not confirmed is worth (see [Device.Battery]). again says the cache
+// was dropped and the battery must be read afresh.
+func (d *Device) judge(ctx context.Context, b Battery, got Reading, err error) (_ Battery, again bool, _ error) {
+	if err != nil && !Answered(err) {
+		// Not a word from the device (out of range, no battery in the
+		// cached table, the receiver gone): nothing to judge by.
+		return b, false, err
+	}
+	if got.Feature == 0 { // a HID++ 1.0 register
+		if err != nil {
+			d.distrust(fmt.Sprintf("reading its battery register: %v", err))
+			return Battery{}, true, nil
+		}
+		d.mu.Lock()
+		d.cached = false
+		d.mu.Unlock()
+		return b, false, nil
+	}
+	d.mu.Lock()
+	last := d.known.Reading
+	repeats := err == nil && last != nil && last.Feature == got.Feature && bytes.Equal(last.Payload, got.Payload) && d.freshLocked()
+	d.mu.Unlock()
+	if repeats {
+		d.conn.log.Debug("the battery reading repeats the last one the device confirmed; the cached table holds", "device", d.index)
+		return b, false, nil
+	}
+	why := "a new reading"
+	if err != nil {
+		why = err.Error()
+	}
+	d.conn.log.Debug("checking the cached table before believing the battery reading", "device", d.index, "why", why)
+	held, cerr := d.check(ctx, got.Feature)
+	switch {
+	case cerr != nil:
+		return Battery{}, false, fmt.Errorf("read battery of %s: %w", d, cerr)
+	case !held:
+		return Battery{}, true, nil
+	}
+	return b, false, err
+}
+
+// Answered reports whether err is the device's own answer, an error reply
+// or a reply that does not decode, rather than a sign that it could not be
+// asked (asleep, out of range, unpaired, the receiver gone, no reply in
+// time, the request cancelled). A device that answered is in range.
+func Answered(err error) bool {
+	var herr *Error
+	if errors.As(err, &herr) {
+		return !errors.Is(herr, ErrOffline) && !errors.Is(herr, ErrNoDevice)
+	}
+	return errors.Is(err, ErrMalformed)
+}
+
+// battery reads the battery (see [Device.Battery]) and returns, with it,
+// the source's reply as the device sent it; Feature is 0 for a register.
+func (d *Device) battery(ctx context.Context) (Battery, Reading, error) {
 	p := d.Protocol()
 	if p.Major == 0 {
 		var err error
 		if p, err = d.Ping(ctx); err != nil {
-			return Battery{}, err
+			return Battery{}, Reading{}, err
 		}
 	}
 	if !p.IsFeatureBased() {
-		return d.registerBattery(ctx)
+		b, v, err := d.registerBattery(ctx)
+		return b, Reading{Payload: v}, err
 	}
 	for _, f := range []FeatureID{FeatureUnifiedBattery, FeatureBatteryStatus, FeatureBatteryVoltage} {
 		ix, err := d.FeatureIndex(ctx, f)
 		if err != nil {
-			return Battery{}, fmt.Errorf("read battery of %s: %w", d, err)
+			return Battery{}, Reading{}, fmt.Errorf("read battery of %s: %w", d, err)
 		}
 		if ix == 0 {
 			continue
 		}
-		b, err := d.featureBattery(ctx, f)
+		b, v, err := d.featureBattery(ctx, f)
+		got := Reading{Feature: f, Payload: v}
 		if err != nil {
-			return Battery{}, fmt.Errorf("read battery of %s: %w", d, err)
+			return Battery{}, got, fmt.Errorf("read battery of %s: %w", d, err)
 		}
-		return b, nil
+		return b, got, nil
 	}
-	return Battery{}, fmt.Errorf("%w: %s", ErrNoBattery, d)
+	return Battery{}, Reading{}, fmt.Errorf("%w: %s", ErrNoBattery, d)
 }
 
-func (d *Device) featureBattery(ctx context.Context, f FeatureID) (Battery, error) {
-	switch f {
-	case FeatureUnifiedBattery:
-		caps, err := d.batteryCaps(ctx, f, 0)
-		if err != nil {
-			return Battery{}, err
-		}
+// featureBattery reads battery feature f, and returns the status reply's
+// parameters with the battery. The capability that tells how to read the
+// status is taken after the status: a cache the status request proved
+// wrong (and [Device.Call] dropped) must not lend it its own.
+func (d *Device) featureBattery(ctx context.Context, f FeatureID) (Battery, []byte, error) {
+	status, capsFn := byte(0), byte(1) // the functions that read them
+	if f == FeatureUnifiedBattery {
+		status, capsFn = 1, 0
+	}
+	rep, err := d.Call(ctx, f, status)
+	if err != nil {
+		return Battery{}, nil, err
+	}
+	v := append([]byte(nil), rep.Params()...)
+	if f == FeatureBatteryVoltage {
+		b, err := DecodeBatteryVoltage(v)
+		return b, v, err
+	}
+	caps, err := d.batteryCaps(ctx, f, capsFn)
+	if err != nil {
+		return Battery{}, nil, err
+	}
+	if f == FeatureUnifiedBattery {
 		uc, err := DecodeUnifiedCapability(caps)
 		if err != nil {
-			return Battery{}, err
+			d.forgetCaps()
+			return Battery{}, v, err
 		}
-		rep, err := d.Call(ctx, f, 1)
-		if err != nil {
-			return Battery{}, err
-		}
-		return DecodeUnifiedBattery(rep.Params(), &uc)
-	case FeatureBatteryStatus:
-		caps, err := d.batteryCaps(ctx, f, 1)
-		if err != nil {
-			return Battery{}, err
-		}
-		bc, err := DecodeBatteryCapability(caps)
-		if err != nil {
-			return Battery{}, err
-		}
-		rep, err := d.Call(ctx, f, 0)
-		if err != nil {
-			return Battery{}, err
-		}
-		return DecodeBatteryStatus(rep.Params(), &bc)
-	default:
-		rep, err := d.Call(ctx, f, 0)
-		if err != nil {
-			return Battery{}, err
-		}
-		return DecodeBatteryVoltage(rep.Params())
+		b, err := DecodeUnifiedBattery(v, &uc)
+		return b, v, err
 	}
+	bc, err := DecodeBatteryCapability(caps)
+	if err != nil {
+		d.forgetCaps()
+		return Battery{}, v, err
+	}
+	b, err := DecodeBatteryStatus(v, &bc)
+	return b, v, err
+}
+
+// forgetCaps drops a battery capability that does not decode, so that the
+// next reading asks for it again instead of failing on it for ever.
+func (d *Device) forgetCaps() {
+	d.mu.Lock()
+	d.known.BatteryCaps = nil
+	d.mu.Unlock()
 }
 
 // batteryCaps returns the capability payload of battery feature f (function
@@ -544,14 +759,14 @@ func (d *Device) batteryCaps(ctx context.Context, f FeatureID, fn byte) ([]byte,
 	return caps, nil
 }
 
-func (d *Device) registerBattery(ctx context.Context) (Battery, error) {
+func (d *Device) registerBattery(ctx context.Context) (Battery, []byte, error) {
 	d.mu.Lock()
 	known := d.known.BatteryRegister
 	d.mu.Unlock()
 	if known != 0 {
-		b, err := d.batteryRegister(ctx, known)
+		b, v, err := d.batteryRegister(ctx, known)
 		if !errors.Is(err, errNoRegister) {
-			return b, err
+			return b, v, err
 		}
 		// The register remembered is gone: a cache that was wrong, or
 		// new firmware. Look for either again.
@@ -560,13 +775,13 @@ func (d *Device) registerBattery(ctx context.Context) (Battery, error) {
 		d.mu.Unlock()
 	}
 	for _, reg := range []byte{0x0D, 0x07} {
-		b, err := d.batteryRegister(ctx, reg)
+		b, v, err := d.batteryRegister(ctx, reg)
 		if errors.Is(err, errNoRegister) {
 			continue // the device has the other register
 		}
-		return b, err
+		return b, v, err
 	}
-	return Battery{}, fmt.Errorf("%w: %s has neither register 0x0D nor 0x07", ErrNoBattery, d)
+	return Battery{}, nil, fmt.Errorf("%w: %s has neither register 0x0D nor 0x07", ErrNoBattery, d)
 }
 
 // errNoRegister: the device answered that it has no such register.
@@ -574,28 +789,48 @@ var errNoRegister = errors.New("hidpp: no such register")
 
 // batteryRegister reads battery register reg (0x0D or 0x07) and remembers
 // it as the device's.
-func (d *Device) batteryRegister(ctx context.Context, reg byte) (Battery, error) {
+func (d *Device) batteryRegister(ctx context.Context, reg byte) (Battery, []byte, error) {
 	v, err := d.ReadRegister(ctx, reg)
 	var herr *Error
 	switch {
 	case errors.As(err, &herr) && herr.Version == 1 && herr.Code == Err10InvalidAddress:
-		return Battery{}, errNoRegister
+		return Battery{}, nil, errNoRegister
 	case err != nil:
-		return Battery{}, fmt.Errorf("read battery of %s: %w", d, err)
+		return Battery{}, nil, fmt.Errorf("read battery of %s: %w", d, err)
 	}
 	d.mu.Lock()
 	d.known.BatteryRegister = reg
 	d.mu.Unlock()
+	var b Battery
 	if reg == 0x0D {
-		return DecodeRegister0D(v)
+		b, err = DecodeRegister0D(v)
+	} else {
+		b, err = DecodeRegister07(v)
 	}
-	return DecodeRegister07(v)
+	return b, v, err
 }
 
 // SetLightMeasure asks a solar keyboard (feature 0x4301 function 0) to send
 // count light reports, period seconds apart. The reports arrive as
 // notifications; decode them with [DecodeSolarEvent].
+//
+// It is a request that changes what the keyboard does, so it goes through
+// a cached index only while the table is one the device confirmed in this
+// run or less than TrustFor ago; past that the index is checked first
+// (IRoot.GetFeature), so that it never reaches a feature that moved there
+// with new firmware. A reading can be judged by its answer; a write cannot
+// be taken back.
 func (d *Device) SetLightMeasure(ctx context.Context, count, period byte) error {
+	d.mu.Lock()
+	_, listed := d.known.Features[FeatureSolarDashboard]
+	stale := d.cached && listed && !d.freshLocked()
+	d.mu.Unlock()
+	if stale {
+		d.conn.log.Debug("checking the cached index before writing to it: the device last confirmed it too long ago", "device", d.index)
+		if _, err := d.CheckFeature(ctx, FeatureSolarDashboard); err != nil {
+			return fmt.Errorf("ask %s for light reports: %w", d, err)
+		}
+	}
 	if _, err := d.Call(ctx, FeatureSolarDashboard, 0, count, period); err != nil {
 		return fmt.Errorf("ask %s for light reports: %w", d, err)
 	}

@@ -352,7 +352,7 @@ var errReceiverGone = errors.New("sensors: receiver pulled out")
 // or ctx ends.
 func (m *Monitor) runReceiver(ctx context.Context, info transport.Info) error {
 	cues := m.cues(ctx, info)
-	r, err := openReceiver(ctx, m.opts.Backend, info, cues != nil, m.opts.DeviceTimeout, m.opts.Logger)
+	r, err := openReceiver(ctx, m.opts.Backend, info, m.opts.Cache, cues != nil, m.opts.DeviceTimeout, m.opts.Logger)
 	if err != nil {
 		return err
 	}

@@ -62,11 +62,13 @@ func ReadAll(ctx context.Context, devs []*unifying.Device, opts *Opts) []State {
 // Read reads one device's battery and, for a solar keyboard, asks for a
 // light report and waits for it ([MeasureLight]): the K750 reports its
 // charge only that way. A device out of range gives a state with Online
-// false and no figures.
+// false and no figures. A device listed without a ping
+// ([unifying.Device.Prepare]) is read all the same: the reading's request
+// finds whether it is in range, as the ping would have.
 func Read(ctx context.Context, d *unifying.Device, opts *Opts) State {
 	o := opts.fill()
 	s := Identify(d)
-	if !s.Online {
+	if d.Reached() && !s.Online {
 		return s
 	}
 	b, err := d.Battery(ctx)
@@ -95,6 +97,13 @@ func Read(ctx context.Context, d *unifying.Device, opts *Opts) State {
 		return s
 	case err != nil:
 		s.Err = err
+	}
+	if !d.Reached() {
+		d.SetOnline(err == nil || s.Battery != nil || s.Light != nil || hidpp.Answered(err) || errors.Is(err, ErrNoLightReport))
+	}
+	s.Online = d.Online()
+	if p := d.Protocol(); p.Major != 0 {
+		s.Protocol = p.String() // learned again if the device disagreed with the cache
 	}
 	if s.Battery != nil {
 		s.BatteryTime = now
@@ -130,18 +139,44 @@ func MeasureLight(ctx context.Context, d *unifying.Device, n int, wait time.Dura
 		return fmt.Errorf("read light of %s: %w", d, ErrNotSolar)
 	}
 	n = min(max(n, 1), 255)
+	reports, err := measure(ctx, d, n, wait, got)
+	if errors.Is(err, ErrNoLightReport) && reports == 0 && d.Unconfirmed() {
+		// The request went to an index only the cache vouched for. If
+		// the solar feature is elsewhere now (new firmware), it went to
+		// another feature: find where, and ask there.
+		held, cerr := d.CheckFeature(ctx, hidpp.FeatureSolarDashboard)
+		switch {
+		case cerr != nil:
+			return fmt.Errorf("read light of %s: %w", d, cerr)
+		case !held:
+			_, err = measure(ctx, d, n, wait, got)
+		}
+	}
+	return err
+}
+
+// measure asks d for n light reports and waits for them, as MeasureLight
+// says; it returns how many came.
+func measure(ctx context.Context, d *unifying.Device, n int, wait time.Duration, got func(hidpp.SolarEvent)) (int, error) {
 	events, cancel := d.Receiver.Conn().Subscribe()
 	defer cancel()
 	if err := d.SetLightMeasure(ctx, byte(n), 1); err != nil {
-		return fmt.Errorf("read light of %s: %w", d, err)
+		return 0, fmt.Errorf("read light of %s: %w", d, err)
+	}
+	// The request finds the feature anew where a cache proved wrong:
+	// the reports come from where it is now.
+	ix, err := d.FeatureIndex(ctx, hidpp.FeatureSolarDashboard)
+	if err != nil {
+		return 0, fmt.Errorf("read light of %s: %w", d, err)
 	}
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
-	for reports := 0; reports < n; {
+	reports := 0
+	for reports < n {
 		select {
 		case rep, ok := <-events:
 			if !ok {
-				return fmt.Errorf("read light of %s: %w", d, hidpp.ErrClosed)
+				return reports, fmt.Errorf("read light of %s: %w", d, hidpp.ErrClosed)
 			}
 			if rep.Device() != d.Index() || rep.ID() == hidpp.ShortID || rep.SubID() != ix || rep.SoftwareID() != 0 {
 				continue
@@ -156,10 +191,10 @@ func MeasureLight(ctx context.Context, d *unifying.Device, n int, wait time.Dura
 				timer.Reset(wait)
 			}
 		case <-timer.C:
-			return fmt.Errorf("read light of %s: %w after %v (%d of %d reports)", d, ErrNoLightReport, wait, reports, n)
+			return reports, fmt.Errorf("read light of %s: %w after %v (%d of %d reports)", d, ErrNoLightReport, wait, reports, n)
 		case <-ctx.Done():
-			return ctx.Err()
+			return reports, ctx.Err()
 		}
 	}
-	return nil
+	return reports, nil
 }

@@ -25,6 +25,13 @@ type SessionOpts struct {
 	DeviceTimeout time.Duration
 	// Logger may be nil.
 	Logger *slog.Logger
+	// ForReading opens the session for a reading of the devices that
+	// follows at once (Read): a device the cache knows is listed without a
+	// ping, since the reading's own request says whether it is in range,
+	// for one request a device in all ([unifying.Device.Prepare]). Without
+	// it every device is pinged, for commands that show only what a ping
+	// finds (list).
+	ForReading bool
 }
 
 // Session is every receiver of a backend opened at once, with its devices
@@ -49,10 +56,12 @@ type Receiver struct {
 	Err error
 }
 
-// openReceiver opens the receiver info names and identifies it. Monitor
-// and Session both open receivers this way. A lazy receiver's node is open
-// only while an exchange holds it ([transport.Lazy]).
-func openReceiver(ctx context.Context, b transport.Backend, info transport.Info, lazy bool, timeout time.Duration, log *slog.Logger) (*unifying.Receiver, error) {
+// openReceiver opens the receiver info names and identifies it, from cache
+// (which may be nil) when the system says it is the receiver read before
+// ([unifying.OpenWith]). Monitor and Session both open receivers this way.
+// A lazy receiver's node is open only while an exchange holds it
+// ([transport.Lazy]).
+func openReceiver(ctx context.Context, b transport.Backend, info transport.Info, cache unifying.Cache, lazy bool, timeout time.Duration, log *slog.Logger) (*unifying.Receiver, error) {
 	var t transport.Conn
 	if lazy {
 		t = transport.NewLazy(info, func() (transport.Conn, error) { return b.Open(info) })
@@ -63,7 +72,11 @@ func openReceiver(ctx context.Context, b transport.Backend, info transport.Info,
 		}
 	}
 	c := hidpp.NewConn(t, &hidpp.Opts{DeviceTimeout: timeout, Logger: log})
-	r, err := unifying.Open(ctx, c)
+	o := unifying.Opts{Cache: cache}
+	if pl, ok := b.(transport.PairingLister); ok {
+		o.Pairing = func() (transport.Pairing, error) { return pl.Pairing(info) }
+	}
+	r, err := unifying.OpenWith(ctx, c, o)
 	if err != nil {
 		c.Close()
 		return nil, err
@@ -72,10 +85,11 @@ func openReceiver(ctx context.Context, b transport.Backend, info transport.Info,
 }
 
 // Open opens every receiver b finds and lists its devices, pinging each
-// once. A receiver that cannot be opened is left out and said in Errs;
-// Open fails only when none opens: with [ErrNoReceiver] when there is
-// none, else with the receivers' errors joined (a [*transport.PermissionError]
-// among them says which udev rule is missing).
+// once (with opts.ForReading, only those the cache does not know). A
+// receiver that cannot be opened is left out and said in Errs; Open fails
+// only when none opens: with [ErrNoReceiver] when there is none, else with
+// the receivers' errors joined (a [*transport.PermissionError] among them
+// says which udev rule is missing).
 func Open(ctx context.Context, b transport.Backend, opts SessionOpts) (*Session, error) {
 	infos, err := b.Receivers()
 	if err != nil {
@@ -86,19 +100,36 @@ func Open(ctx context.Context, b transport.Backend, opts SessionOpts) (*Session,
 	}
 	s := &Session{}
 	for _, info := range infos {
-		r, err := openReceiver(ctx, b, info, false, opts.DeviceTimeout, opts.Logger)
+		r, err := openReceiver(ctx, b, info, opts.Cache, false, opts.DeviceTimeout, opts.Logger)
 		if err != nil {
 			s.Errs = append(s.Errs, err)
 			continue
 		}
 		or := &Receiver{Receiver: r, Info: info}
-		or.Devices, or.Err = r.Devices(ctx, opts.Cache)
+		if opts.ForReading {
+			or.Devices, or.Err = prepared(ctx, r, opts.Cache)
+		} else {
+			or.Devices, or.Err = r.Devices(ctx, opts.Cache)
+		}
 		s.Receivers = append(s.Receivers, or)
 	}
 	if len(s.Receivers) == 0 {
 		return nil, errors.Join(s.Errs...)
 	}
 	return s, nil
+}
+
+// prepared lists r's devices and readies each for a reading
+// ([unifying.Device.Prepare]), all at once.
+func prepared(ctx context.Context, r *unifying.Receiver, cache unifying.Cache) ([]*unifying.Device, error) {
+	devs, err := r.Paired(ctx, cache)
+	errs := make([]error, len(devs))
+	var wg sync.WaitGroup
+	for i, d := range devs {
+		wg.Go(func() { errs[i] = d.Prepare(ctx) })
+	}
+	wg.Wait()
+	return devs, errors.Join(append([]error{err}, errs...)...)
 }
 
 // Devices lists the devices of every receiver, in order.

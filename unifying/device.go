@@ -26,9 +26,10 @@ type Device struct {
 
 	cache Cache
 
-	mu     sync.Mutex
-	online bool
-	name   string
+	mu      sync.Mutex
+	online  bool
+	reached bool // a request said whether it is in range
+	name    string
 }
 
 // ID is the device's stable identity: receiver serial, wpid and device
@@ -41,17 +42,28 @@ func (d *Device) String() string {
 	return fmt.Sprintf("%s (slot %d, wpid %04x)", d.Codename, d.Index(), d.WPID)
 }
 
-// Online reports whether the device answered its last ping.
+// Online reports whether the device answered its last request (a ping, a
+// reading) or, since, said so in a notification; false until then.
 func (d *Device) Online() bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.online
 }
 
-// SetOnline records a connection change seen in a notification.
+// Reached reports whether anything has said yet whether the device is in
+// range: a ping ([Device.Refresh]), a reading, a notification. A device
+// just listed ([Receiver.Paired]) is not reached.
+func (d *Device) Reached() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.reached
+}
+
+// SetOnline records whether the device is in range: a connection change
+// seen in a notification, or what a request found.
 func (d *Device) SetOnline(on bool) {
 	d.mu.Lock()
-	d.online = on
+	d.online, d.reached = on, true
 	d.mu.Unlock()
 }
 
@@ -94,6 +106,33 @@ func (d *Device) Refresh(ctx context.Context) error {
 	}
 	d.Save()
 	return nil
+}
+
+// Prepare readies a device just listed ([Receiver.Paired]) for a reading
+// that follows at once (as sensors.Read does). A device the cache knows (its
+// protocol, and for a HID++ 2.0 device its name) is not pinged: the
+// reading's own request says whether it is in range, as a ping would, and
+// the reading judges what the cache said. Any other device is refreshed
+// ([Device.Refresh]).
+func (d *Device) Prepare(ctx context.Context) error {
+	if d.Reached() || d.cacheKnows() {
+		return nil
+	}
+	return d.Refresh(ctx)
+}
+
+// cacheKnows reports whether the cache told everything a reading of the
+// device needs besides the reading: its protocol and its name (or that it
+// has none to read), and that the reading asks the device something (a
+// device with no battery to read must be pinged to know it is in range).
+func (d *Device) cacheKnows() bool {
+	if !d.Unconfirmed() {
+		return false
+	}
+	k := d.Known()
+	ix, asked := k.Features[hidpp.FeatureName]
+	named := !k.Protocol.IsFeatureBased() || k.Name != "" || asked && ix == 0
+	return named && k.ReadingAsks()
 }
 
 // EnableBatteryEvents makes a HID++ 1.0 device report battery changes by

@@ -8,11 +8,16 @@ package emulatortest
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/helio-linux/helio/emulator"
 	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/transport"
 	"github.com/helio-linux/helio/transport/transporttest"
 )
 
@@ -74,4 +79,43 @@ func (d *device) Written(ctx context.Context) ([]byte, error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// Listing is an emulated receiver's backend on a system whose drivers list
+// the receiver's paired devices ([transport.PairingLister]), as Linux's
+// hid-logitech-dj and hid-logitech-hidpp do: what Helio does with that
+// list is tested without a kernel. The test sets what the system says.
+type Listing struct {
+	*emulator.Backend
+	// Plugging names the receiver's plugging-in.
+	Plugging string
+	// Devices is the system's list; [Listed] gives the profile's.
+	Devices []transport.Paired
+	// Err, when set, is Pairing's answer.
+	Err error
+}
+
+var _ transport.PairingLister = (*Listing)(nil)
+
+// Pairing implements [transport.PairingLister].
+func (l *Listing) Pairing(transport.Info) (transport.Pairing, error) {
+	if l.Err != nil {
+		return transport.Pairing{}, l.Err
+	}
+	return transport.Pairing{Plugging: l.Plugging, Devices: slices.Clone(l.Devices)}, nil
+}
+
+// Listed is the list of p's paired devices the kernel's drivers make, once
+// they have probed every device.
+func Listed(p *emulator.Profile) []transport.Paired {
+	var out []transport.Paired
+	for _, d := range p.Devices {
+		wpid, err := strconv.ParseUint(d.WPID, 16, 16)
+		if err != nil {
+			panic(fmt.Sprintf("emulatortest: profile wpid %q: %v", d.WPID, err)) // profiles are parsed before use
+		}
+		out = append(out, transport.Paired{Index: byte(d.Index), WPID: uint16(wpid), Serial: strings.ToUpper(d.Serial)})
+	}
+	slices.SortFunc(out, func(a, b transport.Paired) int { return int(a.Index) - int(b.Index) })
+	return out
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/helio-linux/helio/emulator"
+	"github.com/helio-linux/helio/emulator/emulatortest"
 	"github.com/helio-linux/helio/transport"
 )
 
@@ -158,20 +159,48 @@ func TestQuery_Match(t *testing.T) {
 	}
 }
 
-// TestQuery_Requests counts the HID++ requests of a cold and a warm query.
+// TestQuery_Requests counts the HID++ requests of a cold and a warm query:
+// warm, one a device; the receiver is asked who it is and what is paired
+// unless the system lists its devices (emulatortest.Listing, as
+// hid-logitech-dj does on hidraw; the sim backend does not).
 func TestQuery_Requests(t *testing.T) {
 	b := useEmulator(t)
-	run(t, "", "--backend", "sim", "query")
-	cold := b.Receiver.TotalRequests()
-	b.Receiver.ResetRequests()
-	run(t, "", "--backend", "sim", "query")
-	warm := b.Receiver.TotalRequests()
-	b.Receiver.ResetRequests()
-	run(t, "", "--backend", "sim", "--no-cache", "query")
-	nocache := b.Receiver.TotalRequests()
-	t.Logf("HID++ requests: cold %d, warm %d, --no-cache %d", cold, warm, nocache)
-	if cold != 35 || warm != 17 || nocache != cold {
-		t.Errorf("requests: cold %d, warm %d, --no-cache %d; want 35, 17, 35", cold, warm, nocache)
+	for _, tt := range []struct {
+		name       string
+		listed     bool
+		cold, warm int
+	}{
+		{name: "sim", cold: 35, warm: 11 + 3},
+		{name: "the system lists the devices", listed: true, cold: 35, warm: 3},
+	} {
+		t.Setenv("XDG_CACHE_HOME", t.TempDir())
+		if tt.listed {
+			p, _ := emulator.BuiltinProfile("default")
+			l := &emulatortest.Listing{Backend: b, Plugging: "boot1/0003:046D:C52B.0003", Devices: emulatortest.Listed(p)}
+			old := newBackend
+			newBackend = func(string) (transport.Backend, error) { return l, nil }
+			t.Cleanup(func() { newBackend = old })
+		}
+		b.Receiver.ResetRequests()
+		run(t, "", "--backend", "sim", "query")
+		cold := b.Receiver.TotalRequests()
+		b.Receiver.ResetRequests()
+		run(t, "", "--backend", "sim", "query")
+		warm := b.Receiver.Requests()
+		b.Receiver.ResetRequests()
+		run(t, "", "--backend", "sim", "--no-cache", "query")
+		nocache := b.Receiver.TotalRequests()
+		t.Logf("%s: HID++ requests: cold %d, warm %v, --no-cache %d", tt.name, cold, warm, nocache)
+		total := 0
+		for ix, n := range warm {
+			total += n
+			if ix != 0xFF && n != 1 {
+				t.Errorf("%s: warm: %d requests to device %d, want 1", tt.name, n, ix)
+			}
+		}
+		if cold != tt.cold || total != tt.warm || nocache != cold {
+			t.Errorf("%s: requests: cold %d, warm %d, --no-cache %d; want %d, %d, %d", tt.name, cold, total, nocache, tt.cold, tt.warm, tt.cold)
+		}
 	}
 }
 

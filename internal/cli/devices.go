@@ -28,15 +28,16 @@ var newBackend = func(spec string) (transport.Backend, error) {
 }
 
 // open opens every receiver of the chosen backend and lists their devices,
-// with the device cache unless --no-cache. The returned func closes the
-// receivers and saves the cache.
-func (a *app) open(ctx context.Context) (*sensors.Session, func(), error) {
+// with the device cache unless --no-cache. reading says the devices are
+// read at once (sensors.SessionOpts.ForReading). The returned func closes
+// the receivers and saves the cache.
+func (a *app) open(ctx context.Context, reading bool) (*sensors.Session, func(), error) {
 	b, err := newBackend(a.g.backend)
 	if err != nil {
 		return nil, nil, err
 	}
 	var fc *unifying.FileCache
-	opts := sensors.SessionOpts{DeviceTimeout: a.g.deviceTimeout, Logger: a.log}
+	opts := sensors.SessionOpts{DeviceTimeout: a.g.deviceTimeout, Logger: a.log, ForReading: reading}
 	if !a.g.noCache {
 		if path, err := unifying.DefaultCachePath(); err == nil {
 			fc = unifying.OpenFileCache(path)

@@ -53,7 +53,7 @@ func runLight(ctx context.Context, a *app, o *lightOpts, args []string) error {
 	if o.seconds < 1 || o.seconds > 255 {
 		return exitf(ExitUsage, "--seconds %d is not in 1..255", o.seconds)
 	}
-	s, done, err := a.open(ctx)
+	s, done, err := a.open(ctx, false)
 	if err != nil {
 		return err
 	}

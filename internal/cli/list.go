@@ -34,7 +34,7 @@ func runList(ctx context.Context, a *app, o *listOpts, args []string) error {
 	if len(args) > 0 {
 		return exitf(ExitUsage, "list takes no arguments")
 	}
-	s, done, err := a.open(ctx)
+	s, done, err := a.open(ctx, false)
 	if err != nil {
 		return err
 	}

@@ -63,7 +63,7 @@ func runMetrics(ctx context.Context, a *app, o *metricsOpts, args []string) erro
 			return err
 		}
 	}
-	s, done, err := a.open(ctx)
+	s, done, err := a.open(ctx, true)
 	if err != nil {
 		return err
 	}

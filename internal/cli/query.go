@@ -135,7 +135,7 @@ type residentSource struct {
 // fromDevices reads the devices themselves: every one, or the one q (the
 // only argument, if any) names.
 func (a *app) fromDevices(ctx context.Context, args []string) ([]receiverStates, error) {
-	s, done, err := a.open(ctx)
+	s, done, err := a.open(ctx, true)
 	if err != nil {
 		return nil, err
 	}
