@@ -25,7 +25,7 @@ var layers = [][]string{
 	{"transport", "transport/hidraw", "transport/hidapi", "transport/libusb", "transport/backends",
 		"transport/transporttest", "transport/uevent", "internal/config", "internal/syncbuf", "internal/proctest", "internal/escape", "internal/safefile"},
 	{"hidpp"},
-	{"unifying", "emulator", "emulator/uhid", "emulator/emulatortest"},
+	{"unifying", "emulator", "emulator/uhid", "emulator/gadget", "emulator/emulatortest"},
 	{"sensors", "sensors/history"},
 	{"assets", "notify", "notify/notifytest", "tray", "upower", "internal/bus", "internal/chart", "internal/dbustest"},
 	{"internal/window", "internal/resident"},
