@@ -54,7 +54,9 @@
 // before the kernel has seen the disconnect; Read tries again, a while
 // apart, and the next transfer fails with "no device": Read then returns
 // an error wrapping [transport.ErrGone]. gousb has no hot-plug call, so
-// [Backend.Watch] reads the kernel's uevents for USB devices instead.
+// [Backend.Watch] reads the kernel's uevents for USB devices instead, and
+// reports a receiver plugged in once the kernel's drivers have settled on
+// it.
 //
 // # Tests
 //

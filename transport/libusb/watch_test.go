@@ -1,10 +1,12 @@
 package libusb
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/helio-linux/helio/transport"
 )
@@ -133,4 +135,68 @@ func TestDetachedReceivers(t *testing.T) {
 	if ds, err := DetachedReceivers(); err != nil || len(ds) != 0 {
 		t.Errorf("without USB: %v, %v", ds, err)
 	}
+}
+
+// A receiver bound is reported once the kernel has been quiet about it
+// for settleQuiet, or settleMax after the bind; one removed before is
+// reported removed only.
+func TestSettler(t *testing.T) {
+	const dev = "/devices/platform/dummy_hcd.0/usb1/1-1"
+	bind := map[string]string{"ACTION": "bind", "SUBSYSTEM": "usb", "DEVTYPE": "usb_device", "PRODUCT": "46d/c52b/2411",
+		"BUSNUM": "001", "DEVNUM": "004", "DEVPATH": dev}
+	remove := maps.Clone(bind)
+	remove["ACTION"] = "remove"
+	under := func(path string) map[string]string {
+		return map[string]string{"ACTION": "add", "SUBSYSTEM": "hid", "DEVPATH": path}
+	}
+	t0 := time.Unix(1000, 0)
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+	ms := time.Millisecond
+
+	t.Run("quiet", func(t *testing.T) {
+		var s settler
+		if cs := s.event(bind, t0); len(cs) != 0 {
+			t.Fatalf("reported at the bind: %+v", cs)
+		}
+		s.event(under(dev+"/1-1:1.2/0003:046D:C52B.0003/0003:046D:4082.0004"), at(300*ms))
+		s.event(under("/devices/platform/dummy_hcd.0/usb1/1-10/x"), at(700*ms)) // another device
+		if next, ok := s.next(); !ok || !next.Equal(at(800*ms)) {
+			t.Errorf("next = %v, %v; want 800 ms after the bind", next, ok)
+		}
+		if cs := s.due(at(799 * ms)); len(cs) != 0 {
+			t.Errorf("reported while the drivers probe: %+v", cs)
+		}
+		cs := s.due(at(800 * ms))
+		if len(cs) != 1 || !cs[0].Added || cs[0].Info.Path != "/dev/bus/usb/001/004" {
+			t.Errorf("due = %+v, want the receiver added", cs)
+		}
+		if _, ok := s.next(); ok {
+			t.Error("still pending after reported")
+		}
+	})
+	t.Run("never quiet", func(t *testing.T) {
+		var s settler
+		s.event(bind, t0)
+		for d := 300 * ms; d < 6*time.Second; d += 300 * ms {
+			s.event(under(dev+"/1-1:1.2/x"), at(d))
+			if cs := s.due(at(d)); len(cs) != 0 {
+				if d < settleMax {
+					t.Errorf("reported %v after the bind", d)
+				}
+				return
+			}
+		}
+		t.Error("never reported")
+	})
+	t.Run("removed first", func(t *testing.T) {
+		var s settler
+		s.event(bind, t0)
+		cs := s.event(remove, at(100*ms))
+		if len(cs) != 1 || cs[0].Added || cs[0].Info.Path != "/dev/bus/usb/001/004" {
+			t.Errorf("remove = %+v", cs)
+		}
+		if cs := s.due(at(time.Minute)); len(cs) != 0 {
+			t.Errorf("a removed receiver reported: %+v", cs)
+		}
+	})
 }
