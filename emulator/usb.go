@@ -123,8 +123,9 @@ func gadgetDevice(l Layout) gadget.Device {
 }
 
 // removeLeftBehind removes the gadgets of Helio processes that no longer
-// run (one killed while its receiver was plugged leaves its gadget bound,
-// a receiver nobody answers).
+// run: one killed while its receiver was plugged leaves its gadget's
+// description in configfs and its FunctionFS mount (the kernel unbinds the
+// gadget when the process's files close).
 func (u *USB) removeLeftBehind() {
 	names, err := gadget.List()
 	if err != nil {

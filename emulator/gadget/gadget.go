@@ -175,6 +175,11 @@ func create(p paths, name string, d Device) (*Gadget, error) {
 		return nil, fmt.Errorf("gadget: create %s: %w%s", name, err, rootHint(err))
 	}
 	if err := g.describe(d); err != nil {
+		for _, h := range g.hids {
+			if h != nil {
+				h.Close()
+			}
+		}
 		if rerr := remove(p, name); rerr != nil {
 			err = errors.Join(err, rerr)
 		}
