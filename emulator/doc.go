@@ -3,7 +3,8 @@
 // the protocol, the mirror image of everything else in Helio: it lets anyone
 // run Helio without hardware (`helio --backend sim query`), lets tests drive
 // devices and faults that real hardware cannot produce on demand, and is what
-// the uhid receiver presents to the Linux kernel.
+// the uhid receiver ([UHID]) and the USB gadget receiver ([USB]) present to
+// the Linux kernel.
 //
 // It speaks what a real receiver and its devices speak, from the facts in
 // the project's protocol reference: receiver registers 0x00 (notification

@@ -267,6 +267,9 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"decode", "--feature", "x", "10"}, ExitUsage, "INDEX=FEATURE"},
 		{[]string{"sim"}, ExitUsage, "choose one of"},
 		{[]string{"sim", "--check", bad}, ExitUsage, "receiver.serial"},
+		{[]string{"sim", "--usb", "--uhid"}, ExitUsage, "choose one of --uhid, --usb"},
+		{[]string{"sim", "--udc", "dummy_udc.0", "--uhid"}, ExitUsage, "--udc goes with --usb"},
+		{[]string{"sim", "--usb", "--profile", "nosuch"}, ExitUsage, `no built-in profile "nosuch"`},
 		{[]string{"query", "a", "b"}, ExitUsage, "at most one DEVICE"},
 	}
 	for _, tt := range tests {

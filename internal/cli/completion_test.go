@@ -123,7 +123,8 @@ var completionCases = []struct {
 	{"helio --no-", []string{"--no-cache"}},
 	{"helio sim --check m", []string{"my.json"}},
 	{"helio sim --print ", []string{"default"}},
-	{"helio sim --u", []string{"--uhid"}},
+	{"helio sim --u", []string{"--udc", "--uhid", "--usb"}},
+	{"helio sim --us", []string{"--usb"}},
 	{"helio help qu", []string{"query"}},
 	{"helio completion ", []string{"bash", "fish", "zsh"}},
 }

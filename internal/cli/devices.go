@@ -50,9 +50,12 @@ func (a *app) open(ctx context.Context, reading bool) (*sensors.Session, func(),
 	if b.Name() == "libusb" {
 		fmt.Fprintln(a.env.Stderr, "helio: warning:", libusb.Warning)
 	}
+	detached := a.detached(b)
 	s, err := sensors.Open(ctx, b, opts)
 	var pe *transport.PermissionError
 	switch {
+	case errors.Is(err, sensors.ErrNoReceiver) && detached != "":
+		return nil, nil, exitf(ExitNoReceiver, "no Logitech receiver found: %s", detached)
 	case errors.Is(err, sensors.ErrNoReceiver):
 		hint := ""
 		if b.Name() == "hidraw" {
@@ -63,6 +66,9 @@ func (a *app) open(ctx context.Context, reading bool) (*sensors.Session, func(),
 		return nil, nil, &exitError{code: ExitPermission, err: err}
 	case err != nil:
 		return nil, nil, err
+	}
+	if detached != "" {
+		a.log.Warn(detached)
 	}
 	for _, err := range s.Errs {
 		a.log.Warn("receiver not read", "err", err)
@@ -81,6 +87,25 @@ func (a *app) open(ctx context.Context, reading bool) (*sensors.Session, func(),
 			}
 		}
 	}, nil
+}
+
+// detached says how to give back each receiver on USB whose HID++
+// interface a killed Helio left without its kernel driver: hidraw and
+// hidapi, which go through that driver, cannot see such a receiver, and
+// its devices' input is lost. For other backends it says nothing.
+func (a *app) detached(b transport.Backend) string {
+	if b.Name() != "hidraw" && b.Name() != "hidapi" {
+		return ""
+	}
+	ds, err := libusb.DetachedReceivers()
+	if err != nil {
+		a.log.Debug("USB receivers not checked", "err", err)
+	}
+	var fixes []string
+	for _, d := range ds {
+		fixes = append(fixes, d.Fix())
+	}
+	return strings.Join(fixes, "; ")
 }
 
 // residentOpts are the options of the resident process common to watch,
@@ -112,6 +137,9 @@ func (a *app) runResident(ctx context.Context, o resident.Opts) error {
 	var pe *transport.PermissionError
 	switch {
 	case errors.Is(err, sensors.ErrNoReceiver):
+		if d := a.detached(o.Backend); d != "" {
+			return exitf(ExitNoReceiver, "no Logitech receiver found: %s", d)
+		}
 		return exitf(ExitNoReceiver, "no Logitech receiver found")
 	case errors.As(err, &pe):
 		return &exitError{code: ExitPermission, err: err}

@@ -23,9 +23,9 @@ const module = "github.com/helio-linux/helio"
 // A package may import packages of its own rank or lower, never higher.
 var layers = [][]string{
 	{"transport", "transport/hidraw", "transport/hidapi", "transport/libusb", "transport/backends",
-		"transport/transporttest", "internal/config", "internal/syncbuf", "internal/proctest", "internal/escape", "internal/safefile"},
+		"transport/transporttest", "transport/uevent", "internal/config", "internal/syncbuf", "internal/proctest", "internal/escape", "internal/safefile"},
 	{"hidpp"},
-	{"unifying", "emulator", "emulator/uhid", "emulator/emulatortest"},
+	{"unifying", "emulator", "emulator/uhid", "emulator/gadget", "emulator/emulatortest"},
 	{"sensors", "sensors/history"},
 	{"assets", "notify", "notify/notifytest", "tray", "upower", "metrics", "internal/bus", "internal/chart", "internal/dbustest"},
 	{"internal/window", "internal/resident"},

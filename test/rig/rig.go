@@ -5,7 +5,8 @@
 // (vm.sh, and vmexec.sh for "go test -exec").
 //
 // In the VM, a test plugs emulated receivers into the kernel through
-// /dev/uhid ([Plug]) and waits for the kernel's drivers to bind; it reads
+// /dev/uhid ([Plug]), or onto its virtual USB bus as USB gadgets
+// ([PlugUSB], [FindUSB]), and waits for the kernel's drivers to bind; it reads
 // what the kernel made of them ([Receivers], [PowerSupplies]), runs helio
 // and Solaar on them ([HelioCmd], [SolaarCmd]), and runs a Helio reader in
 // a process of its own ([StartReader]). Figures are printed as "METRIC NAME

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Boots Debian's kernel (test/rig/kernel, from fetch-kernel.sh) under qemu with
-# software emulation, with uhid and the Logitech HID drivers loaded and this
-# machine's root shared read-only over virtio-9p, and runs COMMAND there as
+# software emulation, with uhid, the Logitech HID drivers and a virtual USB
+# bus (dummy_hcd, with the gadget side's configfs mounted on
+# /sys/kernel/config) loaded and this machine's root shared read-only over
+# virtio-9p, and runs COMMAND there as
 # root, chrooted into that root (so dynamically linked programs, Solaar and
 # cgo test binaries run as they do here) with the guest's own /dev, /sys and
 # /proc. The shared root is read-only; HOME and TMPDIR point into an empty
@@ -30,10 +32,12 @@ cat > "$r/init" <<'INIT'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
-for m in $(cat /lib/modules-9p/order); do insmod /lib/modules-9p/$m.ko; done
-for m in $(cat /lib/modules/order); do insmod /lib/modules/$m.ko; done
+for d in modules-9p modules; do
+	while read -r m params; do insmod /lib/$d/$m.ko $params; done < /lib/$d/order
+done
 mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=loose hostroot /host
 for d in proc sys dev; do mount --bind /$d /host/$d; done
+mount -t configfs configfs /host/sys/kernel/config
 mount -t tmpfs run /host/run
 mkdir -p /host/run/home /host/run/tmp
 chroot /host /bin/sh -c "cd '$(cat /dir)' && HELIO_VM=1 HOME=/run/home TMPDIR=/run/tmp PATH=/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin $(cat /cmd)" > /dev/ttyS1 2>&1

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/helio-linux/helio/transport"
+	"github.com/helio-linux/helio/transport/uevent"
 )
 
 // sysRoot is where sysfs is mounted: uevents name devices by their path
@@ -50,7 +51,7 @@ func (Backend) Cues(ctx context.Context, info transport.Info) (*transport.Cues, 
 	}
 	tr := &cueTracker{dir: dir, devpath: strings.TrimPrefix(dir, sysRoot), slots: map[string]byte{}}
 	out := make(chan transport.Cue, 16)
-	err = listenUevents(ctx, func(kv map[string]string) bool {
+	err = uevent.Listen(ctx, func(kv map[string]string) bool {
 		c, ok := tr.cue(kv)
 		if !ok {
 			return true
@@ -80,7 +81,7 @@ type cueTracker struct {
 // The rest (the receiver's own nodes, input devices, LEDs, a power
 // supply's hwmon) is no cue.
 func (t *cueTracker) cue(kv map[string]string) (transport.Cue, bool) {
-	if kv["ERROR"] == errOverflow {
+	if kv["ERROR"] == uevent.Overflow {
 		return transport.Cue{}, true
 	}
 	rel, ok := strings.CutPrefix(kv["DEVPATH"], t.devpath+"/")

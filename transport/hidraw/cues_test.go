@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/helio-linux/helio/transport"
+	"github.com/helio-linux/helio/transport/uevent"
 )
 
 // fakeDJ builds sysfs as the rig's VM shows a C52B under hid-logitech-dj:
@@ -77,7 +78,7 @@ func TestCueTracker(t *testing.T) {
 	tr := &cueTracker{dir: dir, devpath: strings.TrimPrefix(dir, sysRoot), slots: map[string]byte{}}
 	const recv = "/devices/virtual/misc/uhid/0003:046D:C52B.0003"
 	msg := func(s string) map[string]string {
-		kv, ok := splitUevent([]byte(strings.ReplaceAll(s, "|", "\x00")))
+		kv, ok := uevent.Parse([]byte(strings.ReplaceAll(s, "|", "\x00")))
 		if !ok {
 			t.Fatalf("not a uevent: %q", s)
 		}
@@ -123,7 +124,7 @@ func TestCueTracker(t *testing.T) {
 			t.Errorf("%s: cue %+v (%v), want %+v", tt.name, c, ok, *tt.want)
 		}
 	}
-	if c, ok := tr.cue(map[string]string{"ERROR": errOverflow}); !ok || c != (transport.Cue{}) {
+	if c, ok := tr.cue(map[string]string{"ERROR": uevent.Overflow}); !ok || c != (transport.Cue{}) {
 		t.Errorf("lost messages: cue %+v (%v), want one for every device", c, ok)
 	}
 }

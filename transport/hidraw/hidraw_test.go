@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/helio-linux/helio/transport"
+	"github.com/helio-linux/helio/transport/uevent"
 )
 
 // c52bInterface2 is the real C52B's HID++ interface descriptor (93 bytes,
@@ -165,7 +166,7 @@ func TestHidrawChange(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var c transport.Change
-		kv, ok := splitUevent(tt.in)
+		kv, ok := uevent.Parse(tt.in)
 		if ok {
 			c, ok = hidrawChange(kv)
 		}

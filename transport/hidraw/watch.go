@@ -1,18 +1,15 @@
 package hidraw
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/helio-linux/helio/transport"
+	"github.com/helio-linux/helio/transport/uevent"
 )
 
 // Watch reports receivers as they are plugged in and pulled out, from the
@@ -22,7 +19,7 @@ import (
 // or the socket fails.
 func (Backend) Watch(ctx context.Context) (<-chan transport.Change, error) {
 	out := make(chan transport.Change, 8)
-	err := listenUevents(ctx, func(kv map[string]string) bool {
+	err := uevent.Listen(ctx, func(kv map[string]string) bool {
 		c, ok := hidrawChange(kv)
 		if !ok {
 			return true
@@ -45,71 +42,6 @@ func (Backend) Watch(ctx context.Context) (<-chan transport.Change, error) {
 		return nil, err
 	}
 	return out, nil
-}
-
-// errOverflow is what listenUevents hands its callback, as the key
-// "ERROR", when the kernel dropped messages because the socket's buffer
-// was full.
-const errOverflow = "overflow"
-
-// listenUevents reads the kernel's uevents (a NETLINK_KOBJECT_UEVENT
-// socket) in a goroutine of its own and hands each, as its KEY=VALUE
-// pairs, to handle until handle returns false, ctx ends or the socket
-// fails; then it calls done. Messages the kernel dropped for want of room
-// are said by a call with only ERROR=overflow.
-func listenUevents(ctx context.Context, handle func(kv map[string]string) bool, done func()) error {
-	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, unix.NETLINK_KOBJECT_UEVENT)
-	if err != nil {
-		return fmt.Errorf("hidraw: uevent socket: %w", err)
-	}
-	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Groups: 1}); err != nil {
-		unix.Close(fd)
-		return fmt.Errorf("hidraw: bind uevent socket: %w", err)
-	}
-	f := os.NewFile(uintptr(fd), "uevent")
-	stop := context.AfterFunc(ctx, func() { f.Close() })
-	go func() {
-		defer done()
-		defer stop()
-		defer f.Close()
-		buf := make([]byte, 16<<10)
-		for {
-			n, err := f.Read(buf)
-			var kv map[string]string
-			switch {
-			case errors.Is(err, unix.ENOBUFS):
-				kv = map[string]string{"ERROR": errOverflow}
-			case err != nil:
-				return
-			default:
-				var ok bool
-				if kv, ok = splitUevent(buf[:n]); !ok {
-					continue
-				}
-			}
-			if !handle(kv) {
-				return
-			}
-		}
-	}()
-	return nil
-}
-
-// splitUevent reads a kernel uevent, "ACTION@DEVPATH" then NUL-separated
-// KEY=VALUE pairs. udev's own messages, which start with "libudev", are
-// not the kernel's.
-func splitUevent(b []byte) (map[string]string, bool) {
-	fields := bytes.Split(b, []byte{0})
-	if len(fields) < 2 || !bytes.Contains(fields[0], []byte{'@'}) {
-		return nil, false
-	}
-	kv := map[string]string{}
-	for _, f := range fields[1:] {
-		if k, v, ok := bytes.Cut(f, []byte{'='}); ok {
-			kv[string(k)] = string(v)
-		}
-	}
-	return kv, true
 }
 
 // hidrawChange keeps the additions and removals of hidraw nodes.

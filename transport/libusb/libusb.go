@@ -35,22 +35,36 @@
 // re-attaches it. Close, and every error after the claim, releases
 // interface 2.
 //
-// # Ctrl-C
+// # Ctrl-C, and SIGKILL
 //
 // A library cannot own the process's signals. A program holding a Conn must
 // Close it on SIGINT and SIGTERM as well (for example, run the work under
 // signal.NotifyContext and Close when it returns), or interface 2 keeps no
-// kernel driver after the process exits: the kernel does not re-attach it
-// by itself, and the receiver's devices stay dead until it is replugged.
-// SIGKILL and crashes cannot be handled; replugging is the fix.
+// kernel driver after the process exits. A SIGKILL or a crash leaves it so:
+// the kernel drops the claim but binds no driver, so the receiver has no
+// hidraw node and its devices' input goes nowhere, until a driver is bound
+// again. Any later Conn does that when it closes (libusb's release
+// re-attaches the kernel driver whether or not its claim detached it), as
+// does the kernel's drivers_probe, or a replug; [DetachedReceivers] finds
+// such receivers and [Detached.Fix] says all three.
+//
+// # Unplugging and hot-plug
+//
+// A transfer waiting when the receiver is pulled out fails with a bus error
+// before the kernel has seen the disconnect; Read tries again, a while
+// apart, and the next transfer fails with "no device": Read then returns
+// an error wrapping [transport.ErrGone]. gousb has no hot-plug call, so
+// [Backend.Watch] reads the kernel's uevents for USB devices instead, and
+// reports a receiver plugged in once the kernel's drivers have settled on
+// it.
 //
 // # Tests
 //
 // Every libusb call goes through the unexported usbDevice interface, and
-// the tests drive a Conn with a fake that records calls. The gousb side
-// (gousbDevice) cannot be exercised on a machine without USB devices and
-// receivers; the tests only enumerate through the real libusb and find
-// nothing.
+// the unit tests drive a Conn with a fake that records calls. The gousb
+// side (gousbDevice), and the kernel's side of detaching, claiming and
+// giving back, are tested in the rig's VM against the emulated receiver on
+// a USB gadget (test/vm/usb_test.go; docs/usb.md has what they found).
 package libusb
 
 import (
@@ -61,6 +75,7 @@ import (
 	"io/fs"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/google/gousb"
 
@@ -69,7 +84,7 @@ import (
 
 // Warning is what the CLI prints before it opens a receiver through this
 // backend.
-const Warning = "While Helio holds the receiver through libusb, the keyboards and mice paired to it stop typing and moving until Helio lets go of it."
+const Warning = "While Helio holds the receiver through libusb, the keyboards and mice paired to it stop typing and moving until Helio lets go of it (should Helio be killed, until \"helio --backend libusb list\" or a replug gives the receiver back to the kernel)."
 
 // USB HID class request that sends a report (HID 1.11 §7.2.2).
 const (
@@ -299,6 +314,7 @@ func (c *Conn) Read(p []byte) (int, error) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	buf := make([]byte, c.packet)
+	pause := firstRetry
 	for {
 		if c.closed || c.ctx.Err() != nil {
 			return 0, fmt.Errorf("libusb: read %s: %w", c.info.Path, transport.ErrClosed)
@@ -307,14 +323,38 @@ func (c *Conn) Read(p []byte) (int, error) {
 		if c.ctx.Err() != nil {
 			return 0, fmt.Errorf("libusb: read %s: %w", c.info.Path, transport.ErrClosed)
 		}
+		if errors.Is(err, gousb.TransferError) && pause <= lastRetry {
+			// The bus lost a packet: the receiver is being pulled out,
+			// or the bus is noisy. A new transfer tells which.
+			select {
+			case <-time.After(pause):
+			case <-c.ctx.Done():
+			}
+			pause *= 2
+			continue
+		}
 		if err != nil {
 			return 0, c.wrap("read", err)
 		}
 		if n > 0 {
 			return copy(p, buf[:n]), nil
 		}
+		pause = firstRetry
 	}
 }
+
+// A transfer that fails with a bus error (LIBUSB_TRANSFER_ERROR: EPROTO
+// and the like) is what a receiver being pulled out gives before the
+// kernel has seen the disconnect (measured on dummy_hcd in the VM; real
+// host controllers do the same), and what a noisy bus gives now and then.
+// Read tries again after firstRetry, then after twice as long, up to
+// lastRetry (0.6 s in all): on a receiver that is gone the next transfer
+// fails with "no device", which is ErrGone; a bus that keeps failing
+// fails the Read.
+const (
+	firstRetry = 10 * time.Millisecond
+	lastRetry  = 320 * time.Millisecond
+)
 
 func (c *Conn) wrap(op string, err error) error {
 	if errors.Is(err, gousb.ErrorNoDevice) || errors.Is(err, gousb.TransferNoDevice) {

@@ -44,6 +44,8 @@ type fakeUSB struct {
 
 	// Failures to inject.
 	configErr, claimErr, controlErr error
+	readErrs                        []error // returned by the next reads, in order
+	goneSeen                        bool    // a read has failed since the unplug
 
 	mu       sync.Mutex
 	calls    []string
@@ -97,14 +99,37 @@ func (f *fakeUSB) ReadInterrupt(ctx context.Context, ep int, buf []byte) (int, e
 	}
 	f.reads = append(f.reads, fmt.Sprintf("ep=%d len=%d", ep, len(buf)))
 	f.mu.Unlock()
+	if err, ok := f.nextReadErr(); ok {
+		return 0, err
+	}
 	select {
 	case r := <-f.reports:
 		return copy(buf, r), nil
 	case <-ctx.Done():
 		return 0, gousb.TransferCancelled // what gousb returns
 	case <-f.gone:
-		return 0, gousb.TransferNoDevice
+		// What the real stack does (dummy_hcd in the VM): the pending
+		// transfer fails with a bus error, the next with "no device".
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if f.goneSeen {
+			return 0, gousb.TransferNoDevice
+		}
+		f.goneSeen = true
+		return 0, gousb.TransferError
 	}
+}
+
+// nextReadErr takes the next injected read error, if any.
+func (f *fakeUSB) nextReadErr() (error, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.readErrs) == 0 {
+		return nil, false
+	}
+	err := f.readErrs[0]
+	f.readErrs = f.readErrs[1:]
+	return err, true
 }
 
 func (f *fakeUSB) Control(rType, request uint8, val, idx uint16, data []byte) (int, error) {
@@ -329,6 +354,45 @@ func TestConn_TransferErrors(t *testing.T) {
 			t.Errorf("Write = %v: a stall is not an unplug", err)
 		}
 	})
+}
+
+// (f) A bus error on the interrupt endpoint is tried again, a while
+// apart: a glitch is survived, a bus that keeps failing fails the Read,
+// and an unplug (a bus error, then "no device") is ErrGone.
+func TestConn_ReadBusErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		errs    []error
+		want    error // nil: the report is read
+		notGone bool
+	}{
+		{"glitch", []error{gousb.TransferError, gousb.TransferError}, nil, false},
+		{"a bus that keeps failing", slices.Repeat([]error{gousb.TransferError}, 10), gousb.TransferError, true},
+		{"unplugged", []error{gousb.TransferError, gousb.TransferNoDevice}, transport.ErrGone, false},
+		{"a stall is not tried again", []error{gousb.TransferStall}, gousb.TransferStall, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, f := openFake(t)
+			defer c.Close()
+			f.readErrs = tt.errs
+			f.reports <- []byte{0x10, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00}
+			p := make([]byte, 64)
+			start := time.Now()
+			n, err := c.Read(p)
+			switch {
+			case tt.want == nil && (err != nil || n != 7):
+				t.Errorf("Read = %d, %v; want the report", n, err)
+			case tt.want != nil && !errors.Is(err, tt.want):
+				t.Errorf("Read = %v, want %v", err, tt.want)
+			case tt.notGone && errors.Is(err, transport.ErrGone):
+				t.Errorf("Read = %v: not an unplug", err)
+			}
+			if d := time.Since(start); d > 2*time.Second {
+				t.Errorf("Read took %v", d)
+			}
+		})
+	}
 }
 
 func TestConn_Info(t *testing.T) {

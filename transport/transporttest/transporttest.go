@@ -5,9 +5,9 @@
 // end, and get one subtest per rule.
 //
 // Every transport runs it: the emulator in its unit tests, libusb and
-// hidapi over the fakes of their device interfaces in theirs, and hidraw
-// (and hidapi again) on the real hidraw node of the emulated receiver in
-// the VM tests (test/vm).
+// hidapi over the fakes of their device interfaces in theirs, and in the
+// VM tests (test/vm) hidraw and hidapi on the real hidraw node of the
+// emulated receiver, and libusb on the emulated receiver as a USB gadget.
 package transporttest
 
 import (
