@@ -1,18 +1,25 @@
 package hidraw
 
 // inputReportSizes walks a HID report descriptor and returns the size in
-// bytes (report ID excluded) of each input report, by report ID. It reads
-// only what that needs: Report ID, Report Size and Report Count (with
-// Push/Pop), and Input items. A malformed descriptor yields what was read
-// up to the fault.
+// bytes (report ID excluded) of each input report, by report ID.
 func inputReportSizes(desc []byte) map[byte]int {
+	in, _ := reportSizes(desc)
+	return in
+}
+
+// reportSizes walks a HID report descriptor and returns the size in bytes
+// (report ID excluded) of each input and each output report, by report
+// ID. It reads only what that needs: Report ID, Report Size and Report
+// Count (with Push/Pop), and Input and Output items. A malformed
+// descriptor yields what was read up to the fault.
+func reportSizes(desc []byte) (in, out map[byte]int) {
 	type globals struct {
 		id          byte
 		size, count uint32
 	}
 	var g globals
 	var stack []globals
-	bits := map[byte]uint32{}
+	inBits, outBits := map[byte]uint32{}, map[byte]uint32{}
 	for i := 0; i < len(desc); {
 		prefix := desc[i]
 		if prefix == 0xFE { // long item: size, tag, data
@@ -48,14 +55,19 @@ func inputReportSizes(desc []byte) map[byte]int {
 				g, stack = stack[len(stack)-1], stack[:len(stack)-1]
 			}
 		case 0x80: // Input
-			bits[g.id] += g.size * g.count
+			inBits[g.id] += g.size * g.count
+		case 0x90: // Output
+			outBits[g.id] += g.size * g.count
 		}
 	}
-	out := make(map[byte]int, len(bits))
-	for id, b := range bits {
-		out[id] = int((b + 7) / 8)
+	bytes := func(bits map[byte]uint32) map[byte]int {
+		m := make(map[byte]int, len(bits))
+		for id, b := range bits {
+			m[id] = int((b + 7) / 8)
+		}
+		return m
 	}
-	return out
+	return bytes(inBits), bytes(outBits)
 }
 
 // isHIDPP reports whether a descriptor declares HID++ reports: input report
@@ -63,4 +75,16 @@ func inputReportSizes(desc []byte) map[byte]int {
 func isHIDPP(desc []byte) bool {
 	s := inputReportSizes(desc)
 	return s[0x10] == 6 || s[0x11] == 19
+}
+
+// hidppReports reads which HID++ reports a descriptor declares: ok when
+// it declares one Helio can talk through (input report 0x10 with 6 data
+// bytes or 0x11 with 19, as Solaar matches them), and longOnly when the
+// short report 0x10 is not both an input and an output report of 6 bytes
+// (many Bluetooth devices declare only 0x11), so that requests must go
+// out long, as the kernel's hid-logitech-hidpp sends them then.
+func hidppReports(desc []byte) (ok, longOnly bool) {
+	in, out := reportSizes(desc)
+	ok = in[0x10] == 6 || in[0x11] == 19
+	return ok, in[0x10] != 6 || out[0x10] != 6
 }
