@@ -184,7 +184,7 @@ func (m *Monitor) update(run uint64, d *unifying.Device, f func(*State)) {
 	}
 	// Identity fields can change: a name read later, a protocol found.
 	fresh := Identify(d)
-	st.Name, st.Protocol, st.Receiver, st.Index = fresh.Name, fresh.Protocol, fresh.Receiver, fresh.Index
+	st.Name, st.Protocol, st.Receiver, st.Index, st.Kind, st.Bus = fresh.Name, fresh.Protocol, fresh.Receiver, fresh.Index, fresh.Kind, fresh.Bus
 	m.devices[id] = d
 	f(&st)
 	if st.Solar && st.Battery != nil {
@@ -273,7 +273,12 @@ func (m *Monitor) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func(g int) {
 			defer wg.Done()
-			if err := m.runReceiver(rctx, info); err != nil && rctx.Err() == nil {
+			err := m.runReceiver(rctx, info)
+			switch {
+			case rctx.Err() != nil:
+			case errors.Is(err, errSilent):
+				m.opts.Logger.Info("waiting for the device to answer", "path", info.Path, "err", err)
+			case err != nil:
 				m.opts.Logger.Warn("receiver lost", "path", info.Path, "err", err)
 			}
 			select {
@@ -483,11 +488,20 @@ const (
 	lightEcho = 2 * time.Second
 )
 
+// errSilent is why a device's own node is not served yet: its device has
+// never said who it is, so there is no identity to show or record it
+// under. The node is tried again, less and less often, as a receiver that
+// failed to open is.
+var errSilent = errors.New("sensors: the device on its own node has not said who it is yet")
+
 // list reads the receiver's devices and takes a first reading of each.
 func (rs *receiverState) list() error {
 	devs, err := rs.r.Devices(rs.ctx, rs.m.opts.Cache)
 	if err != nil && len(devs) == 0 {
 		return err
+	}
+	if rs.r.Direct && (len(devs) != 1 || devs[0].Protocol().Major == 0) {
+		return fmt.Errorf("%s: %w", rs.r, errors.Join(errSilent, err))
 	}
 	if err != nil {
 		// Some slots could not be read: list again soon, and less often

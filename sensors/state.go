@@ -49,15 +49,25 @@ func ParseTrend(s string) Trend {
 // and store. It is a value: copying it copies everything but Battery and
 // Light, which are never changed once set, only replaced.
 type State struct {
-	ID       string // stable identity: receiver serial, wpid, device serial
+	ID       string // stable identity across receivers and paths: [unifying.Device.ID]
 	Name     string
 	Codename string
 	Kind     hidpp.Kind
 	WPID     uint16
-	Serial   string
-	Index    byte   // slot on the receiver
+	Serial   string // the receiver's word for it, or a Bluetooth device's address; "" when none
+	UnitID   string // the device's unit id where something gives it as such (Bolt, the device itself); "" elsewhere
+	Index    byte   // slot on the receiver; 0xFF for a device on its own node
 	Protocol string // "1.0", "2.0", "4.5"; "" when never reached
+	// Receiver is the receiver the device is paired to. A device reached
+	// without one (Direct) has only Path: its own node.
 	Receiver ReceiverInfo
+	// Direct says the device is reached without a receiver, on a node of
+	// its own (Bluetooth).
+	Direct bool
+	// Bus is the bus of the node the device is read through: its
+	// receiver's (USB), or its own (Bluetooth); 0 when the backend does
+	// not say.
+	Bus transport.Bus
 
 	Online  bool
 	Solar   bool           // has solar cells (feature 0x4301)
@@ -79,9 +89,11 @@ type State struct {
 
 // ReceiverInfo is the receiver a device is paired to, as a [State]
 // carries it: enough to group and head devices by receiver wherever the
-// state travels (over D-Bus to the window or a query).
+// state travels (over D-Bus to the window or a query). Path alone groups:
+// a receiver may have no serial (the C534 Nano), and a device reached
+// without a receiver has only Path, its own node.
 type ReceiverInfo struct {
-	Serial   string
+	Serial   string // "" when the receiver gives none
 	PID      uint16
 	Family   transport.Family
 	Firmware string
@@ -91,9 +103,13 @@ type ReceiverInfo struct {
 // Identify is the state of d as far as the device object knows it without
 // asking: its identity and whether it answered its last ping.
 func Identify(d *unifying.Device) State {
-	s := State{ID: d.ID(), Name: d.Name(), Codename: d.Codename, Kind: d.Kind, WPID: d.WPID, Serial: d.Serial,
-		Index: d.Index(), Online: d.Online(), Receiver: ReceiverInfo{Serial: d.Receiver.Serial, PID: d.Receiver.PID,
-			Family: d.Receiver.Family, Firmware: d.Receiver.Firmware, Path: d.Receiver.Conn().Info().Path}}
+	info := d.Receiver.Conn().Info()
+	s := State{ID: d.ID(), Name: d.Name(), Codename: d.Codename, Kind: d.Kind, WPID: d.WPID, Serial: d.Serial, UnitID: d.UnitID,
+		Index: d.Index(), Online: d.Online(), Direct: d.Receiver.Direct, Bus: info.Bus, Receiver: ReceiverInfo{Path: info.Path}}
+	if !d.Receiver.Direct {
+		s.Receiver = ReceiverInfo{Serial: d.Receiver.Serial, PID: d.Receiver.PID, Family: d.Receiver.Family,
+			Firmware: d.Receiver.Firmware, Path: info.Path}
+	}
 	if p := d.Protocol(); p.Major != 0 {
 		s.Protocol = p.String()
 	}

@@ -15,31 +15,13 @@ import (
 	"github.com/helio-linux/helio/unifying"
 )
 
-// boltProfile is a Bolt receiver with the three devices Solaar's
-// recordings show on Bolt (docs/devices.md §6.1-6.3): MX Keys S, MX
-// Master 3S (whose 0x0003 function 0 gives unit CD2A6BB7 and model
-// B03400000000, Bluetooth LE b034 alone) and POP Keys.
-const boltProfile = `{"receiver":{"pid":"c548","serial":"38423638","firmware":"05.01.B0010"},"devices":[
-	{"index":1,"wpid":"B378","kind":"keyboard","codename":"MX KEYS S","name":"MX Keys S","protocol":"4.5","serial":"48548420",
-	 "features":["0000","0001","0003","0005","1D4B","0020","0007","0011","1004"],"battery":{"percent":75}},
-	{"index":2,"wpid":"B034","kind":"mouse","codename":"MX Master 3S","protocol":"4.5","serial":"CD2A6BB7",
-	 "features":["0000","0001","0003","0005","1D4B","0020","0021","0007","1004"],"battery":{"percent":25},
-	 "replies":{"0003/0":"03CD2A6BB70002B03400000000"}},
-	{"index":3,"wpid":"B365","kind":"keyboard","codename":"Logi POP Keys","protocol":"4.5","serial":"D1F99582",
-	 "features":["0000","0001","0003","0005","1D4B","0020","0007","1004"],"battery":{"percent":100}}]}`
+const (
+	boltProfile = nodetest.Bolt
+	mxMaster3   = nodetest.MXMaster3
+	nanoProfile = nodetest.Nano
+)
 
-// mxMaster3 is the MX Master 3 as Solaar recorded it over Bluetooth
-// (docs/devices.md §6.9): unit 198E3EB8, model B02340820000 (Bluetooth LE
-// b023, wireless 4082), battery 0x1000 at 100 %. Here it sits in slot 1 of
-// an emulated receiver, whose node nodetest makes it own.
-const mxMaster3 = `{"receiver":{"pid":"c52b","serial":"E0662192"},"devices":[
-	{"index":1,"wpid":"4082","kind":"mouse","codename":"MX Master 3","name":"Wireless Mouse MX Master 3","protocol":"4.5","serial":"198E3EB8",
-	 "features":["0000","0001","0003","0005","1D4B","0020","0021","0007","1000"],"battery":{"percent":100,"levels":4},
-	 "replies":{"0003/0":"02198E3EB80006B02340820000"}}]}`
-
-// btMouse is the MX Master 3's own node on Bluetooth.
-var btMouse = transport.Info{Path: "/dev/hidraw7", VendorID: 0x046D, ProductID: 0xB023, Name: "Logitech Wireless Mouse MX Master 3",
-	Bus: transport.BusBluetooth, Uniq: "d1:e2:f3:04:15:26", LongOnly: true}
+var btMouse = nodetest.BluetoothMouse
 
 // pad20 pads a report written in hex to the 20 bytes of a long one.
 func pad20(s string) string {
@@ -50,22 +32,7 @@ func pad20(s string) string {
 	return fmt.Sprintf("% X", append(b, make([]byte, 20-len(b))...))
 }
 
-func parse(t *testing.T, js string) *emulator.Profile {
-	t.Helper()
-	p, err := emulator.ParseProfile([]byte(js), t.Name())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-// emulate starts the emulated receiver of profile js.
-func emulate(t *testing.T, js string) *emulator.Backend {
-	t.Helper()
-	b := emulator.NewBackend(parse(t, js), "test", &emulator.Opts{Second: 10 * time.Millisecond})
-	t.Cleanup(b.Receiver.Close)
-	return b
-}
+func emulate(t *testing.T, js string) *emulator.Backend { return nodetest.Emulate(t, js) }
 
 // openNode opens node n for HID++ and as a receiver (or a device's own
 // node), with sys saying what the system lists of it.
@@ -243,32 +210,7 @@ func TestIdentity_AcrossPaths(t *testing.T) {
 	}
 }
 
-// nanoProfile is a C534 Nano receiver with the two devices Solaar
-// recorded on it (docs/devices.md §6.7): a keyboard 4075 at 30 % and a
-// mouse 4054 without battery, both serial 00000000.
-const nanoProfile = `{"receiver":{"pid":"c534","serial":"00000000","firmware":"29.01.B0016","max_devices":2},"devices":[
-	{"index":1,"wpid":"4075","kind":"keyboard","codename":"K470","name":"Wireless Keyboard","protocol":"4.5","serial":"00000000",
-	 "features":["0000","0001","0003","0005","0020","1000"],"battery":{"percent":30}},
-	{"index":2,"wpid":"4054","kind":"mouse","codename":"M185n","name":"Wireless Mouse","protocol":"4.5","serial":"00000000",
-	 "features":["0000","0001","0003","0005","0020","1B04"]}]}`
-
-// nanoRules make the emulated C534 answer as the real one: no serial
-// (0xB5 0x03), no bootloader (0xF1 04), and, for an old Nano, no pairing
-// registers (0xB5 0x2n, 0x3n, 0x4n).
-func nanoRules(pairing bool) map[string][]string {
-	rules := map[string][]string{
-		"10 FF 83 B5 03 00 00": {"10 FF 8F 83 B5 02 00"},
-		"10 FF 81 F1 04 00 00": {"10 FF 8F 81 F1 02 00"},
-	}
-	if !pairing {
-		for n := range 2 {
-			for _, sub := range []int{0x20, 0x30, 0x40} {
-				rules[fmt.Sprintf("10 FF 83 B5 %02X 00 00", sub+n)] = []string{fmt.Sprintf("10 FF 8F 83 B5 %02X 00", 0x03)}
-			}
-		}
-	}
-	return rules
-}
+func nanoRules(pairing bool) map[string][]string { return nodetest.NanoRules(pairing) }
 
 // TestNano: a C534 says no serial and no bootloader, and holds at most 2
 // devices; none is made up. Its devices' identities are its product id,

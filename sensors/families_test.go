@@ -1,0 +1,205 @@
+package sensors_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/helio-linux/helio/emulator"
+	"github.com/helio-linux/helio/internal/nodetest"
+	"github.com/helio-linux/helio/sensors"
+	"github.com/helio-linux/helio/transport"
+	"github.com/helio-linux/helio/unifying"
+)
+
+// families is a system with a Unifying receiver (the built-in profile), a
+// Bolt receiver and an MX Master 3 on Bluetooth, and what it emulates them
+// with.
+type families struct {
+	*nodetest.Backend
+	unifying, bolt, mouse *emulator.Backend
+	skipped               []error
+}
+
+// Skipped implements transport.Skipper: the nodes the test says the
+// system found and cannot read.
+func (f *families) Skipped() []error { return f.skipped }
+
+func newFamilies(t *testing.T) *families {
+	t.Helper()
+	def, _ := emulator.BuiltinProfile("default")
+	f := &families{unifying: emulator.NewBackend(def, "test", &emulator.Opts{Second: 10 * time.Millisecond}),
+		bolt: nodetest.Emulate(t, nodetest.Bolt), mouse: nodetest.Emulate(t, nodetest.MXMaster3)}
+	t.Cleanup(f.unifying.Receiver.Close)
+	f.Backend = nodetest.NewBackend(
+		nodetest.Emulated(f.unifying, "/dev/hidraw0", nil),
+		nodetest.Emulated(f.bolt, "/dev/hidraw3", nil),
+		nodetest.BluetoothNode(f.mouse, 1, nodetest.BluetoothMouse, nil))
+	return f
+}
+
+// line is a state as one line: the node, the device and its figures.
+func line(st sensors.State) string {
+	where := fmt.Sprintf("%s receiver %s", st.Receiver.Family, st.Receiver.Serial)
+	if st.Direct {
+		where = "own node"
+	}
+	return fmt.Sprintf("%s %s %s: %s %s %s %s %q %q: %s", st.Receiver.Path, st.Bus, where, st.ID, st.Name, st.Kind,
+		st.Protocol, st.Serial, st.UnitID, st.Figures())
+}
+
+func lines(states []sensors.State) string {
+	var out []string
+	for _, st := range states {
+		out = append(out, line(st))
+	}
+	sort.Strings(out)
+	return strings.Join(out, "\n")
+}
+
+// TestSession_Families: one query reads a Unifying receiver, a Bolt
+// receiver and a Bluetooth mouse together, each device with its identity
+// and battery; the Bluetooth one with its bus and no receiver. A warm
+// query asks each device once and no receiver anything it knows; a node
+// the backend cannot read is said, and the others still read.
+func TestSession_Families(t *testing.T) {
+	f := newFamilies(t)
+	f.skipped = []error{fmt.Errorf("/dev/hidraw9 (Logitech b35b on bluetooth): %w", transport.ErrNotHIDPP)}
+	cache := &memCache{m: map[string]unifying.Known{}}
+	read := func() ([]sensors.State, *sensors.Session) {
+		t.Helper()
+		s, err := sensors.Open(context.Background(), f, sensors.SessionOpts{Cache: cache, DeviceTimeout: 300 * time.Millisecond, ForReading: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		var all []sensors.State
+		for _, ss := range s.Read(context.Background(), &sensors.Opts{LightWait: time.Second}) {
+			all = append(all, ss...)
+		}
+		return all, s
+	}
+	states, s := read()
+	want := `/dev/hidraw0 usb Unifying receiver E0662192: 101b-705B0A1D M705 mouse 1.0 "705B0A1D" "": 100 %, discharging
+/dev/hidraw0 usb Unifying receiver E0662192: 4002-750C0DE2 Wireless Solar Keyboard K750 keyboard 2.0 "750C0DE2" "": 57 %, 12 lux, discharging
+/dev/hidraw0 usb Unifying receiver E0662192: 4082-1A2B3C4D MX Master 3 Wireless Mouse mouse 4.5 "1A2B3C4D" "": 80 %, discharging
+/dev/hidraw3 usb Bolt receiver 33383432333633383338343233363338: b034-CD2A6BB7 MX Master 3S mouse 4.5 "CD2A6BB7" "CD2A6BB7": 25 %, discharging
+/dev/hidraw3 usb Bolt receiver 33383432333633383338343233363338: b365-D1F99582 Logi POP Keys keyboard 4.5 "D1F99582" "D1F99582": 100 %, discharging
+/dev/hidraw3 usb Bolt receiver 33383432333633383338343233363338: b378-48548420 MX Keys S keyboard 4.5 "48548420" "48548420": 75 %, discharging
+/dev/hidraw7 bluetooth own node: 4082-198E3EB8 Wireless Mouse MX Master 3 mouse 4.5 "d1:e2:f3:04:15:26" "198E3EB8": about 100 %, discharging`
+	if got := lines(states); got != want {
+		t.Errorf("states:\n%s\nwant\n%s", got, want)
+	}
+	if len(s.Errs) != 1 || !errors.Is(s.Errs[0], transport.ErrNotHIDPP) {
+		t.Errorf("Errs = %v, want the node that cannot be read", s.Errs)
+	}
+	cold := map[string]int{"unifying": f.unifying.Receiver.TotalRequests(), "bolt": f.bolt.Receiver.TotalRequests(), "bluetooth": f.mouse.Receiver.TotalRequests()}
+	t.Logf("cold: %v requests", cold)
+	f.unifying.Receiver.ResetRequests()
+	f.bolt.Receiver.ResetRequests()
+	f.mouse.Receiver.ResetRequests()
+
+	states, _ = read()
+	if got := lines(states); got != want {
+		t.Errorf("warm states:\n%s\nwant\n%s", got, want)
+	}
+	// Without a system that names the pluggings-in, a receiver is asked
+	// who it is and what is paired, as before; every device is asked
+	// once: its battery (the K750 its light).
+	for name, tt := range map[string]struct {
+		r        *emulator.Receiver
+		receiver int
+		devices  []byte
+	}{
+		"unifying": {f.unifying.Receiver, 4 + 1 + 3*2, []byte{1, 2, 3}},
+		// 0xFB, 0xB5 0x02 (which the emulator answers with an error),
+		// 0xF1 1, 2 and 4, the count, 0xB5 0x5n: the codenames are
+		// known.
+		"bolt": {f.bolt.Receiver, 2 + 3 + 1 + 3, []byte{1, 2, 3}},
+		// The mouse is slot 1 of its emulator; its node has no receiver.
+		"bluetooth": {f.mouse.Receiver, 0, []byte{1}},
+	} {
+		req := tt.r.Requests()
+		if req[0xFF] != tt.receiver {
+			t.Errorf("%s warm: %d requests to the receiver, want %d", name, req[0xFF], tt.receiver)
+		}
+		for _, ix := range tt.devices {
+			if req[ix] != 1 {
+				t.Errorf("%s warm: %d requests to device %d, want 1 (%v)", name, req[ix], ix, req)
+			}
+		}
+	}
+}
+
+// TestMonitor_Bluetooth: the monitor serves a Bluetooth device as its
+// own node: read when it appears, offline when its node goes (the device
+// disconnected), read again when it comes back, under one identity.
+func TestMonitor_Bluetooth(t *testing.T) {
+	f := newFamilies(t)
+	rec := &recorder{}
+	m := runMonitor(t, sensors.MonitorOpts{Backend: f, Recorder: rec})
+	byID := func(id string, what string, cond func(sensors.State) bool) sensors.State {
+		t.Helper()
+		deadline := time.Now().Add(3 * time.Second)
+		for {
+			for _, s := range m.States() {
+				if s.ID == id && cond(s) {
+					return s
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: waited for %s; states:\n%s", id, what, lines(m.States()))
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	const mouse = "4082-198E3EB8"
+	st := byID(mouse, "100 %", func(s sensors.State) bool { return s.Online && s.Battery != nil && s.Battery.Percent == 100 })
+	if !st.Direct || st.Bus != transport.BusBluetooth || st.Receiver.Serial != "" || st.Receiver.Path != "/dev/hidraw7" {
+		t.Errorf("the Bluetooth mouse: %s", line(st))
+	}
+	byID("b034-CD2A6BB7", "25 %", percent(25))
+	byID("4082-1A2B3C4D", "80 %", percent(80))
+
+	node := nodetest.BluetoothNode(f.mouse, 1, nodetest.BluetoothMouse, nil)
+	f.Pull(node.Info.Path)
+	byID(mouse, "offline", offline)
+	f.mouse.Receiver.SetBattery(1, 40, 0)
+	f.Plug(node)
+	byID(mouse, "40 % after it came back", func(s sensors.State) bool { return s.Online && s.Battery != nil && s.Battery.Percent == 40 })
+	for _, s := range m.States() {
+		if s.Direct && s.ID != mouse {
+			t.Errorf("a second identity for the mouse: %s", line(s))
+		}
+	}
+}
+
+// TestMonitor_BluetoothSilent: a Bluetooth device whose node appears but
+// which has never answered is not shown under a made-up identity; once it
+// answers, it is.
+func TestMonitor_BluetoothSilent(t *testing.T) {
+	mouse := nodetest.Emulate(t, nodetest.MXMaster3)
+	mouse.Receiver.SetOnline(1, false)
+	b := nodetest.NewBackend(nodetest.BluetoothNode(mouse, 1, nodetest.BluetoothMouse, nil))
+	m := runMonitor(t, sensors.MonitorOpts{Backend: b, DeviceTimeout: 50 * time.Millisecond})
+	time.Sleep(300 * time.Millisecond)
+	if states := m.States(); len(states) != 0 {
+		t.Errorf("a device that never answered is shown:\n%s", lines(states))
+	}
+	mouse.Receiver.SetOnline(1, true)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		states := m.States()
+		if len(states) == 1 && states[0].ID == "4082-198E3EB8" && states[0].Online {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the device answering again is not shown:\n%s", lines(states))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
