@@ -62,13 +62,13 @@ type Device struct {
 // id and address ("b023-d1:e2:f3:04:15:26").
 func (d *Device) ID() string {
 	if d.Receiver.Direct {
-		if hasUnitID(d.UnitID) {
-			return fmt.Sprintf("%04x-%s", d.WPID, d.UnitID)
+		if id, ok := UnitIdentity(d.WPID, d.UnitID); ok {
+			return id
 		}
 		return d.CacheKey()
 	}
-	if hasUnitID(d.Serial) {
-		return fmt.Sprintf("%04x-%s", d.WPID, d.Serial)
+	if id, ok := UnitIdentity(d.WPID, d.Serial); ok {
+		return id
 	}
 	rx := d.Receiver.Serial
 	if rx == "" {
@@ -77,10 +77,16 @@ func (d *Device) ID() string {
 	return fmt.Sprintf("%s-%04x-%d", rx, d.WPID, d.slot)
 }
 
-// hasUnitID reports whether s is a unit id that tells a device apart:
-// 8 hex digits, not all zeros.
-func hasUnitID(s string) bool {
-	return len(s) == 8 && s != "00000000" && strings.Trim(s, "0123456789ABCDEFabcdef") == ""
+// UnitIdentity is the identity ([Device.ID]) of a device of wpid whose
+// unit id (or receiver serial) is unit: "4082-1A2B3C4D". ok is false when
+// unit does not tell a device apart (not 8 hex digits, or all zeros), and
+// the device is keyed otherwise. The history's migration re-keys what it
+// kept with it.
+func UnitIdentity(wpid uint16, unit string) (id string, ok bool) {
+	if len(unit) != 8 || unit == "00000000" || strings.Trim(unit, "0123456789ABCDEFabcdef") != "" {
+		return "", false
+	}
+	return fmt.Sprintf("%04x-%s", wpid, strings.ToUpper(unit)), true
 }
 
 // CacheKey is where the device's entry is kept in a [Cache]: its ID, which
