@@ -688,7 +688,10 @@ func (rs *receiverState) askLight(d *unifying.Device) {
 		if release != nil {
 			release()
 		}
-		if errors.Is(err, hidpp.ErrOffline) || errors.Is(err, hidpp.ErrTimeout) {
+		// The receiver's word that the keyboard is not connected is
+		// final; a reply lost on the radio is not, and the schedule
+		// asks again.
+		if errors.Is(err, hidpp.ErrOffline) {
 			d.SetOnline(false)
 			rs.m.update(rs.run, d, func(s *State) { s.Online = false })
 			return
