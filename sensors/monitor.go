@@ -209,6 +209,7 @@ func (m *Monitor) update(run uint64, d *unifying.Device, f func(*State)) {
 // and presence, not the times they were confirmed.
 type visibleState struct {
 	online, solar       bool
+	noBattery           bool
 	name, protocol      string
 	hasBattery          bool
 	percent             int
@@ -221,7 +222,7 @@ type visibleState struct {
 }
 
 func visible(s State) visibleState {
-	v := visibleState{online: s.Online, solar: s.Solar, name: s.Name, protocol: s.Protocol, trend: int(s.Trend)}
+	v := visibleState{online: s.Online, solar: s.Solar, noBattery: s.NoBattery, name: s.Name, protocol: s.Protocol, trend: int(s.Trend)}
 	if b := s.Battery; b != nil {
 		v.hasBattery, v.percent, v.hasPercent, v.approx = true, b.Percent, b.HasPercent, b.Approximate
 		v.level, v.status, v.voltage = b.Level, b.Status, b.VoltageMV
@@ -659,9 +660,12 @@ func (rs *receiverState) refresh(d *unifying.Device) {
 		})
 	case errors.Is(err, hidpp.ErrNoBattery):
 		ix, ferr := d.FeatureIndex(ctx, hidpp.FeatureSolarDashboard)
-		if ferr == nil && ix != 0 {
+		switch {
+		case ferr == nil && ix != 0:
 			rs.m.update(rs.run, d, func(s *State) { s.Online, s.Solar, s.SeenTime = true, true, now })
 			rs.askLight(d)
+		case ferr == nil:
+			rs.m.update(rs.run, d, func(s *State) { s.Online, s.NoBattery, s.SeenTime, s.Err = true, true, now, nil })
 		}
 	case errors.Is(err, hidpp.ErrOffline), errors.Is(err, hidpp.ErrTimeout):
 		d.SetOnline(false)

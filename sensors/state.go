@@ -59,7 +59,7 @@ type State struct {
 	Index    byte   // slot on the receiver; 0xFF for a device on its own node
 	Protocol string // "1.0", "2.0", "4.5"; "" when never reached
 	// Receiver is the receiver the device is paired to. A device reached
-	// without one (Direct) has only Path: its own node.
+	// without one (Direct) has only Path and PID: its own node's.
 	Receiver ReceiverInfo
 	// Direct says the device is reached without a receiver, on a node of
 	// its own (Bluetooth).
@@ -72,7 +72,10 @@ type State struct {
 	Online  bool
 	Solar   bool           // has solar cells (feature 0x4301)
 	Battery *hidpp.Battery // nil when unknown
-	Light   *Light         // nil when never measured
+	// NoBattery says the device reports no battery at all: no battery
+	// feature or register, no solar dashboard (the M185 on a C534 Nano).
+	NoBattery bool
+	Light     *Light // nil when never measured
 
 	BatteryTime time.Time // when the battery figure was last confirmed
 	LightTime   time.Time // when the light was last measured
@@ -91,7 +94,7 @@ type State struct {
 // carries it: enough to group and head devices by receiver wherever the
 // state travels (over D-Bus to the window or a query). Path alone groups:
 // a receiver may have no serial (the C534 Nano), and a device reached
-// without a receiver has only Path, its own node.
+// without a receiver has only Path and PID, its own node's.
 type ReceiverInfo struct {
 	Serial   string // "" when the receiver gives none
 	PID      uint16
@@ -104,8 +107,11 @@ type ReceiverInfo struct {
 // asking: its identity and whether it answered its last ping.
 func Identify(d *unifying.Device) State {
 	info := d.Receiver.Conn().Info()
+	if info.Bus == 0 && !d.Receiver.Direct {
+		info.Bus = transport.BusUSB // every Logitech receiver is a USB dongle, whatever the backend says
+	}
 	s := State{ID: d.ID(), Name: d.Name(), Codename: d.Codename, Kind: d.Kind, WPID: d.WPID, Serial: d.Serial, UnitID: d.UnitID,
-		Index: d.Index(), Online: d.Online(), Direct: d.Receiver.Direct, Bus: info.Bus, Receiver: ReceiverInfo{Path: info.Path}}
+		Index: d.Index(), Online: d.Online(), Direct: d.Receiver.Direct, Bus: info.Bus, Receiver: ReceiverInfo{PID: d.Receiver.PID, Path: info.Path}}
 	if !d.Receiver.Direct {
 		s.Receiver = ReceiverInfo{Serial: d.Receiver.Serial, PID: d.Receiver.PID, Family: d.Receiver.Family,
 			Firmware: d.Receiver.Firmware, Path: info.Path}
@@ -178,7 +184,8 @@ func (s State) StatusWord() string {
 // "57 %, 12 lux, discharging", "about 50 % (3.80 V), discharging" or
 // "good, charging". An offline device is "offline"; a solar keyboard not
 // heard from yet is "waiting for its first light report"; a device that
-// gave no figure is "battery unknown".
+// reports no battery at all is "reports no battery"; one that gave no
+// figure is "battery unknown".
 func (s State) Figures() string {
 	if !s.Online {
 		return "offline"
@@ -191,6 +198,8 @@ func (s State) Figures() string {
 	switch {
 	case figure == "" && s.Solar && s.Light == nil && s.Err == nil:
 		parts = append(parts, "waiting for its first light report")
+	case figure == "" && s.NoBattery:
+		parts = append(parts, "reports no battery")
 	case figure == "":
 		parts = append(parts, "battery unknown")
 	case s.Battery.VoltageMV != 0:
