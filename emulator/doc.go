@@ -39,7 +39,7 @@
 //	                        pairing in 0xB5 0x5n/0x6n; 0x41 protocol 0x10; 6 slots
 //	c539, c53a, c53f, c547  Lightspeed  Unifying's pairing registers, protocol 0x0C in 0x2n
 //	                        and 0x41s; 1 slot (c547: 2); 0xF1 03 "other" firmware
-//	c534        Nano        2 interfaces, HID++ on the mouse's; no serial; 0xB5 0x2n only;
+//	c534        Nano        2 interfaces, HID++ on the mouse's; no serial; 0xB5 0x2n, 0x3n;
 //	                        0x41 protocol 0x0A; 2 slots
 //	c52f        Nano        the mouse-only one: an unnumbered mouse, HID++ on interface 1; 1 slot
 //

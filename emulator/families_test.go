@@ -120,12 +120,14 @@ func TestFamilies_Registers(t *testing.T) {
 		{"lightspeed", "bootloader", "10 ff 81 f1 04 00 00", "10 ff 81 f1 04 02 09"},
 		{"lightspeed", "firmware 0xB5 0x02", "10 ff 83 b5 02 00 00", long("11 ff 83 b5 02 39 06 00 40")},
 		{"lightspeed", "no unique id", "10 ff 83 fb 00 00 00", "10 ff 8f 83 fb 02 00"},
-		// Nano C534: no serial, 0x2n only, firmware without bootloader.
+		// Nano C534: no serial, 0x2n and 0x3n only, firmware without
+		// bootloader.
 		{"nano", "no serial", "10 ff 83 b5 03 00 00", "10 ff 8f 83 b5 03 00"},
 		{"nano", "keyboard pairing", "10 ff 83 b5 20 00 00", long("11 ff 83 b5 20 00 14 40 75 00 00 01")},
 		{"nano", "mouse pairing", "10 ff 83 b5 21 00 00", long("11 ff 83 b5 21 00 00 40 54 00 00 02")},
 		{"nano", "no third slot", "10 ff 83 b5 22 00 00", "10 ff 8f 83 b5 03 00"},
-		{"nano", "no extended pairing", "10 ff 83 b5 30 00 00", "10 ff 8f 83 b5 03 00"},
+		{"nano", "extended pairing", "10 ff 83 b5 30 00 00", long("11 ff 83 b5 30 00 00 00 00 1a 00 00 00")},
+		{"nano", "mouse's power switch", "10 ff 83 b5 31 00 00", long("11 ff 83 b5 31 00 00 00 00 04 00 00 00 01")},
 		{"nano", "no codename", "10 ff 83 b5 40 00 00", "10 ff 8f 83 b5 03 00"},
 		{"nano", "firmware", "10 ff 81 f1 01 00 00", "10 ff 81 f1 01 29 01"},
 		{"nano", "build", "10 ff 81 f1 02 00 00", "10 ff 81 f1 02 00 16"},

@@ -112,11 +112,13 @@ var models = []model{
 	{pid: 0xC547, family: Lightspeed, slots: 2, defaultSlots: 2, serial: serialInfo, registers: lightspeedRegisters,
 		proto: 0x0C, encrypted: true, swEcho: true, configPrefix: "RQR", layout: lightspeedLayout, hidpp: 2},
 	// Nano C534 (§4): no serial (Solaar: "Serial: None"), firmware 0xF1
-	// 01 and 02 only, two slots, polling rates from 0xB5 0x2n (Solaar's
-	// 4075 recording: 20 ms); 0x3n and 0x4n unanswered (stand-in,
-	// consistent with the real dmesg's "Logitech Wireless Keyboard
-	// PID:4075" child names); 0x41s carry 0x0A ("eQUAD nano Lite").
-	{pid: 0xC534, family: Nano, slots: 2, defaultSlots: 2, serial: serialNone, registers: []register{regFirmware, regPairing},
+	// 01 and 02 only, two slots; 0xB5 0x2n and 0x3n answered (Solaar's
+	// recording of the 4075 on it shows a polling rate, from 0x2n, and
+	// serial 00000000, from 0x3n), 0x4n not (the real dmesg keeps the
+	// kernel's own child names, "Logitech Wireless Keyboard PID:4075",
+	// which a name from 0x4n would replace); 0x41s carry 0x0A ("eQUAD
+	// nano Lite").
+	{pid: 0xC534, family: Nano, slots: 2, defaultSlots: 2, serial: serialNone, registers: []register{regFirmware, regPairing, regExtended},
 		proto: 0x0A, encrypted: true, configPrefix: "RQR", layout: nanoC534Layout, hidpp: 1},
 	// Nano C52F, mouse only (§4): one slot, a serial in 0xB5 0x03
 	// (Solaar's recording: 6D0342C5); its 0x41 protocol byte is not

@@ -453,7 +453,12 @@ func (r *Receiver) featureRequest(d *device, req *hidpp.Report) {
 		r.startLightReports(d, int(p[0]), int(p[1]))
 	case hidpp.FeatureWirelessStatus, 0x1DF3:
 		fail(hidpp.Err20InvalidFunction)
-	default: // features Helio does not use answer zeros, as stubs
+	default:
+		// Features the emulator does not model answer zeros, which a
+		// host takes for "nothing there" (no keys, no hosts): real
+		// devices' errors would stop Solaar 1.1.8's show, which raises
+		// on them. Where zeros are not a valid answer (Solaar rejects a
+		// pointer speed of 0), a profile's "replies" give one.
 		ok()
 	}
 }

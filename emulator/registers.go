@@ -13,6 +13,15 @@ import (
 // has it and the profile did not take it away.
 func (r *Receiver) answers(g register) bool { return r.model.has(g) && !r.without[g] }
 
+// Answers reports whether the receiver answers register reg, named as a
+// profile's "without" names them ("F1", "B5 3n"): its product has it, and
+// the profile did not take it away. Bluetooth devices have no receiver
+// and answer no receiver register.
+func (r *Receiver) Answers(reg string) bool {
+	g, ok := parseRegister(reg)
+	return ok && r.model != nil && r.answers(g)
+}
+
 func (r *Receiver) receiverRequest(req *hidpp.Report) {
 	sub, reg, p := req.SubID(), req.Address(), req.Params()
 	ok := func(v ...byte) { r.answer(nil, hidpp.Short(hidpp.ReceiverIndex, sub, reg, v...)) }
