@@ -148,6 +148,12 @@ type Supply struct {
 	Capacity int    // percent
 	Status   string // Discharging, ...
 	Online   bool
+	// HasCapacity says whether the kernel gives a capacity at all: not for
+	// a 0x1000 battery without mileage, which has only a Level.
+	HasCapacity bool
+	Level       string // capacity level: Full, High, Normal, Low, Critical
+	VoltageMV   int    // 0x1001 batteries: the voltage, in mV
+	Serial      string // the device's serial: a Bluetooth device's address
 }
 
 var hidID = regexp.MustCompile(`HID_ID=\w+:0000046D:0000(\w{4})`)
@@ -176,6 +182,14 @@ func PowerSupplies() []Supply {
 			switch k {
 			case "POWER_SUPPLY_CAPACITY":
 				s.Capacity, _ = strconv.Atoi(v)
+				s.HasCapacity = true
+			case "POWER_SUPPLY_CAPACITY_LEVEL":
+				s.Level = v
+			case "POWER_SUPPLY_VOLTAGE_NOW":
+				uv, _ := strconv.Atoi(v)
+				s.VoltageMV = uv / 1000
+			case "POWER_SUPPLY_SERIAL_NUMBER":
+				s.Serial = v
 			case "POWER_SUPPLY_STATUS":
 				s.Status = v
 			case "POWER_SUPPLY_ONLINE":
