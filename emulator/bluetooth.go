@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 
@@ -147,6 +148,15 @@ func (r *Receiver) btRequest(d *device, b []byte) {
 		delete(r.disconnect, d.index)
 		r.goOffline(d)
 		return
+	}
+	if d.prof.AnswersOn00 && req.Device() != 0x00 {
+		// Replies carry the request's index: asked on 0x00, it answers
+		// there.
+		b := bytes.Clone(req.Bytes())
+		b[1] = 0x00
+		if req, err = hidpp.Parse(b); err != nil {
+			return
+		}
 	}
 	r.deviceRequest(d, &req)
 }

@@ -125,6 +125,8 @@
 //	    "mac": "d4:4e:7a:35:2b:10",// its address: HID_UNIQ
 //	    "reports": "long",         // HID++ reports in its report map: long (0x11 alone,
 //	                               // as Bluetooth LE devices), short+long, or none
+//	    "answers_on_00": false,    // true: replies come on index 0x00, whatever the
+//	                               // request's, as a HID++ 1.0-era device may answer
 //	    "codename": "MX Master 3", // its Bluetooth name, the HID device's name
 //	    ...                        // kind, name, protocol, serial, ids, features, battery
 //	  }]
@@ -152,15 +154,15 @@
 // transport.ErrGone and [Receiver.OpenDevice] fails until it connects
 // again.
 //
-// On the transport side, [Backend] keeps listing receivers as before (none
-// for a profile of Bluetooth devices) and lists the Bluetooth devices
-// apart, which is the contract until transport.Info can say a bus:
-// [Backend.Devices] gives one transport.Info per connected device (Path
-// "sim:SOURCE/MAC", VendorID 046D, ProductID its Bluetooth product id, Name
-// its Bluetooth name, Phys the adapter's address; the device's address,
-// its HID_UNIQ, is the Path's last element), [Backend.Open] opens them as
-// it opens the receiver, and [Backend.WatchDevices] reports them
-// connecting and disconnecting as transport changes.
+// On the transport side, [Backend] lists each connected Bluetooth device
+// with the receivers, as the hidraw backend lists a real one's node: Path
+// "sim:SOURCE/MAC", VendorID 046D, ProductID its Bluetooth product id,
+// Name its Bluetooth name, Phys the adapter's address, Bus Bluetooth, Uniq
+// its address, LongOnly when its report map declares no short report.
+// [Backend.Open] opens it, [Backend.Watch] reports it connecting and
+// disconnecting, and one whose report map declares no HID++ report is not
+// listed but said by [Backend.Skipped]. Several profiles make one system
+// with "+" (sim:default+bolt+bluetooth) or [Join].
 //
 // # Faults
 //

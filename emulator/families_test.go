@@ -440,14 +440,15 @@ func TestBluetooth_ShortAnswersGoLong(t *testing.T) {
 // TestBluetooth_Links: a Bluetooth device disconnecting takes its node
 // away (its Conns fail with ErrGone, none opens) and connecting brings it
 // back; one dropping off mid-request answers nothing and goes; the
-// backend lists the devices connected and reports each change.
+// backend lists the devices connected with the receivers, as hidraw lists
+// their nodes (bus, address, reports), and Watch reports each change.
 func TestBluetooth_Links(t *testing.T) {
 	b := emulator.NewBackend(builtin(t, "bluetooth"), "bluetooth", nil)
 	r := b.Receiver
 	defer r.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	changes, err := b.WatchDevices(ctx)
+	changes, err := b.Watch(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -461,19 +462,22 @@ func TestBluetooth_Links(t *testing.T) {
 		}
 		return transport.Change{}
 	}
-	infos, _ := b.Devices()
-	if len(infos) != 2 || infos[0].Path != "sim:bluetooth/d4:4e:7a:35:2b:10" || infos[0].ProductID != 0xB023 ||
-		infos[0].Name != "MX Master 3" || infos[0].Phys != "00:1a:7d:da:71:13" || infos[1].ProductID != 0xB35B {
-		t.Fatalf("Devices() = %+v", infos)
+	infos, _ := b.Receivers()
+	if len(infos) != 2 || infos[0].Path != "sim:bluetooth/c8:6f:1d:80:4a:22" || infos[0].ProductID != 0xB35B ||
+		infos[1].Path != "sim:bluetooth/d4:4e:7a:35:2b:10" || infos[1].ProductID != 0xB023 || infos[1].Name != "MX Master 3" ||
+		infos[1].Phys != "00:1a:7d:da:71:13" || infos[1].Bus != transport.BusBluetooth || infos[1].Uniq != "d4:4e:7a:35:2b:10" ||
+		!infos[1].LongOnly || !infos[1].Direct() {
+		t.Fatalf("Receivers() = %+v", infos)
 	}
-	if rs, _ := b.Receivers(); len(rs) != 0 {
-		t.Errorf("Receivers() = %+v, want none", rs)
-	}
+	infos[0], infos[1] = infos[1], infos[0] // by number: the mouse, the keyboard
 	tc, err := b.Open(infos[1])
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := tc.(*emulator.Conn)
+	if c.Info() != infos[1] {
+		t.Errorf("Conn.Info() = %+v, want %+v", c.Info(), infos[1])
+	}
 	r.SetOnline(2, false)
 	if _, err := c.Read(make([]byte, 64)); !errors.Is(err, transport.ErrGone) {
 		t.Errorf("read on a disconnected device: %v, want ErrGone", err)
@@ -484,8 +488,8 @@ func TestBluetooth_Links(t *testing.T) {
 	if ch := change(); ch.Added || ch.Info.Path != infos[1].Path {
 		t.Errorf("change %+v, want %s gone", ch, infos[1].Path)
 	}
-	if now, _ := b.Devices(); len(now) != 1 {
-		t.Errorf("Devices() while one is away = %+v", now)
+	if now, _ := b.Receivers(); len(now) != 1 {
+		t.Errorf("Receivers() while one is away = %+v", now)
 	}
 	r.SetOnline(2, true)
 	if ch := change(); !ch.Added || ch.Info != infos[1] {
@@ -581,5 +585,91 @@ func TestProfile_FamilyErrors(t *testing.T) {
 				t.Errorf("ParseProfile = %v, want a *ProfileError about %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestBackend_Several: "sim:A+B+C" is one system with every profile's
+// nodes, each opened and watched as when alone; a profile named twice, or
+// an empty name, is refused; a Bluetooth device whose report map declares
+// no HID++ report is not listed but said, as hidraw says it.
+func TestBackend_Several(t *testing.T) {
+	b, err := emulator.OpenBackend("sim:default+bolt+bluetooth", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	infos, _ := b.Receivers()
+	var got []string
+	for _, i := range infos {
+		got = append(got, fmt.Sprintf("%s %04x %s %q %v", i.Path, i.ProductID, i.Bus, i.Uniq, i.LongOnly))
+	}
+	want := `sim:bluetooth/c8:6f:1d:80:4a:22 b35b bluetooth "c8:6f:1d:80:4a:22" true
+sim:bluetooth/d4:4e:7a:35:2b:10 b023 bluetooth "d4:4e:7a:35:2b:10" true
+sim:bolt c548 usb "" false
+sim:default c52b usb "" false`
+	if strings.Join(got, "\n") != want {
+		t.Errorf("Receivers():\n%s\nwant\n%s", strings.Join(got, "\n"), want)
+	}
+	if len(b.Emulated) != 3 || b.Receiver != b.Emulated[0] || b.Emulated[1].Family() != emulator.Bolt {
+		t.Errorf("Emulated = %v", b.Emulated)
+	}
+	for _, i := range infos {
+		c, err := b.Open(i)
+		if err != nil {
+			t.Errorf("open %s: %v", i.Path, err)
+			continue
+		}
+		c.Close()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	changes, _ := b.Watch(ctx)
+	b.Emulated[1].Unplug()
+	b.Emulated[2].SetOnline(2, false)
+	seen := map[string]bool{}
+	for range 2 {
+		select {
+		case c := <-changes:
+			seen[fmt.Sprintf("%s %v", c.Info.Path, c.Added)] = true
+		case <-time.After(time.Second):
+			t.Fatalf("changes: %v so far", seen)
+		}
+	}
+	if !seen["sim:bolt false"] || !seen["sim:bluetooth/c8:6f:1d:80:4a:22 false"] {
+		t.Errorf("changes %v", seen)
+	}
+
+	for _, spec := range []string{"sim:bolt+bolt", "sim:bolt+", "sim:bolt+nosuch"} {
+		if b, err := emulator.OpenBackend(spec, nil); err == nil {
+			b.Close()
+			t.Errorf("%s: no error", spec)
+		}
+	}
+
+	none := emulator.NewBackend(parse(t, `{"bluetooth":{"adapter":"00:1a:7d:da:71:13"},"devices":[
+		{"index":1,"pid":"B35B","mac":"c8:6f:1d:80:4a:22","kind":"keyboard","codename":"MX Keys","protocol":"4.5","serial":"EC96CD5C","reports":"none"}]}`), "none", nil)
+	defer none.Close()
+	if infos, _ := none.Receivers(); len(infos) != 0 {
+		t.Errorf("a device without HID++ reports listed: %+v", infos)
+	}
+	if errs := none.Skipped(); len(errs) != 1 || !errors.Is(errs[0], transport.ErrNotHIDPP) || !strings.Contains(errs[0].Error(), "sim:none/c8:6f:1d:80:4a:22") {
+		t.Errorf("Skipped() = %v", errs)
+	}
+}
+
+// TestBluetooth_AnswersOn00: a device with "answers_on_00" replies on
+// index 0x00 to a request to 0xFF.
+func TestBluetooth_AnswersOn00(t *testing.T) {
+	r := emulator.New(parse(t, `{"bluetooth":{"adapter":"00:1a:7d:da:71:13"},"devices":[
+		{"index":1,"pid":"B023","mac":"d4:4e:7a:35:2b:10","kind":"mouse","codename":"MX Master 3","protocol":"4.5","serial":"198E3EB8","answers_on_00":true}]}`), nil)
+	defer r.Close()
+	c, in := btDevice(t, r, 1)
+	writeHex(t, c, "11 ff 00 1a 00 00 5a 00 00 00 00 00 00 00 00 00 00 00 00 00")
+	if got, want := next(t, in), "11 00 00 1a 04 05 5a 00 00 00 00 00 00 00 00 00 00 00 00 00"; got != want {
+		t.Errorf("ping reply %s, want %s", got, want)
+	}
+	if _, err := emulator.ParseProfile([]byte(`{"receiver":{"pid":"c52b","serial":"E0662192"},"devices":[
+		{"index":1,"wpid":"4082","kind":"mouse","protocol":"4.5","serial":"198E3EB8","answers_on_00":true}]}`), "x"); err == nil {
+		t.Error("answers_on_00 on a receiver's device: no error")
 	}
 }

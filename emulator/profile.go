@@ -77,6 +77,10 @@ type DeviceProfile struct {
 	PID     string `json:"pid"`     // Bluetooth product id, 4 hex digits (b023)
 	MAC     string `json:"mac"`     // its address: HID_UNIQ
 	Reports string `json:"reports"` // HID++ reports in its report map: long (default), short+long or none
+	// AnswersOn00 makes its replies come on device index 0x00 whatever
+	// index the request went to, as some HID++ 1.0-era Bluetooth devices
+	// answer; hosts accept such a reply to a request to 0xFF.
+	AnswersOn00 bool `json:"answers_on_00"`
 }
 
 // ModelIDs are a device's product ids on each of its transports, which

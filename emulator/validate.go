@@ -426,6 +426,9 @@ func (d *DeviceProfile) validateTransport(at string, bt bool) error {
 				return perr(at+"."+f.name, "only a Bluetooth device has one; this one is paired to a receiver")
 			}
 		}
+		if d.AnswersOn00 {
+			return perr(at+".answers_on_00", "only a Bluetooth device answers on its own node; this one is paired to a receiver")
+		}
 		if d.PowerSwitch < 0 || d.PowerSwitch > 12 {
 			return perr(at+".power_switch", "%d is not a location code 0..12", d.PowerSwitch)
 		}

@@ -144,7 +144,10 @@ func runPlugged(ctx context.Context, a *app, o *simOpts) error {
 	if err != nil {
 		return exitf(ExitUsage, "%v", err)
 	}
-	defer b.Receiver.Close()
+	defer b.Close()
+	if len(b.Emulated) > 1 {
+		return exitf(ExitUsage, "profile %s: plug in one profile at a time (one helio sim each)", o.profile)
+	}
 	if o.usb && b.Receiver.Bluetooth() {
 		return exitf(ExitUsage, "profile %s is of Bluetooth devices, which are not USB devices: plug them in with --uhid", o.profile)
 	}

@@ -77,13 +77,14 @@ func isHIDPP(desc []byte) bool {
 	return s[0x10] == 6 || s[0x11] == 19
 }
 
-// hidppReports reads which HID++ reports a descriptor declares: ok when
+// HIDPPReports reads which HID++ reports a descriptor declares: ok when
 // it declares one Helio can talk through (input report 0x10 with 6 data
 // bytes or 0x11 with 19, as Solaar matches them), and longOnly when the
 // short report 0x10 is not both an input and an output report of 6 bytes
 // (many Bluetooth devices declare only 0x11), so that requests must go
 // out long, as the kernel's hid-logitech-hidpp sends them then.
-func hidppReports(desc []byte) (ok, longOnly bool) {
+// The emulator lists its Bluetooth devices by this rule too.
+func HIDPPReports(desc []byte) (ok, longOnly bool) {
 	in, out := reportSizes(desc)
 	ok = in[0x10] == 6 || in[0x11] == 19
 	return ok, in[0x10] != 6 || out[0x10] != 6

@@ -112,7 +112,7 @@ func probe(node string) (transport.Info, error) {
 	if err != nil {
 		return transport.Info{}, err
 	}
-	ok, longOnly := hidppReports(desc)
+	ok, longOnly := HIDPPReports(desc)
 	switch {
 	case !ok && receiver:
 		return transport.Info{}, errNotOurs // one of a receiver's other interfaces

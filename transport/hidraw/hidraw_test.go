@@ -85,9 +85,9 @@ func TestHIDPPReports(t *testing.T) {
 		{"keyboard then BLE HID++", append(append([]byte{}, bootKeyboard...), bleHIDPP...), true, true},
 	}
 	for _, tt := range tests {
-		ok, longOnly := hidppReports(tt.desc)
+		ok, longOnly := HIDPPReports(tt.desc)
 		if ok != tt.ok || ok && longOnly != tt.longOnly {
-			t.Errorf("hidppReports(%s) = %v, %v; want %v, %v", tt.name, ok, longOnly, tt.ok, tt.longOnly)
+			t.Errorf("HIDPPReports(%s) = %v, %v; want %v, %v", tt.name, ok, longOnly, tt.ok, tt.longOnly)
 		}
 	}
 }
