@@ -201,6 +201,34 @@ func (r *Receiver) GarblePairing(on bool) {
 	r.mu.Unlock()
 }
 
+// SlotFault is how a receiver answers every read of one slot's pairing
+// information (register 0xB5's 0x2n to 0x6n for that slot), as a
+// receiver whose memory for that slot is damaged would, while the other
+// slots answer as they should. One of its fields is set.
+type SlotFault struct {
+	// Error is the HID++ 1.0 error code answered (0x07: busy).
+	Error byte
+	// Garbage is what the 15 bytes after the sub-register hold (zeros
+	// after it): a kind, wpid, serial or name that make no sense.
+	Garbage []byte
+	// Silent answers nothing: the host's request times out.
+	Silent bool
+}
+
+// FaultSlot makes the receiver answer reads of slot's pairing
+// information as f says; the zero SlotFault ends the fault. The
+// receiver-wide faults ([Receiver.FailPairing], [Receiver.GarblePairing])
+// come first.
+func (r *Receiver) FaultSlot(slot byte, f SlotFault) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if f.Error == 0 && f.Garbage == nil && !f.Silent {
+		delete(r.slotFaults, slot)
+		return
+	}
+	r.slotFaults[slot] = f
+}
+
 // SetBattery changes device ix's battery and sends the event the device
 // would: event 0 of its battery feature (HID++ 2.0), or a register 0x07/0x0D
 // event when the host enabled battery notifications (HID++ 1.0).

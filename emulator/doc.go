@@ -168,6 +168,8 @@
 //
 // [Receiver.DropReplies], [Receiver.DelayReplies], [Receiver.DuplicateReplies],
 // [Receiver.MisaddressReplies] (a wrong software ID or device index),
+// [Receiver.FaultSlot] (one slot's pairing information answering an
+// error, garbage or nothing),
 // [Receiver.DisconnectMidRequest], [Receiver.InjectRaw] (garbage and
 // truncated reports), [Receiver.FloodInput] (keyboard and mouse input),
 // [Receiver.SetOnline] (out of range and back; a Bluetooth device

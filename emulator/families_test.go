@@ -335,6 +335,43 @@ func TestPairingFaults(t *testing.T) {
 	}
 }
 
+// TestFaultSlot: one slot's pairing information answering an error,
+// garbage or nothing, the other slots as they should, until cleared.
+func TestFaultSlot(t *testing.T) {
+	tests := []struct {
+		name string
+		f    emulator.SlotFault
+		want string // to slot 2's pairing read; "" nothing
+	}{
+		{"error", emulator.SlotFault{Error: hidpp.Err10Busy}, "10 ff 8f 83 b5 07 00"},
+		{"garbage", emulator.SlotFault{Garbage: []byte{0x01, 0x00, 0x00}}, "11 ff 83 b5 52 01 00 00 00 00 00 00 00 00 00 00 00 00 00 00"},
+		{"silent", emulator.SlotFault{Silent: true}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, c, in := receiverOf(t, builtin(t, "bolt"))
+			writeHex(t, c, "10 ff 83 b5 52 00 00")
+			good := next(t, in)
+			r.FaultSlot(2, tt.f)
+			writeHex(t, c, "10 ff 83 b5 52 00 00")
+			if tt.want == "" {
+				nothing(t, in, 50*time.Millisecond)
+			} else if got := next(t, in); got != tt.want {
+				t.Errorf("slot 2: %s, want %s", got, tt.want)
+			}
+			writeHex(t, c, "10 ff 83 b5 51 00 00")
+			if got := next(t, in); !strings.HasPrefix(got, "11 ff 83 b5 51 01 78 b3") {
+				t.Errorf("slot 1 while slot 2 fails: %s", got)
+			}
+			r.FaultSlot(2, emulator.SlotFault{})
+			writeHex(t, c, "10 ff 83 b5 52 00 00")
+			if got := next(t, in); got != good {
+				t.Errorf("after the fault: %s, want %s", got, good)
+			}
+		})
+	}
+}
+
 // TestFloodInput: input reaches the HID++ interface only where the
 // receiver's devices send it there, in reports it declares.
 func TestFloodInput(t *testing.T) {

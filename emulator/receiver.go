@@ -53,12 +53,13 @@ type Receiver struct {
 	dropReplies  int
 	delayReplies int
 	delay        time.Duration
-	dupReplies   int           // replies still to send twice
-	misReplies   int           // replies still to misaddress
-	misHow       Misaddress    // how to misaddress them
-	disconnect   map[byte]bool // devices to take out of range at their next request
-	pairingError byte          // FailPairing's error code, 0 for none
-	garble       *garbler      // GarblePairing's, nil for none
+	dupReplies   int                // replies still to send twice
+	misReplies   int                // replies still to misaddress
+	misHow       Misaddress         // how to misaddress them
+	disconnect   map[byte]bool      // devices to take out of range at their next request
+	pairingError byte               // FailPairing's error code, 0 for none
+	garble       *garbler           // GarblePairing's, nil for none
+	slotFaults   map[byte]SlotFault // FaultSlot's, by slot
 	requests     map[byte]int
 	timers       map[*time.Timer]struct{}
 	plugWatch    map[chan bool]struct{}     // told of Unplug (false) and Replug (true)
@@ -72,7 +73,7 @@ func New(p *Profile, opts *Opts) *Receiver {
 	r := &Receiver{prof: p.Receiver, devices: map[byte]*device{}, conns: map[*Conn]struct{}{},
 		plugged: true, requests: map[byte]int{}, timers: map[*time.Timer]struct{}{}, without: map[register]bool{},
 		plugWatch: map[chan bool]struct{}{}, linkWatch: map[chan struct{}]struct{}{},
-		disconnect: map[byte]bool{}, taps: map[chan []byte]struct{}{}}
+		disconnect: map[byte]bool{}, taps: map[chan []byte]struct{}{}, slotFaults: map[byte]SlotFault{}}
 	if opts != nil {
 		r.opts = *opts
 	}

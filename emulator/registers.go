@@ -183,6 +183,18 @@ func (r *Receiver) infoRegister(req *hidpp.Report) {
 		long(r.garble.bytes(15)...)
 		return
 	}
+	if f, ok := r.slotFaults[slot]; ok && slot != 0 {
+		switch {
+		case f.Silent:
+		case f.Error != 0:
+			r.answer(nil, err10(hidpp.ReceiverIndex, sub, 0xB5, f.Error))
+		default:
+			v := make([]byte, 15)
+			copy(v, f.Garbage)
+			long(v...)
+		}
+		return
+	}
 	switch g {
 	case regFirmware02:
 		ma, mi, build, _ := parseVersion(r.prof.Firmware)
