@@ -10,36 +10,32 @@ import (
 	"time"
 
 	"github.com/helio-linux/helio/emulator"
-	"github.com/helio-linux/helio/internal/nodetest"
+	"github.com/helio-linux/helio/emulator/emulatortest"
 	"github.com/helio-linux/helio/sensors"
 	"github.com/helio-linux/helio/transport"
 	"github.com/helio-linux/helio/unifying"
 )
 
-// families is a system with a Unifying receiver (the built-in profile), a
-// Bolt receiver and an MX Master 3 on Bluetooth, and what it emulates them
-// with.
+// families is a system with a Unifying receiver (the built-in default
+// profile), a Bolt receiver (bolt) and two Bluetooth devices (bluetooth):
+// an MX Master 3, and a keyboard whose report map declares no HID++
+// report, which the backend says it cannot read.
 type families struct {
-	*nodetest.Backend
-	unifying, bolt, mouse *emulator.Backend
-	skipped               []error
+	*emulator.Backend
+	unifying, bolt, bt *emulator.Receiver
 }
 
-// Skipped implements transport.Skipper: the nodes the test says the
-// system found and cannot read.
-func (f *families) Skipped() []error { return f.skipped }
+// The Bluetooth mouse's node.
+const btMouse = "sim:bluetooth/d4:4e:7a:35:2b:10"
 
 func newFamilies(t *testing.T) *families {
 	t.Helper()
-	def, _ := emulator.BuiltinProfile("default")
-	f := &families{unifying: emulator.NewBackend(def, "test", &emulator.Opts{Second: 10 * time.Millisecond}),
-		bolt: nodetest.Emulate(t, nodetest.Bolt), mouse: nodetest.Emulate(t, nodetest.MXMaster3)}
-	t.Cleanup(f.unifying.Receiver.Close)
-	f.Backend = nodetest.NewBackend(
-		nodetest.Emulated(f.unifying, "/dev/hidraw0", nil),
-		nodetest.Emulated(f.bolt, "/dev/hidraw3", nil),
-		nodetest.BluetoothNode(f.mouse, 1, nodetest.BluetoothMouse, nil))
-	return f
+	bt := emulatortest.Variant(t, "bluetooth", func(p *emulator.Profile) { p.Devices[1].Reports = "none" })
+	b, err := emulator.Join(emulatortest.Emulate(t, "default", "bolt"), emulatortest.EmulateProfile(t, "bluetooth", bt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &families{Backend: b, unifying: b.Emulated[0], bolt: b.Emulated[1], bt: b.Emulated[2]}
 }
 
 // line is a state as one line: the node, the device and its figures.
@@ -68,7 +64,6 @@ func lines(states []sensors.State) string {
 // the backend cannot read is said, and the others still read.
 func TestSession_Families(t *testing.T) {
 	f := newFamilies(t)
-	f.skipped = []error{fmt.Errorf("/dev/hidraw9 (Logitech b35b on bluetooth): %w", transport.ErrNotHIDPP)}
 	cache := &memCache{m: map[string]unifying.Known{}}
 	read := func() ([]sensors.State, *sensors.Session) {
 		t.Helper()
@@ -84,24 +79,24 @@ func TestSession_Families(t *testing.T) {
 		return all, s
 	}
 	states, s := read()
-	want := `/dev/hidraw0 usb Unifying receiver E0662192: 101b-705B0A1D M705 mouse 1.0 "705B0A1D" "": 100 %, discharging
-/dev/hidraw0 usb Unifying receiver E0662192: 4002-750C0DE2 Wireless Solar Keyboard K750 keyboard 2.0 "750C0DE2" "": 57 %, 12 lux, discharging
-/dev/hidraw0 usb Unifying receiver E0662192: 4082-1A2B3C4D MX Master 3 Wireless Mouse mouse 4.5 "1A2B3C4D" "": 80 %, discharging
-/dev/hidraw3 usb Bolt receiver 33383432333633383338343233363338: b034-CD2A6BB7 MX Master 3S mouse 4.5 "CD2A6BB7" "CD2A6BB7": 25 %, discharging
-/dev/hidraw3 usb Bolt receiver 33383432333633383338343233363338: b365-D1F99582 Logi POP Keys keyboard 4.5 "D1F99582" "D1F99582": 100 %, discharging
-/dev/hidraw3 usb Bolt receiver 33383432333633383338343233363338: b378-48548420 MX Keys S keyboard 4.5 "48548420" "48548420": 75 %, discharging
-/dev/hidraw7 bluetooth own node: 4082-198E3EB8 Wireless Mouse MX Master 3 mouse 4.5 "d1:e2:f3:04:15:26" "198E3EB8": about 100 %, discharging`
+	want := `sim:bluetooth/d4:4e:7a:35:2b:10 bluetooth own node: 4082-198E3EB8 Wireless Mouse MX Master 3 mouse 4.5 "d4:4e:7a:35:2b:10" "198E3EB8": about 100 %, discharging
+sim:bolt usb Bolt receiver 31414541443844453342444142383338: b034-CD2A6BB7 MX Master 3S mouse 4.5 "CD2A6BB7" "CD2A6BB7": 25 %, discharging
+sim:bolt usb Bolt receiver 31414541443844453342444142383338: b365-D1F99582 Logi POP Keys keyboard 4.5 "D1F99582" "D1F99582": 100 %, discharging
+sim:bolt usb Bolt receiver 31414541443844453342444142383338: b378-48548420 MX Keys S keyboard 4.5 "48548420" "48548420": 75 %, discharging
+sim:default usb Unifying receiver E0662192: 101b-705B0A1D M705 mouse 1.0 "705B0A1D" "": 100 %, discharging
+sim:default usb Unifying receiver E0662192: 4002-750C0DE2 Wireless Solar Keyboard K750 keyboard 2.0 "750C0DE2" "": 57 %, 12 lux, discharging
+sim:default usb Unifying receiver E0662192: 4082-1A2B3C4D MX Master 3 Wireless Mouse mouse 4.5 "1A2B3C4D" "": 80 %, discharging`
 	if got := lines(states); got != want {
 		t.Errorf("states:\n%s\nwant\n%s", got, want)
 	}
-	if len(s.Errs) != 1 || !errors.Is(s.Errs[0], transport.ErrNotHIDPP) {
+	if len(s.Errs) != 1 || !errors.Is(s.Errs[0], transport.ErrNotHIDPP) || !strings.Contains(s.Errs[0].Error(), "c8:6f:1d:80:4a:22") {
 		t.Errorf("Errs = %v, want the node that cannot be read", s.Errs)
 	}
-	cold := map[string]int{"unifying": f.unifying.Receiver.TotalRequests(), "bolt": f.bolt.Receiver.TotalRequests(), "bluetooth": f.mouse.Receiver.TotalRequests()}
+	cold := map[string]int{"unifying": f.unifying.TotalRequests(), "bolt": f.bolt.TotalRequests(), "bluetooth": f.bt.TotalRequests()}
 	t.Logf("cold: %v requests", cold)
-	f.unifying.Receiver.ResetRequests()
-	f.bolt.Receiver.ResetRequests()
-	f.mouse.Receiver.ResetRequests()
+	for _, r := range f.Emulated {
+		r.ResetRequests()
+	}
 
 	states, _ = read()
 	if got := lines(states); got != want {
@@ -115,13 +110,13 @@ func TestSession_Families(t *testing.T) {
 		receiver int
 		devices  []byte
 	}{
-		"unifying": {f.unifying.Receiver, 4 + 1 + 3*2, []byte{1, 2, 3}},
-		// 0xFB, 0xB5 0x02 (which the emulator answers with an error),
-		// 0xF1 1, 2 and 4, the count, 0xB5 0x5n: the codenames are
-		// known.
-		"bolt": {f.bolt.Receiver, 2 + 3 + 1 + 3, []byte{1, 2, 3}},
-		// The mouse is slot 1 of its emulator; its node has no receiver.
-		"bluetooth": {f.mouse.Receiver, 0, []byte{1}},
+		"unifying": {f.unifying, 4 + 1 + 3*2, []byte{1, 2, 3}},
+		// 0xFB and 0xB5 0x02 (serial, firmware and slots: a Bolt has
+		// no 0xF1), the count, 0xB5 0x5n: the codenames are known.
+		"bolt": {f.bolt, 2 + 1 + 3, []byte{1, 2, 3}},
+		// The mouse is device 1 of its profile; its node has no
+		// receiver.
+		"bluetooth": {f.bt, 0, []byte{1}},
 	} {
 		req := tt.r.Requests()
 		if req[0xFF] != tt.receiver {
@@ -159,17 +154,16 @@ func TestMonitor_Bluetooth(t *testing.T) {
 	}
 	const mouse = "4082-198E3EB8"
 	st := byID(mouse, "100 %", func(s sensors.State) bool { return s.Online && s.Battery != nil && s.Battery.Percent == 100 })
-	if !st.Direct || st.Bus != transport.BusBluetooth || st.Receiver.Serial != "" || st.Receiver.Path != "/dev/hidraw7" {
+	if !st.Direct || st.Bus != transport.BusBluetooth || st.Receiver.Serial != "" || st.Receiver.Path != btMouse {
 		t.Errorf("the Bluetooth mouse: %s", line(st))
 	}
 	byID("b034-CD2A6BB7", "25 %", percent(25))
 	byID("4082-1A2B3C4D", "80 %", percent(80))
 
-	node := nodetest.BluetoothNode(f.mouse, 1, nodetest.BluetoothMouse, nil)
-	f.Pull(node.Info.Path)
+	f.bt.SetOnline(1, false) // disconnected: its node goes
 	byID(mouse, "offline", offline)
-	f.mouse.Receiver.SetBattery(1, 40, 0)
-	f.Plug(node)
+	f.bt.SetBattery(1, 40, 0)
+	f.bt.SetOnline(1, true)
 	byID(mouse, "40 % after it came back", func(s sensors.State) bool { return s.Online && s.Battery != nil && s.Battery.Percent == 40 })
 	for _, s := range m.States() {
 		if s.Direct && s.ID != mouse {
@@ -182,15 +176,15 @@ func TestMonitor_Bluetooth(t *testing.T) {
 // which has never answered is not shown under a made-up identity; once it
 // answers, it is.
 func TestMonitor_BluetoothSilent(t *testing.T) {
-	mouse := nodetest.Emulate(t, nodetest.MXMaster3)
-	mouse.Receiver.SetOnline(1, false)
-	b := nodetest.NewBackend(nodetest.BluetoothNode(mouse, 1, nodetest.BluetoothMouse, nil))
+	b := emulatortest.Emulate(t, "bluetooth")
+	b.Receiver.SetOnline(2, false) // the mouse alone
+	b.Receiver.DropReplies(1 << 20)
 	m := runMonitor(t, sensors.MonitorOpts{Backend: b, DeviceTimeout: 50 * time.Millisecond})
 	time.Sleep(300 * time.Millisecond)
 	if states := m.States(); len(states) != 0 {
 		t.Errorf("a device that never answered is shown:\n%s", lines(states))
 	}
-	mouse.Receiver.SetOnline(1, true)
+	b.Receiver.DropReplies(0)
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		states := m.States()
