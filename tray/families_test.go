@@ -7,23 +7,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/helio-linux/helio/emulator"
-	"github.com/helio-linux/helio/internal/nodetest"
+	"github.com/helio-linux/helio/emulator/emulatortest"
 	"github.com/helio-linux/helio/sensors"
 )
 
 // TestSummarize_Families: the tray's menu holds, together, the devices of
-// a Unifying receiver, a Bolt receiver and a mouse on Bluetooth, as the
-// monitor reads them, each under its name and figures; the icon shows the
-// lowest of them all.
+// a Unifying receiver, a Bolt receiver and two Bluetooth devices (the
+// emulator's default, bolt and bluetooth profiles), as the monitor reads
+// them, each under its name and figures; the icon shows the lowest of
+// them all.
 func TestSummarize_Families(t *testing.T) {
-	def, _ := emulator.BuiltinProfile("default")
-	unifying := emulator.NewBackend(def, "test", &emulator.Opts{Second: 10 * time.Millisecond})
-	t.Cleanup(unifying.Receiver.Close)
-	b := nodetest.NewBackend(
-		nodetest.Emulated(unifying, "/dev/hidraw0", nil),
-		nodetest.Emulated(nodetest.Emulate(t, nodetest.Bolt), "/dev/hidraw3", nil),
-		nodetest.BluetoothNode(nodetest.Emulate(t, nodetest.MXMaster3), 1, nodetest.BluetoothMouse, nil))
+	b := emulatortest.Emulate(t, "default", "bolt", "bluetooth")
 	m := sensors.NewMonitor(sensors.MonitorOpts{Backend: b, DeviceTimeout: 300 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
@@ -36,6 +30,7 @@ func TestSummarize_Families(t *testing.T) {
 		"Logi POP Keys: 100 %, discharging",
 		"M705: 100 %, discharging",
 		"MX Keys S: 75 %, discharging",
+		"MX Keys Wireless Keyboard: about 100 %, discharging",
 		"MX Master 3 Wireless Mouse: 80 %, discharging",
 		"MX Master 3S: 25 %, discharging",
 		"Wireless Mouse MX Master 3: about 100 %, discharging",

@@ -2,37 +2,27 @@ package cli
 
 import (
 	"encoding/json"
-	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/helio-linux/helio/emulator"
-	"github.com/helio-linux/helio/internal/nodetest"
+	"github.com/helio-linux/helio/emulator/emulatortest"
 	"github.com/helio-linux/helio/transport"
 )
 
-// skipping is a backend that also finds a node it cannot read.
-type skipping struct {
-	*nodetest.Backend
-}
-
-func (skipping) Skipped() []error {
-	return []error{fmt.Errorf("hidraw: /dev/hidraw9 (Logitech b35b on bluetooth, \"MX Keys\"): %w", transport.ErrNotHIDPP)}
-}
-
 // useFamilies makes every "sim" backend a system with a Unifying receiver
-// (the built-in profile), a Bolt receiver, a C534 Nano receiver and an MX
-// Master 3 on Bluetooth, and a Bluetooth keyboard without HID++.
+// (the built-in default profile), a Bolt receiver (bolt), a C534 Nano
+// receiver (nano) and the bluetooth profile's MX Master 3 and MX Keys,
+// the keyboard's report map without HID++ reports here, so that the
+// backend says it cannot read it.
 func useFamilies(t *testing.T) {
 	t.Helper()
-	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	def := useEmulator(t)
-	nano := nodetest.Emulate(t, nodetest.Nano)
-	b := skipping{nodetest.NewBackend(
-		nodetest.Emulated(def, "/dev/hidraw0", nil),
-		nodetest.Emulated(nodetest.Emulate(t, nodetest.Bolt), "/dev/hidraw3", nil),
-		nodetest.Emulated(nano, "/dev/hidraw5", nodetest.NanoRules(true)),
-		nodetest.BluetoothNode(nodetest.Emulate(t, nodetest.MXMaster3), 1, nodetest.BluetoothMouse, nil))}
+	bt := emulatortest.Variant(t, "bluetooth", func(p *emulator.Profile) { p.Devices[1].Reports = "none" })
+	b, err := emulator.Join(def, emulatortest.Emulate(t, "bolt", "nano"), emulatortest.EmulateProfile(t, "bluetooth", bt))
+	if err != nil {
+		t.Fatal(err)
+	}
 	old := newBackend
 	newBackend = func(spec string) (transport.Backend, error) {
 		if spec == "sim" {
@@ -41,7 +31,6 @@ func useFamilies(t *testing.T) {
 		return old(spec)
 	}
 	t.Cleanup(func() { newBackend = old })
-	_ = emulator.Builtin
 }
 
 // TestQuery_Families: one query prints every family and the Bluetooth
@@ -55,7 +44,7 @@ func TestQuery_Families(t *testing.T) {
 		t.Fatalf("query: exit %d, %s", code, errs)
 	}
 	golden(t, "query-families.txt", out)
-	if !strings.Contains(errs, "/dev/hidraw9") || !strings.Contains(errs, "no HID++ report") {
+	if !strings.Contains(errs, "sim:bluetooth/c8:6f:1d:80:4a:22") || !strings.Contains(errs, "no HID++ report") {
 		t.Errorf("stderr %q does not say the node it cannot read", errs)
 	}
 	out, _, code = run(t, "", "--backend", "sim", "query", "--json")
@@ -80,7 +69,7 @@ func TestQuery_Families(t *testing.T) {
 	if len(v.Receivers) != 3 || v.Receivers[2].Family != "Nano" || v.Receivers[2].Serial != nil {
 		t.Errorf("receivers %+v: want Unifying, Bolt, and a Nano without serial", v.Receivers)
 	}
-	if len(v.Devices) != 1 || v.Devices[0].Bus != "bluetooth" || v.Devices[0].PID != "b023" || v.Devices[0].Serial != "d1:e2:f3:04:15:26" ||
+	if len(v.Devices) != 1 || v.Devices[0].Bus != "bluetooth" || v.Devices[0].PID != "b023" || v.Devices[0].Serial != "d4:4e:7a:35:2b:10" ||
 		v.Devices[0].UnitID != "198E3EB8" || v.Devices[0].Battery == nil || v.Devices[0].Battery.Percent == nil {
 		t.Errorf("devices without receiver: %+v", v.Devices)
 	}
@@ -105,8 +94,8 @@ func TestList_Families(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("list: exit %d, %s", code, errs)
 	}
-	for _, want := range []string{"Bolt receiver c548, serial 3338", "Nano receiver c534, no serial", "Bluetooth device b023, no receiver (/dev/hidraw7)",
-		"-  Wireless Mouse MX Master 3", "serial d1:e2:f3:04:15:26"} {
+	for _, want := range []string{"Bolt receiver c548, serial 3141", "Nano receiver c534, no serial", "Bluetooth device b023, no receiver (sim:bluetooth/d4:4e:7a:35:2b:10)",
+		"-  Wireless Mouse MX Master 3", "serial d4:4e:7a:35:2b:10"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("list does not say %q:\n%s", want, out)
 		}
@@ -114,5 +103,28 @@ func TestList_Families(t *testing.T) {
 	out, _, code = run(t, "", "--backend", "sim", "list", "--json")
 	if code != 0 || !strings.Contains(out, `"id": "4082-198E3EB8"`) || !strings.Contains(out, `"id": "b034-CD2A6BB7"`) || strings.Contains(out, `"percent"`) {
 		t.Errorf("list --json: exit %d\n%s", code, out)
+	}
+}
+
+// TestBackend_SimSeveral: --backend sim:A+B reads every profile named as
+// one system; a profile named twice is a usage error.
+func TestBackend_SimSeveral(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	out, errs, code := run(t, "", "--backend", "sim:bolt+bluetooth", "query", "--json")
+	if code != 0 {
+		t.Fatalf("query: exit %d, %s", code, errs)
+	}
+	var v struct {
+		Receivers []struct{ Family string }
+		Devices   []struct{ Bus string }
+	}
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Receivers) != 1 || v.Receivers[0].Family != "Bolt" || len(v.Devices) != 2 || v.Devices[0].Bus != "bluetooth" {
+		t.Errorf("sim:bolt+bluetooth: %s", out)
+	}
+	if _, errs, code := run(t, "", "--backend", "sim:bolt+bolt", "query"); code == 0 || !strings.Contains(errs, "twice") {
+		t.Errorf("sim:bolt+bolt: exit %d, %q", code, errs)
 	}
 }
