@@ -239,14 +239,14 @@ func (b *Backend) Watch(ctx context.Context) (<-chan transport.Change, error) {
 			}()
 			continue
 		}
-		wake, stopLinks := r.watchLinks()
+		links, stopLinks := r.watchLinks()
 		known := b.bluetoothNodes(path) // now, not when the goroutine runs: a change in between is reported
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			defer stopPlug()
 			defer stopLinks()
-			b.watchBluetooth(ctx, path, known, plug, wake, send)
+			b.watchBluetooth(ctx, path, known, plug, links, send)
 		}()
 	}
 	go func() {
@@ -297,32 +297,42 @@ func (b *Backend) bluetoothNodes(path string) map[string]transport.Info {
 	return m
 }
 
-// watchBluetooth sends the nodes of the Bluetooth profile at path that
-// appeared or went since it last looked (known, first), each time its
-// devices' links or its plug change.
-func (b *Backend) watchBluetooth(ctx context.Context, path string, known map[string]transport.Info, plug <-chan bool, wake <-chan struct{}, send func(transport.Change) bool) {
+// watchBluetooth sends the nodes of the Bluetooth profile at path as
+// they go and come (known are those listed first): each device
+// disconnecting and connecting, in turn, and the whole profile unplugged
+// and plugged back. After each, what is listed is compared with what it
+// knew, so a change a full channel lost is still said.
+func (b *Backend) watchBluetooth(ctx context.Context, path string, known map[string]transport.Info, plug <-chan bool, links <-chan linkChange, send func(transport.Change) bool) {
 	for {
+		var changes []transport.Change
 		select {
-		case <-wake:
+		case lc := <-links:
+			p := path + "/" + lc.mac
+			if _, ok := known[p]; ok && !lc.up {
+				delete(known, p)
+				changes = append(changes, transport.Change{Info: transport.Info{Backend: "sim", Path: p}})
+			}
 		case <-plug:
 		case <-ctx.Done():
 			return
 		}
 		now := b.bluetoothNodes(path)
-		var changes []transport.Change
 		for p := range known {
 			if _, ok := now[p]; !ok {
 				changes = append(changes, transport.Change{Info: transport.Info{Backend: "sim", Path: p}})
+				delete(known, p)
 			}
 		}
+		var added []transport.Change
 		for p, info := range now {
 			if _, ok := known[p]; !ok {
-				changes = append(changes, transport.Change{Added: true, Info: info})
+				added = append(added, transport.Change{Added: true, Info: info})
+				known[p] = info
 			}
 		}
-		known = now
-		sort.Slice(changes, func(i, j int) bool { return changes[i].Info.Path < changes[j].Info.Path })
-		for _, c := range changes {
+		sort.Slice(added, func(i, j int) bool { return added[i].Info.Path < added[j].Info.Path })
+		sort.SliceStable(changes, func(i, j int) bool { return changes[i].Info.Path < changes[j].Info.Path })
+		for _, c := range append(changes, added...) {
 			if !send(c) {
 				return
 			}

@@ -176,17 +176,24 @@ func (r *Receiver) setLink(d *device, up bool) {
 	}
 	for ch := range r.linkWatch {
 		select {
-		case ch <- struct{}{}:
-		default: // a wake-up is pending: the watcher will see this change too
+		case ch <- linkChange{mac: d.bt.mac, up: up}:
+		default: // a full watcher misses this one; it compares the list with what it knew
 		}
 	}
 }
 
-// watchLinks returns a channel woken after Bluetooth devices connect or
-// disconnect, until stop: the watcher then reads who is connected now
-// ([Receiver.BluetoothLayouts]). Wake-ups coalesce.
-func (r *Receiver) watchLinks() (wake <-chan struct{}, stop func()) {
-	c := make(chan struct{}, 1)
+// linkChange is one Bluetooth device connecting (up) or disconnecting,
+// by its address.
+type linkChange struct {
+	mac string
+	up  bool
+}
+
+// watchLinks returns a channel told of every Bluetooth device connecting
+// or disconnecting, until stop, so that a device gone and back at once is
+// still seen to have gone, as its Conns were ended.
+func (r *Receiver) watchLinks() (changes <-chan linkChange, stop func()) {
+	c := make(chan linkChange, 64)
 	r.mu.Lock()
 	r.linkWatch[c] = struct{}{}
 	r.mu.Unlock()

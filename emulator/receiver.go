@@ -62,9 +62,9 @@ type Receiver struct {
 	slotFaults   map[byte]SlotFault // FaultSlot's, by slot
 	requests     map[byte]int
 	timers       map[*time.Timer]struct{}
-	plugWatch    map[chan bool]struct{}     // told of Unplug (false) and Replug (true)
-	linkWatch    map[chan struct{}]struct{} // woken when a Bluetooth device connects or disconnects
-	taps         map[chan []byte]struct{}   // given every report written (Tap)
+	plugWatch    map[chan bool]struct{}       // told of Unplug (false) and Replug (true)
+	linkWatch    map[chan linkChange]struct{} // told when a Bluetooth device connects or disconnects
+	taps         map[chan []byte]struct{}     // given every report written (Tap)
 }
 
 // New builds the emulated hardware of a validated profile. opts may be
@@ -72,7 +72,7 @@ type Receiver struct {
 func New(p *Profile, opts *Opts) *Receiver {
 	r := &Receiver{prof: p.Receiver, devices: map[byte]*device{}, conns: map[*Conn]struct{}{},
 		plugged: true, requests: map[byte]int{}, timers: map[*time.Timer]struct{}{}, without: map[register]bool{},
-		plugWatch: map[chan bool]struct{}{}, linkWatch: map[chan struct{}]struct{}{},
+		plugWatch: map[chan bool]struct{}{}, linkWatch: map[chan linkChange]struct{}{},
 		disconnect: map[byte]bool{}, taps: map[chan []byte]struct{}{}, slotFaults: map[byte]SlotFault{}}
 	if opts != nil {
 		r.opts = *opts
