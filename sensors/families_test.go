@@ -11,6 +11,7 @@ import (
 
 	"github.com/helio-linux/helio/emulator"
 	"github.com/helio-linux/helio/emulator/emulatortest"
+	"github.com/helio-linux/helio/hidpp"
 	"github.com/helio-linux/helio/sensors"
 	"github.com/helio-linux/helio/transport"
 	"github.com/helio-linux/helio/unifying"
@@ -196,4 +197,74 @@ func TestMonitor_BluetoothSilent(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// TestQuery_FamilyRequests counts the HID++ requests of a cold query (no
+// cache) and a warm one (the cache the cold one left) of each family's
+// built-in profile, on a system that says what Linux's drivers say of it:
+// hid-logitech-dj lists a Unifying, Lightspeed or Nano receiver's devices
+// and names its plugging-in; a Bolt receiver, on hid-generic, is listed by
+// no driver (transport.ErrNotListed); a Bluetooth device has no receiver.
+// A warm query asks each device once; a receiver nothing, except one no
+// driver lists, whose identity and pairing must be read again: nothing
+// else says they did not change.
+func TestQuery_FamilyRequests(t *testing.T) {
+	tests := []struct {
+		family, profile string
+		listed          bool
+		devices         int
+		warmReceiver    int // requests to the receiver a warm query needs
+	}{
+		{"unifying", "default", true, 3, 0},
+		// 0xFB and 0xB5 0x02 (serial, firmware), register 0x02 (the
+		// count), 0xB5 0x5n for each of the 3 slots.
+		{"bolt", "bolt", false, 3, 2 + 1 + 3},
+		{"lightspeed", "lightspeed", true, 1, 0},
+		{"nano", "nano", true, 2, 0},
+		{"bluetooth", "bluetooth", false, 2, 0},
+	}
+	var note []string
+	for _, tt := range tests {
+		t.Run(tt.family, func(t *testing.T) {
+			p, err := emulator.BuiltinProfile(tt.profile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			emu := emulatortest.EmulateProfile(t, tt.profile, p)
+			var b transport.Backend = emu
+			switch {
+			case tt.listed:
+				b = &emulatortest.Listing{Backend: emu, Plugging: "boot1/0003:046D:" + tt.profile, Devices: emulatortest.Listed(p)}
+			case !emu.Receiver.Bluetooth():
+				b = &emulatortest.Listing{Backend: emu, Err: transport.ErrNotListed}
+			}
+			cache := &memCache{m: map[string]unifying.Known{}}
+			cold := query(t, b, cache)
+			coldN := emu.Receiver.TotalRequests()
+			emu.Receiver.ResetRequests()
+			warm := query(t, b, cache)
+			req := emu.Receiver.Requests()
+			warmN := emu.Receiver.TotalRequests()
+			if len(cold) != tt.devices || lines(warm) != lines(cold) {
+				t.Errorf("cold:\n%s\nwarm:\n%s\nwant %d devices, the same twice", lines(cold), lines(warm), tt.devices)
+			}
+			for ix, n := range req {
+				if ix != hidpp.ReceiverIndex && n > 1 || ix == hidpp.ReceiverIndex && !emu.Receiver.Bluetooth() && n > tt.warmReceiver {
+					t.Errorf("warm: %d requests to index %#02x (%v), want at most %d", n, ix, req, map[bool]int{true: tt.warmReceiver, false: 1}[ix == hidpp.ReceiverIndex])
+				}
+			}
+			if max := tt.devices + tt.warmReceiver; warmN > max {
+				t.Errorf("warm: %d requests, more than %d", warmN, max)
+			}
+			note = append(note, fmt.Sprintf("%-10s %d devices: cold %3d, warm %2d (receiver %d)", tt.family, tt.devices, coldN, warmN, req[hidpp.ReceiverIndex]*boolInt(!emu.Receiver.Bluetooth())))
+		})
+	}
+	t.Logf("HID++ requests of a query:\n%s", strings.Join(note, "\n"))
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

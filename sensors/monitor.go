@@ -380,7 +380,7 @@ func (m *Monitor) runReceiver(ctx context.Context, info transport.Info) error {
 	run := m.runs
 	m.mu.Unlock()
 	rs := &receiverState{m: m, run: run, r: r, ctx: ctx, cues: cues, next: map[string]time.Time{}, period: map[string]time.Duration{},
-		cued: map[byte]time.Time{}, lightHeard: map[byte]time.Time{}, waiting: map[byte]lightWait{}}
+		cued: map[byte]time.Time{}, lightHeard: map[byte]time.Time{}, waiting: map[byte]lightWait{}, silent: map[string]bool{}}
 	defer func() {
 		for _, w := range rs.waiting {
 			w.release()
@@ -466,6 +466,10 @@ type receiverState struct {
 	next       map[string]time.Time     // when each device next needs a request
 	period     map[string]time.Duration // current poll period of devices that cannot notify
 	polled     map[string]bool          // devices that cannot report by themselves
+	// silent are devices on their own node (Bluetooth) polled only
+	// because they stopped answering while their node stayed: nothing
+	// else would say they answer again.
+	silent map[string]bool
 
 	// With the system's cues (nil: the node is held open):
 	cues       *transport.Cues
@@ -501,7 +505,7 @@ func (rs *receiverState) list() error {
 	if err != nil && len(devs) == 0 {
 		return err
 	}
-	if rs.r.Direct && (len(devs) != 1 || devs[0].Protocol().Major == 0) {
+	if rs.r.Direct && (len(devs) != 1 || !devs[0].Introduced()) {
 		return fmt.Errorf("%s: %w", rs.r, errors.Join(errSilent, err))
 	}
 	if err != nil {
@@ -514,7 +518,7 @@ func (rs *receiverState) list() error {
 		rs.relist, rs.relistWait = time.Time{}, 0
 	}
 	rs.devices = devs
-	rs.polled = map[string]bool{}
+	rs.polled, rs.silent = map[string]bool{}, map[string]bool{}
 	for _, d := range devs {
 		if rs.cues != nil && !rs.cues.Covers(d.Index()) {
 			// No driver watches this one's battery: it gets no cue.
@@ -619,9 +623,25 @@ func (rs *receiverState) reread(d *unifying.Device) {
 	case errors.Is(err, hidpp.ErrOffline), errors.Is(err, hidpp.ErrTimeout):
 		d.SetOnline(false)
 		rs.m.update(rs.run, d, func(s *State) { s.Online = false })
+		rs.pollSilent(d)
 	default:
 		rs.refresh(d)
 	}
+}
+
+// pollSilent has a device on its own node that stopped answering asked
+// again on the poll schedule, backing off, until it answers: a receiver
+// announces its devices coming back (0x41), a Bluetooth device whose node
+// stays has no one to say it. A device that no longer answers because its
+// node went is not polled: the node coming back reads it.
+func (rs *receiverState) pollSilent(d *unifying.Device) {
+	id := d.ID()
+	if !rs.r.Direct || rs.polled[id] {
+		return
+	}
+	rs.polled[id], rs.silent[id] = true, true
+	rs.period[id] = rs.m.opts.Poll
+	rs.next[id] = rs.m.opts.Now().Add(rs.period[id])
 }
 
 // lost marks every device offline: the receiver is gone.
@@ -642,6 +662,7 @@ func (rs *receiverState) refresh(d *unifying.Device) {
 	}
 	if !d.Online() {
 		rs.m.update(rs.run, d, func(s *State) { s.Online = false })
+		rs.pollSilent(d)
 		return
 	}
 	// Under the system's cues its driver has turned battery events on.
@@ -670,6 +691,7 @@ func (rs *receiverState) refresh(d *unifying.Device) {
 	case errors.Is(err, hidpp.ErrOffline), errors.Is(err, hidpp.ErrTimeout):
 		d.SetOnline(false)
 		rs.m.update(rs.run, d, func(s *State) { s.Online = false })
+		rs.pollSilent(d)
 	default:
 		rs.m.update(rs.run, d, func(s *State) { s.Err = err })
 	}
@@ -781,8 +803,18 @@ func (rs *receiverState) due() {
 		switch {
 		case st.Solar && d.Online():
 			rs.askLight(d)
+		case rs.silent[id] && d.Online():
+			delete(rs.silent, id) // it answered (an event): no more polling
+			delete(rs.polled, id)
 		case rs.polled[id]:
 			rs.refresh(d)
+			if rs.silent[id] && d.Online() {
+				// It answers again: it says its changes itself.
+				delete(rs.silent, id)
+				delete(rs.polled, id)
+				delete(rs.next, id)
+				continue
+			}
 			if !d.Online() {
 				rs.period[id] = min(rs.period[id]*2, rs.m.opts.PollMax)
 			} else {

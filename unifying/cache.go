@@ -19,8 +19,12 @@ import (
 
 // Known is what is remembered about a device between runs.
 type Known struct {
-	Codename string      `json:"codename"`
-	Device   hidpp.Known `json:"device"`
+	Codename string `json:"codename"`
+	// NoCodename says the receiver keeps none for the device (its 0x4n
+	// answers an error, as the C534's does), so an empty Codename is all
+	// there is to know, not something still to ask.
+	NoCodename bool        `json:"no_codename,omitempty"`
+	Device     hidpp.Known `json:"device"`
 }
 
 // KnownReceiver is what is remembered about a receiver between runs, for

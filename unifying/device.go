@@ -44,6 +44,8 @@ type Device struct {
 	online  bool
 	reached bool // a request said whether it is in range
 	name    string
+	// noCodename says the receiver keeps no codename for the device.
+	noCodename bool
 }
 
 // ID is the device's stable identity, "4082-1A2B3C4D": its wpid and its
@@ -232,6 +234,6 @@ func (d *Device) EnableBatteryEvents(ctx context.Context) error {
 // Save stores what is known about the device in the cache, if there is one.
 func (d *Device) Save() {
 	if d.cache != nil {
-		d.cache.Store(d.CacheKey(), Known{Codename: d.Codename, Device: d.Known()})
+		d.cache.Store(d.CacheKey(), Known{Codename: d.Codename, NoCodename: d.noCodename, Device: d.Known()})
 	}
 }

@@ -43,6 +43,13 @@ func (r *Receiver) directDevice(ctx context.Context, cache Cache) (*Device, erro
 	return d.withKnown(), nil
 }
 
+// Introduced reports whether a device on its own node has said all of
+// who it is (protocol, name, kind, unit and model id, or that it lacks the
+// feature), so that its ID is its own. Until then it is listed under its
+// node's identity, which a long-running program must not show or record
+// it under: the same device would get a second identity once it answers.
+func (d *Device) Introduced() bool { return d.selfKnown(d.Known()) }
+
 // selfKnown reports whether k holds everything a direct device says of
 // itself: its protocol and, for a HID++ 2.0 device, its name, kind and
 // identity or that it has no such feature.

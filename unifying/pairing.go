@@ -98,7 +98,7 @@ func (r *Receiver) pairedFromSystem(cache Cache) ([]*Device, bool) {
 	out := make([]*Device, 0, len(k.Slots))
 	for _, s := range k.Slots {
 		d := r.slotDevice(s, cache)
-		if d.Codename == "" {
+		if d.Codename == "" && !d.noCodename {
 			return nil, false
 		}
 		out = append(out, d)
@@ -322,10 +322,11 @@ func (r *Receiver) pairedDevice(ctx context.Context, ix byte, cache Cache) (*Dev
 		return nil, s, fmt.Errorf("%w: wpid %04x", ErrGarbage, s.WPID)
 	}
 	d := r.slotDevice(s, cache)
-	if d.Codename == "" {
+	if d.Codename == "" && !d.noCodename {
 		if d.Codename, err = r.codename(ctx, ix); err != nil {
 			return nil, s, err
 		}
+		d.noCodename = d.Codename == ""
 	}
 	return d, s, nil
 }
@@ -340,7 +341,7 @@ func (r *Receiver) slotDevice(s Slot, cache Cache) *Device {
 	var hk *hidpp.Known
 	if cache != nil {
 		if k, ok := cache.Load(d.CacheKey()); ok {
-			d.Codename, d.name, hk = k.Codename, k.Device.Name, &k.Device
+			d.Codename, d.noCodename, d.name, hk = k.Codename, k.NoCodename, k.Device.Name, &k.Device
 			if d.Kind == hidpp.KindUnknown {
 				d.Kind = k.Device.Kind
 			}
