@@ -25,7 +25,7 @@ var layers = [][]string{
 	{"transport", "transport/hidraw", "transport/hidapi", "transport/libusb", "transport/backends",
 		"transport/transporttest", "transport/uevent", "internal/config", "internal/syncbuf", "internal/proctest", "internal/escape", "internal/safefile"},
 	{"hidpp"},
-	{"unifying", "emulator", "emulator/uhid", "emulator/gadget", "emulator/emulatortest", "internal/nodetest"},
+	{"unifying", "emulator", "emulator/uhid", "emulator/gadget", "emulator/emulatortest"},
 	{"sensors", "sensors/history"},
 	{"assets", "notify", "notify/notifytest", "tray", "upower", "metrics", "internal/bus", "internal/chart", "internal/dbustest"},
 	{"internal/window", "internal/resident"},
@@ -33,7 +33,7 @@ var layers = [][]string{
 }
 
 // testOnly are packages that exist for tests: no program may link them.
-var testOnly = []string{"transport/transporttest", "emulator/emulatortest", "internal/nodetest", "notify/notifytest", "internal/dbustest",
+var testOnly = []string{"transport/transporttest", "emulator/emulatortest", "notify/notifytest", "internal/dbustest",
 	"internal/syncbuf", "internal/proctest"}
 
 type listed struct {
