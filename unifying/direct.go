@@ -21,7 +21,9 @@ import (
 // has none of that to give.
 func (r *Receiver) directDevice(ctx context.Context, cache Cache) (*Device, error) {
 	info := r.conn.Info()
-	d := &Device{Receiver: r, cache: cache, slot: hidpp.ReceiverIndex, WPID: info.ProductID, Serial: info.Uniq}
+	// Until it says its own name, it goes by its node's (a Bluetooth
+	// device's Bluetooth name, HID_NAME), a name the system gives it.
+	d := &Device{Receiver: r, cache: cache, slot: hidpp.ReceiverIndex, WPID: info.ProductID, Serial: info.Uniq, name: info.Name}
 	var hk *hidpp.Known
 	if cache != nil {
 		if k, ok := cache.Load(d.CacheKey()); ok {
