@@ -312,7 +312,13 @@ func (b *Backend) watchBluetooth(ctx context.Context, path string, known map[str
 				delete(known, p)
 				changes = append(changes, transport.Change{Info: transport.Info{Backend: "sim", Path: p}})
 			}
-		case <-plug:
+		case in := <-plug:
+			if !in { // every node went, even if they are back already
+				for p := range known {
+					changes = append(changes, transport.Change{Info: transport.Info{Backend: "sim", Path: p}})
+				}
+				clear(known)
+			}
 		case <-ctx.Done():
 			return
 		}
