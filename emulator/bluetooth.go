@@ -7,6 +7,7 @@ import (
 
 	"github.com/helio-linux/helio/hidpp"
 	"github.com/helio-linux/helio/transport"
+	"github.com/helio-linux/helio/transport/hidraw"
 )
 
 // This file is the Bluetooth side: devices connected to the computer
@@ -31,7 +32,7 @@ func newBTDevice(p DeviceProfile) *btDevice {
 	kind, _ := hidpp.ParseKind(p.Kind)
 	keyboard := kind == hidpp.KindKeyboard || kind == hidpp.KindNumpad
 	b.descriptor = btDescriptor(keyboard, p.Reports)
-	b.in, b.out = reportIDs(b.descriptor)
+	b.in, b.out = hidraw.ReportSizes(b.descriptor)
 	return b
 }
 

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"maps"
 	"testing"
+
+	"github.com/helio-linux/helio/transport/hidraw"
 )
 
 // The receiver's USB layout comes from its profile (product id, firmware)
@@ -100,7 +102,7 @@ func TestLayout_Families(t *testing.T) {
 				if len(intf.Descriptor) != tt.lens[i] {
 					t.Errorf("interface %d: descriptor of %d bytes, want %d", i, len(intf.Descriptor), tt.lens[i])
 				}
-				in, _ := reportIDs(intf.Descriptor)
+				in, _ := hidraw.ReportSizes(intf.Descriptor)
 				for id, size := range in {
 					if id != 0 {
 						size++ // the report ID goes on the wire too
@@ -110,7 +112,7 @@ func TestLayout_Families(t *testing.T) {
 					}
 				}
 			}
-			if in, _ := reportIDs(l.Interfaces[l.HIDPP].Descriptor); !maps.Equal(in, tt.in) {
+			if in, _ := hidraw.ReportSizes(l.Interfaces[l.HIDPP].Descriptor); !maps.Equal(in, tt.in) {
 				t.Errorf("HID++ interface's input reports %v, want %v", in, tt.in)
 			}
 			d := gadgetDevice(l)
@@ -137,14 +139,14 @@ func TestBTDescriptor(t *testing.T) {
 		{false, reportsNone, map[byte]int{0x02: 7}, map[byte]int{}},
 	}
 	for _, tt := range tests {
-		in, out := reportIDs(btDescriptor(tt.keyboard, tt.reports))
+		in, out := hidraw.ReportSizes(btDescriptor(tt.keyboard, tt.reports))
 		if !maps.Equal(in, tt.in) || !maps.Equal(out, tt.out) {
 			t.Errorf("btDescriptor(%v, %s): input %v, output %v; want %v, %v", tt.keyboard, tt.reports, in, out, tt.in, tt.out)
 		}
 	}
 }
 
-// reportIDs reads what it needs and stops at a malformed item.
+// hidraw.ReportSizes reads what it needs and stops at a malformed item.
 func TestReportIDs(t *testing.T) {
 	tests := []struct {
 		name string
@@ -159,7 +161,7 @@ func TestReportIDs(t *testing.T) {
 		{"pop without push", []byte{0xB4, 0x75, 0x01, 0x95, 0x03, 0x81, 0x00}, map[byte]int{0: 1}},
 	}
 	for _, tt := range tests {
-		if in, _ := reportIDs(tt.desc); !maps.Equal(in, tt.in) {
+		if in, _ := hidraw.ReportSizes(tt.desc); !maps.Equal(in, tt.in) {
 			t.Errorf("%s: %v, want %v", tt.name, in, tt.in)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/transport/hidraw"
 )
 
 // Opts tunes an emulated receiver for tests and demos.
@@ -97,7 +98,7 @@ func New(p *Profile, opts *Opts) *Receiver {
 			r.uniqueID = fmt.Sprintf("%08X%08X", r.serial, r.serial)
 		}
 		l := r.Layout()
-		r.hidppIn, _ = reportIDs(l.Interfaces[l.HIDPP].Descriptor)
+		r.hidppIn, _ = hidraw.ReportSizes(l.Interfaces[l.HIDPP].Descriptor)
 	}
 	now := r.opts.Now()
 	for _, dp := range p.Devices {

@@ -3,16 +3,18 @@ package hidraw
 // inputReportSizes walks a HID report descriptor and returns the size in
 // bytes (report ID excluded) of each input report, by report ID.
 func inputReportSizes(desc []byte) map[byte]int {
-	in, _ := reportSizes(desc)
+	in, _ := ReportSizes(desc)
 	return in
 }
 
-// reportSizes walks a HID report descriptor and returns the size in bytes
+// ReportSizes walks a HID report descriptor and returns the size in bytes
 // (report ID excluded) of each input and each output report, by report
 // ID. It reads only what that needs: Report ID, Report Size and Report
-// Count (with Push/Pop), and Input and Output items. A malformed
-// descriptor yields what was read up to the fault.
-func reportSizes(desc []byte) (in, out map[byte]int) {
+// Count (with Push/Pop, the stack bounded as HID parsers bound it), and
+// Input and Output items. A malformed descriptor yields what was read up
+// to the fault. The emulator reads its own descriptors with it, so that
+// what it sends and hears is what hidraw finds in them.
+func ReportSizes(desc []byte) (in, out map[byte]int) {
 	type globals struct {
 		id          byte
 		size, count uint32
@@ -49,7 +51,9 @@ func reportSizes(desc []byte) (in, out map[byte]int) {
 		case 0x94: // Report Count
 			g.count = v
 		case 0xA4: // Push
-			stack = append(stack, g)
+			if len(stack) < 16 {
+				stack = append(stack, g)
+			}
 		case 0xB4: // Pop
 			if len(stack) > 0 {
 				g, stack = stack[len(stack)-1], stack[:len(stack)-1]
@@ -85,7 +89,7 @@ func isHIDPP(desc []byte) bool {
 // out long, as the kernel's hid-logitech-hidpp sends them then.
 // The emulator lists its Bluetooth devices by this rule too.
 func HIDPPReports(desc []byte) (ok, longOnly bool) {
-	in, out := reportSizes(desc)
+	in, out := ReportSizes(desc)
 	ok = in[0x10] == 6 || in[0x11] == 19
 	return ok, in[0x10] != 6 || out[0x10] != 6
 }

@@ -58,7 +58,7 @@ func TestInputReportSizes(t *testing.T) {
 	if isHIDPP(bootKeyboard) {
 		t.Error("a boot keyboard is taken for HID++")
 	}
-	_, out := reportSizes(c52bInterface2)
+	_, out := ReportSizes(c52bInterface2)
 	for id, n := range map[byte]int{0x10: 6, 0x11: 19, 0x20: 14, 0x21: 31} {
 		if out[id] != n {
 			t.Errorf("output report 0x%02X: %d bytes, want %d", id, out[id], n)
