@@ -61,8 +61,10 @@ func lines(states []sensors.State) string {
 // TestSession_Families: one query reads a Unifying receiver, a Bolt
 // receiver and a Bluetooth mouse together, each device with its identity
 // and battery; the Bluetooth one with its bus and no receiver. A warm
-// query asks each device once and no receiver anything it knows; a node
-// the backend cannot read is said, and the others still read.
+// query asks each device once, and a receiver, on this system that lists
+// no receiver's devices, who it is and what is paired but no codename it
+// knows (TestQuery_FamilyRequests counts a system that lists them); a
+// node the backend cannot read is said, and the others still read.
 func TestSession_Families(t *testing.T) {
 	f := newFamilies(t)
 	cache := &memCache{m: map[string]unifying.Known{}}
