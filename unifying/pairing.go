@@ -97,8 +97,12 @@ func (r *Receiver) pairedFromSystem(cache Cache) ([]*Device, bool) {
 	}
 	out := make([]*Device, 0, len(k.Slots))
 	for _, s := range k.Slots {
+		// A device the cache has forgotten is listed from the
+		// registers; one it knows without a codename is known all the
+		// same: its receiver keeps none (the C534 answers 0xB5 0x4n
+		// with an error), and the registers would say no more.
 		d := r.slotDevice(s, cache)
-		if d.Codename == "" {
+		if _, known := cache.Load(d.CacheKey()); !known {
 			return nil, false
 		}
 		out = append(out, d)
