@@ -514,7 +514,9 @@ func familyName(emu *emulator.Receiver) string {
 
 // TestFamilies_Together plugs a Unifying receiver, a Bolt receiver and the
 // Bluetooth devices in at once: one helio query lists them all, each as
-// its profile has it, and the kernel's power supplies agree.
+// its profile has it, and the kernel's power supplies agree. Then the Bolt
+// receiver fails its pairing registers: Helio says each of its slots, makes
+// up none of its devices, and reads the others as before.
 func TestFamilies_Together(t *testing.T) {
 	var profiles []*emulator.Profile
 	for _, name := range []string{"default", "bolt", "bluetooth"} {
@@ -544,6 +546,42 @@ func TestFamilies_Together(t *testing.T) {
 	r := readings{}
 	r.addHelio(t, "Helio (hidraw)", q, ws)
 	r.addKernel(ws)
+	r.judge(t, ws)
+
+	// The Bolt receiver answering an error to every read of its pairing
+	// registers: each of its slots is said on Helio's warning, none of
+	// its devices is made up, and the other families read as before.
+	bolt, boltWants := pl.Emus[1], wants(profiles[1])
+	bolt.FailPairing(hidpp.Err10ResourceError)
+	res = helioQuery(t, "hidraw", t.TempDir(), pl.Emus...)
+	bolt.FailPairing(0)
+	t.Logf("with the Bolt's pairing registers failing, helio query said:\n%s", res.stderr)
+	var others []want
+	for _, w := range ws {
+		if !slices.ContainsFunc(boltWants, func(b want) bool { return b.id == w.id }) {
+			others = append(others, w)
+		}
+	}
+	all := res.q.All()
+	r = readings{}
+	for _, b := range boltWants {
+		if d, listed := all[b.id]; listed {
+			// Listed anyway: only as what the kernel or its own
+			// answers say, never with the receiver's word.
+			r.addHelio(t, "Helio (hidraw, Bolt pairing failing)", rig.Query{Devices: []rig.QueryDirect{{QueryDevice: d}}}, []want{b})
+		}
+		if !strings.Contains(res.stderr, fmt.Sprintf("slot %d", b.index)) {
+			t.Errorf("with the Bolt's pairing registers failing, helio query says nothing of slot %d (%s):\n%s", b.index, b.name, res.stderr)
+		}
+	}
+	q = res.q
+	q.Receivers = slices.DeleteFunc(q.Receivers, func(x struct {
+		PID, Serial, Path, Family string
+		Devices                   []rig.QueryDevice
+	}) bool {
+		return x.PID == fmt.Sprintf("%04x", bolt.PID())
+	})
+	r.addHelio(t, "Helio (hidraw, Bolt pairing failing)", q, others)
 	r.judge(t, ws)
 }
 
