@@ -593,17 +593,8 @@ func TestFamilies_Together(t *testing.T) {
 // what became of the MX Keys and why it cannot read the one without HID++,
 // lists nothing else, and writes nothing to the other vendor's nodes.
 func TestFamilies_BadNodes(t *testing.T) {
-	p, err := emulator.BuiltinProfile("bluetooth")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.Devices = append(p.Devices, p.Devices[0])
+	p := withoutHIDPP(t)
 	dumb := &p.Devices[2]
-	dumb.Index, dumb.MAC, dumb.Reports, dumb.Codename = 3, "d4:4e:7a:35:2b:99", "none", "MX Master 3 (no HID++)"
-	js, _ := json.Marshal(p)
-	if p, err = emulator.ParseProfile(js, "bluetooth and one without HID++"); err != nil {
-		t.Fatal(err)
-	}
 	pl := rig.PlugFamily(t, nil, p)
 	emu := pl.Emus[0]
 	rig.WaitFor(t, 10*time.Second, "the MX Master 3's power supply", func() bool { return len(rig.PowerSupplies()) == 1 })

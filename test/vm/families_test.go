@@ -350,18 +350,8 @@ func checkSolaar(t *testing.T, emu *emulator.Receiver, p *emulator.Profile) []so
 // map has no HID++ report is bound by the kernel as a plain HID device
 // (no power supply), and Solaar does not list it.
 func TestFamilies_BluetoothLinks(t *testing.T) {
-	p, err := emulator.BuiltinProfile("bluetooth")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.Devices = append(p.Devices, p.Devices[0])
+	p := withoutHIDPP(t)
 	dumb := &p.Devices[2]
-	dumb.Index, dumb.MAC, dumb.Reports, dumb.Codename = 3, "d4:4e:7a:35:2b:99", "none", "MX Master 3 (no HID++)"
-	js, _ := json.Marshal(p)
-	if p, err = emulator.ParseProfile(js, "bluetooth and one without HID++"); err != nil {
-		t.Fatal(err)
-	}
-	dumb = &p.Devices[2]
 	pl := rig.PlugFamily(t, nil, p)
 	emu := pl.Emus[0]
 	mouse := func() (rig.HIDDevice, bool) {
@@ -442,6 +432,24 @@ func TestFamilies_BluetoothLinks(t *testing.T) {
 	if len(devs) != 1 || devs[0].id != "B35B" {
 		t.Errorf("with the MX Master 3 gone and one without HID++ reports, solaar lists %+v, want the MX Keys alone:\n%s", devs, out)
 	}
+}
+
+// withoutHIDPP is the bluetooth profile with a third device: the MX Master
+// 3 again, at another address, its report map declaring no HID++ report.
+func withoutHIDPP(t *testing.T) *emulator.Profile {
+	t.Helper()
+	p, err := emulator.BuiltinProfile("bluetooth")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Devices = append(p.Devices, p.Devices[0])
+	dumb := &p.Devices[2]
+	dumb.Index, dumb.MAC, dumb.Reports, dumb.Codename = 3, "d4:4e:7a:35:2b:99", "none", "MX Master 3 (no HID++)"
+	js, _ := json.Marshal(p)
+	if p, err = emulator.ParseProfile(js, "bluetooth and one without HID++"); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // TestFamilies_USB: "helio sim --usb --profile bolt" and "--profile
