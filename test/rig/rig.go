@@ -297,12 +297,15 @@ func (pl *Plugged) Requests() int {
 
 // Query is the part of "helio query --json" the tests check.
 type Query struct {
-	Receivers []struct {
-		PID, Serial, Path, Family string
-		Devices                   []QueryDevice
-	}
+	Receivers []QueryReceiver
 	// Devices are the devices reached without a receiver (Bluetooth).
 	Devices []QueryDirect
+}
+
+// QueryReceiver is one receiver of a [Query], with its devices.
+type QueryReceiver struct {
+	PID, Serial, Path, Family string
+	Devices                   []QueryDevice
 }
 
 // QueryDevice is one device of a [Query].

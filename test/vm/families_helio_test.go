@@ -309,10 +309,7 @@ func checkReceivers(t *testing.T, who string, q rig.Query, emus []*emulator.Rece
 		}
 		receivers++
 		pid := fmt.Sprintf("%04x", emu.PID())
-		j := slices.IndexFunc(q.Receivers, func(r struct {
-			PID, Serial, Path, Family string
-			Devices                   []rig.QueryDevice
-		}) bool {
+		j := slices.IndexFunc(q.Receivers, func(r rig.QueryReceiver) bool {
 			return r.PID == pid
 		})
 		if j < 0 {
@@ -568,17 +565,14 @@ func TestFamilies_Together(t *testing.T) {
 		if d, listed := all[b.id]; listed {
 			// Listed anyway: only as what the kernel or its own
 			// answers say, never with the receiver's word.
-			r.addHelio(t, "Helio (hidraw, Bolt pairing failing)", rig.Query{Devices: []rig.QueryDirect{{QueryDevice: d}}}, []want{b})
+			r.addHelio(t, "Helio (hidraw, Bolt pairing failing)", rig.Query{Receivers: []rig.QueryReceiver{{Devices: []rig.QueryDevice{d}}}}, []want{b})
 		}
 		if !strings.Contains(res.stderr, fmt.Sprintf("slot %d", b.index)) {
 			t.Errorf("with the Bolt's pairing registers failing, helio query says nothing of slot %d (%s):\n%s", b.index, b.name, res.stderr)
 		}
 	}
 	q = res.q
-	q.Receivers = slices.DeleteFunc(q.Receivers, func(x struct {
-		PID, Serial, Path, Family string
-		Devices                   []rig.QueryDevice
-	}) bool {
+	q.Receivers = slices.DeleteFunc(q.Receivers, func(x rig.QueryReceiver) bool {
 		return x.PID == fmt.Sprintf("%04x", bolt.PID())
 	})
 	r.addHelio(t, "Helio (hidraw, Bolt pairing failing)", q, others)
