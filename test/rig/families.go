@@ -106,28 +106,62 @@ func logitech() []HIDDevice {
 // for their HID devices to go.
 func PlugFamily(t testing.TB, opts *PlugOpts, p *emulator.Profile) *Plugged {
 	t.Helper()
+	pl := PlugFamilies(t, opts, p)
+	Metric(familyOf(pl.Emus[0])+"_bound_after_plug_ms", time.Since(pl.At).Milliseconds())
+	return pl
+}
+
+// PlugFamilies is [PlugFamily] for several profiles at once, of any
+// families: one receiver per profile, each on a USB port of its own
+// (usb-0000:00:14.0-2, then -3, ...), and the Bluetooth devices of each
+// Bluetooth profile.
+func PlugFamilies(t testing.TB, opts *PlugOpts, profiles ...*emulator.Profile) *Plugged {
+	t.Helper()
 	if opts == nil {
 		opts = &PlugOpts{}
 	}
 	WaitFor(t, 10*time.Second, "no Logitech HID device before plugging", NoLogitech)
-	emu := emulator.New(p, nil)
-	u := emulator.NewUHID(emu, emulator.UHIDOpts{Logger: opts.Logger})
-	pl := &Plugged{Emus: []*emulator.Receiver{emu}, UHIDs: []*emulator.UHID{u}, At: time.Now()}
+	pl := &Plugged{At: time.Now()}
 	t.Cleanup(func() {
-		u.Unplug()
-		emu.Close()
+		for i, u := range pl.UHIDs {
+			u.Unplug()
+			pl.Emus[i].Close()
+		}
 		WaitFor(t, 10*time.Second, "the HID devices to go", NoLogitech)
 	})
-	if err := u.Plug(); err != nil {
-		t.Fatal(err)
+	want := 0
+	for i, p := range profiles {
+		emu := emulator.New(p, nil)
+		u := emulator.NewUHID(emu, emulator.UHIDOpts{Phys: fmt.Sprintf("usb-0000:00:14.0-%d", i+2), Logger: opts.Logger})
+		pl.Emus = append(pl.Emus, emu)
+		pl.UHIDs = append(pl.UHIDs, u)
+		if err := u.Plug(); err != nil {
+			t.Fatal(err)
+		}
+		want += TopDevices(emu)
 	}
-	want := len(emu.Layout().Interfaces)
-	if emu.Bluetooth() {
-		want = len(emu.BluetoothLayouts())
-	}
-	WaitBound(t, want)
-	Metric(familyOf(emu)+"_bound_after_plug_ms", time.Since(pl.At).Milliseconds())
+	waitBound(t, want, func(d HIDDevice) bool {
+		// 6.1's hid-logitech-dj takes a Unifying receiver's HID++
+		// interface and leaves its other two without a driver.
+		for _, emu := range pl.Emus {
+			if !emu.Bluetooth() && emu.Family() == emulator.Unifying && d.Product == emu.PID() &&
+				!strings.HasSuffix(d.Phys, fmt.Sprintf("/input%d", emu.Layout().HIDPP)) {
+				return false
+			}
+		}
+		return true
+	})
 	return pl
+}
+
+// TopDevices is how many HID devices emu shows the kernel that hang under
+// no other: a receiver's interfaces, or its Bluetooth devices connected
+// now.
+func TopDevices(emu *emulator.Receiver) int {
+	if emu.Bluetooth() {
+		return len(emu.BluetoothLayouts())
+	}
+	return len(emu.Layout().Interfaces)
 }
 
 // WaitBound waits until n Logitech HID devices hang under no other (a
@@ -136,11 +170,18 @@ func PlugFamily(t testing.TB, opts *PlugOpts, p *emulator.Profile) *Plugged {
 // s.
 func WaitBound(t testing.TB, n int) []HIDDevice {
 	t.Helper()
+	return waitBound(t, n, func(HIDDevice) bool { return true })
+}
+
+// waitBound is [WaitBound] where only the devices bind says must have a
+// driver.
+func waitBound(t testing.TB, n int, bind func(HIDDevice) bool) []HIDDevice {
+	t.Helper()
 	var ds []HIDDevice
-	waitKernel(t, 20*time.Second, fmt.Sprintf("a driver on %d HID devices", n), func() bool {
+	waitKernel(t, 20*time.Second, fmt.Sprintf("%d HID devices with their drivers", n), func() bool {
 		ds = logitech()
 		for _, d := range ds {
-			if d.Driver == "" {
+			if d.Driver == "" && bind(d) {
 				return false
 			}
 		}

@@ -297,25 +297,61 @@ func (pl *Plugged) Requests() int {
 
 // Query is the part of "helio query --json" the tests check.
 type Query struct {
-	Receivers []struct {
-		PID, Serial, Path string
-		Devices           []QueryDevice
-	}
+	Receivers []QueryReceiver
+	// Devices are the devices reached without a receiver (Bluetooth).
+	Devices []QueryDirect
+}
+
+// QueryReceiver is one receiver of a [Query], with its devices.
+type QueryReceiver struct {
+	PID, Serial, Path, Family string
+	Devices                   []QueryDevice
 }
 
 // QueryDevice is one device of a [Query].
 type QueryDevice struct {
 	Index    int
 	WPID     string
+	Kind     string
 	Name     string
 	Codename string
+	Serial   string // "" for null
+	UnitID   string `json:"unit_id"`
+	Bus      string
 	Protocol *string
 	Online   bool
 	Battery  *struct {
-		Percent *int
-		Status  string
+		Percent     *int
+		Level       *string
+		Status      string
+		VoltageMV   *int `json:"voltage_mv"`
+		Approximate bool
 	}
 	Light *struct{ Lux int }
+	Error string
+}
+
+// QueryDirect is a device of a [Query] reached without a receiver: its
+// node's product id and path, and the device.
+type QueryDirect struct {
+	PID, Path string
+	QueryDevice
+}
+
+// All lists every device of q by the id its profile gives it: a
+// receiver's devices by wpid, the others by their node's product id,
+// upper case.
+func (q Query) All() map[string]QueryDevice {
+	out := map[string]QueryDevice{}
+	for _, r := range q.Receivers {
+		for _, d := range r.Devices {
+			out[strings.ToUpper(d.WPID)] = d
+		}
+	}
+	for _, d := range q.Devices {
+		out[strings.ToUpper(d.PID)] = d.QueryDevice
+	}
+	return out
 }
 
 // Percent is the device's battery percentage, -1 without one.

@@ -9,7 +9,6 @@ package vm
 
 import (
 	"bufio"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -96,7 +95,15 @@ func TestFamilies_Kernel(t *testing.T) {
 			for _, l := range rig.Dmesg(t)[logged:] {
 				t.Logf("dmesg: %s", l)
 			}
-			checkSolaar(t, emu, p)
+
+			// Helio, Solaar and the kernel read the same devices:
+			// each as the profile has it.
+			ws, r := wants(p), readings{}
+			helioFamily(t, kf.profile, pl, []*emulator.Profile{p}, kf.dj, r)
+			r.addSolaar(checkSolaar(t, emu, p), ws)
+			r.addKernel(ws)
+			r.judge(t, ws)
+			watchFamily(t, pl, p, ws)
 		})
 	}
 }
@@ -246,10 +253,13 @@ type solaarDevice struct {
 	number  int
 	id      string // WPID, or the product id of a device of its own
 	battery string // "75%", "70% 3926mV"; "" for "Battery status unavailable."
+	// name, kind, serial and unit id as it prints them ("" for none).
+	name, kind, serial, unitID string
 }
 
 var (
-	solaarNumber  = regexp.MustCompile(`^  (\d+): `)
+	solaarNumber  = regexp.MustCompile(`^  (\d+): (.*)$`)
+	solaarField   = regexp.MustCompile(`^ {5}(Kind|Serial number|Unit ID)\s*:\s*(\S*)`)
 	solaarID      = regexp.MustCompile(`^\s+(?:WPID\s+:|USB id\s+: 046d:)\s*([0-9A-Fa-f]{4})$`)
 	solaarBattery = regexp.MustCompile(`^     Battery: (\d+%(?: \d+mV)?)`)
 )
@@ -265,13 +275,19 @@ func parseShow(out string) (devs []solaarDevice, serial string) {
 		}
 		if m := solaarNumber.FindStringSubmatch(l); m != nil {
 			n, _ := strconv.Atoi(m[1])
-			devs = append(devs, solaarDevice{number: n})
+			devs = append(devs, solaarDevice{number: n, name: m[2]})
 			continue
 		}
 		if len(devs) == 0 {
 			continue
 		}
 		d := &devs[len(devs)-1]
+		if m := solaarField.FindStringSubmatch(l); m != nil {
+			f := map[string]*string{"Kind": &d.kind, "Serial number": &d.serial, "Unit ID": &d.unitID}[m[1]]
+			if *f == "" {
+				*f = m[2]
+			}
+		}
 		if m := solaarID.FindStringSubmatch(l); m != nil && d.id == "" {
 			d.id = strings.ToUpper(m[1])
 		}
@@ -283,10 +299,11 @@ func parseShow(out string) (devs []solaarDevice, serial string) {
 }
 
 // checkSolaar runs "solaar show": it must list every device of the
-// profile with its battery as the profile has it, and the receiver's
-// serial as the receiver answers it (Bolt's unique id in hex, none for
-// the C534); the HID++ requests it takes are measured.
-func checkSolaar(t *testing.T, emu *emulator.Receiver, p *emulator.Profile) {
+// profile, and the receiver's serial as the receiver answers it (Bolt's
+// unique id in hex, none for the C534); the HID++ requests it takes are
+// measured. It returns the devices it lists, whose figures the caller
+// judges (readings.addSolaar).
+func checkSolaar(t *testing.T, emu *emulator.Receiver, p *emulator.Profile) []solaarDevice {
 	t.Helper()
 	name := strings.ToLower(string(emu.Family()))
 	if emu.Bluetooth() {
@@ -303,11 +320,8 @@ func checkSolaar(t *testing.T, emu *emulator.Receiver, p *emulator.Profile) {
 	t.Logf("solaar show:\n%s", out)
 	devs, serial := parseShow(string(out))
 	if !emu.Bluetooth() {
-		want := emu.Serial()
-		switch emu.Family() {
-		case emulator.Bolt:
-			want = strings.ToUpper(hex.EncodeToString([]byte(want)))
-		case emulator.Nano:
+		want := receiverSerial(emu)
+		if want == "" {
 			want = "None"
 		}
 		if serial != want {
@@ -322,22 +336,11 @@ func checkSolaar(t *testing.T, emu *emulator.Receiver, p *emulator.Profile) {
 		if p.Bluetooth != nil {
 			id = d.PID
 		}
-		j := slices.IndexFunc(devs, func(s solaarDevice) bool { return s.id == strings.ToUpper(id) })
-		if j < 0 {
+		if !slices.ContainsFunc(devs, func(s solaarDevice) bool { return s.id == strings.ToUpper(id) }) {
 			t.Errorf("solaar does not list %s (%s)", d.Name, id)
-			continue
-		}
-		want := ""
-		if b := d.Battery; b != nil {
-			want = fmt.Sprintf("%d%%", b.Percent)
-			if b.VoltageMV != 0 {
-				want += fmt.Sprintf(" %dmV", b.VoltageMV)
-			}
-		}
-		if devs[j].battery != want {
-			t.Errorf("solaar shows %s's battery as %q, want %q", d.Name, devs[j].battery, want)
 		}
 	}
+	return devs
 }
 
 // TestFamilies_BluetoothLinks: a Bluetooth device disconnecting takes its
@@ -347,18 +350,8 @@ func checkSolaar(t *testing.T, emu *emulator.Receiver, p *emulator.Profile) {
 // map has no HID++ report is bound by the kernel as a plain HID device
 // (no power supply), and Solaar does not list it.
 func TestFamilies_BluetoothLinks(t *testing.T) {
-	p, err := emulator.BuiltinProfile("bluetooth")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.Devices = append(p.Devices, p.Devices[0])
+	p := withoutHIDPP(t)
 	dumb := &p.Devices[2]
-	dumb.Index, dumb.MAC, dumb.Reports, dumb.Codename = 3, "d4:4e:7a:35:2b:99", "none", "MX Master 3 (no HID++)"
-	js, _ := json.Marshal(p)
-	if p, err = emulator.ParseProfile(js, "bluetooth and one without HID++"); err != nil {
-		t.Fatal(err)
-	}
-	dumb = &p.Devices[2]
 	pl := rig.PlugFamily(t, nil, p)
 	emu := pl.Emus[0]
 	mouse := func() (rig.HIDDevice, bool) {
@@ -441,11 +434,31 @@ func TestFamilies_BluetoothLinks(t *testing.T) {
 	}
 }
 
+// withoutHIDPP is the bluetooth profile with a third device: the MX Master
+// 3 again, at another address, its report map declaring no HID++ report.
+func withoutHIDPP(t *testing.T) *emulator.Profile {
+	t.Helper()
+	p, err := emulator.BuiltinProfile("bluetooth")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Devices = append(p.Devices, p.Devices[0])
+	dumb := &p.Devices[2]
+	dumb.Index, dumb.MAC, dumb.Reports, dumb.Codename = 3, "d4:4e:7a:35:2b:99", "none", "MX Master 3 (no HID++)"
+	js, _ := json.Marshal(p)
+	if p, err = emulator.ParseProfile(js, "bluetooth and one without HID++"); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // TestFamilies_USB: "helio sim --usb --profile bolt" and "--profile
 // lightspeed" on the VM's USB bus: usbcore enumerates each with its
 // layout, usbhid binds every interface, and the HID drivers are those the
 // kernel binds on uhid (hid-generic on Bolt; logitech-djreceiver, the
-// mouse and its power supply on Lightspeed). Ctrl-C takes it off the bus.
+// mouse and its power supply on Lightspeed). Helio reads each over hidraw
+// and over libusb, which gives the interface back (helioUSB). Ctrl-C
+// takes it off the bus.
 func TestFamilies_USB(t *testing.T) {
 	for _, kf := range kernelFamilies[:2] {
 		t.Run(kf.profile, func(t *testing.T) {
@@ -453,7 +466,7 @@ func TestFamilies_USB(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			emu := emulator.New(p, nil)
+			emu := emulator.New(p, nil) // for the profile's layout and figures; the sim serves it
 			l := emu.Layout()
 			emu.Close()
 			rig.WaitFor(t, 10*time.Second, "no Logitech HID device before plugging", rig.NoLogitech)
@@ -488,6 +501,7 @@ func TestFamilies_USB(t *testing.T) {
 			} else if n := len(rig.PowerSupplies()); n != 0 {
 				t.Errorf("%d power supplies on a Bolt receiver", n)
 			}
+			helioUSB(t, p, emu, dev, kf.dj)
 			sim.Signal(syscall.SIGINT)
 			if code := sim.ExitCode(10 * time.Second); code != 130 {
 				t.Errorf("helio sim --usb after Ctrl-C: exit %d\n%s", code, sim.Output())
