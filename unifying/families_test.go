@@ -272,6 +272,56 @@ func TestPairing_Garbage(t *testing.T) {
 	}
 }
 
+// TestPairing_FailedFromSystem: a Nano whose pairing registers answer an
+// error for one slot, or for all, still has the devices the system lists
+// there read, with what the system knows (slot, wpid, serial) and what
+// the devices say of themselves (kind, name); the error still names each
+// failed slot. Without a system list
+// (hid-generic), a failed slot is only said.
+func TestPairing_FailedFromSystem(t *testing.T) {
+	const plugging = "boot/0003:046D:C534.0002"
+	listed := func() (transport.Pairing, error) {
+		return transport.Pairing{Plugging: plugging, Devices: []transport.Paired{{Index: 1, WPID: 0x4075, Serial: "00000000"}, {Index: 2, WPID: 0x4054, Serial: "00000000"}}}, nil
+	}
+	tests := []struct {
+		name   string
+		faults []byte
+		sys    func() (transport.Pairing, error)
+		want   string
+		slots  []string
+	}{
+		{"one slot, listed", []byte{1}, listed, `1 4075 keyboard "00000000" "" "" c534-4075-1
+2 4054 mouse "00000000" "" "" c534-4054-2`, []string{"slot 1"}},
+		{"every slot, listed", []byte{1, 2}, listed, `1 4075 keyboard "00000000" "" "" c534-4075-1
+2 4054 mouse "00000000" "" "" c534-4054-2`, []string{"slot 1", "slot 2"}},
+		{"every slot, no list", []byte{1, 2}, nil, ``, []string{"slot 1", "slot 2"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := emulatortest.Emulate(t, "nano")
+			for _, s := range tt.faults {
+				b.Receiver.FaultSlot(s, emulator.SlotFault{Error: hidpp.Err10Busy})
+			}
+			r := openNode(t, b, "sim:nano", nil, tt.sys)
+			devs, err := r.Devices(context.Background(), nil)
+			if err == nil {
+				t.Fatal("Devices: no error for the failed slots")
+			}
+			for _, s := range tt.slots {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("Devices error %q does not name %s", err, s)
+				}
+			}
+			if tt.sys != nil && !strings.Contains(err.Error(), "system's list") {
+				t.Errorf("Devices error %q does not say the devices came from the system's list", err)
+			}
+			if got := describe(devs); got != tt.want {
+				t.Errorf("devices:\n%s\nwant\n%s", got, tt.want)
+			}
+		})
+	}
+}
+
 // TestLightspeed: a Lightspeed receiver reads as a Unifying one, its
 // capacity from 0xB5 0x03 (one device on the C539).
 func TestLightspeed(t *testing.T) {

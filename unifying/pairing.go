@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -152,6 +153,7 @@ func (r *Receiver) pairedFromRegisters(ctx context.Context, cache Cache) ([]*Dev
 	var out []*Device
 	var slots []Slot
 	var slotErrs []error
+	failed := map[byte]int{} // slot: its error's place in slotErrs
 	// A slot that cannot be read (a reply lost on the radio) does not hide
 	// the slots after it: the caller gets every device found and the error.
 	for n := 0; n < r.MaxDevices && len(out) < count; n++ {
@@ -160,12 +162,14 @@ func (r *Receiver) pairedFromRegisters(ctx context.Context, cache Cache) ([]*Dev
 			continue
 		}
 		if err != nil {
+			failed[byte(n+1)] = len(slotErrs)
 			slotErrs = append(slotErrs, fmt.Errorf("slot %d: %w", n+1, err))
 			continue
 		}
 		out = append(out, d)
 		slots = append(slots, s)
 	}
+	out = r.pairedFromSystemFor(failed, slotErrs, out, cache)
 	if count > 0 && len(out) == 0 && len(slotErrs) == 0 {
 		r.conn.Logger().Info("the receiver answers no pairing register for the devices it counts; listing them without",
 			"receiver", r, "count", count)
@@ -177,6 +181,36 @@ func (r *Receiver) pairedFromRegisters(ctx context.Context, cache Cache) ([]*Dev
 		cache.StoreReceiver(key, k)
 	}
 	return out, errors.Join(slotErrs...)
+}
+
+// pairedFromSystemFor adds to out the devices the system lists in the
+// slots whose registers failed: a receiver answering errors or garbage
+// to its pairing registers still has its devices read where the kernel
+// (hid-logitech-dj) knows them, with what the kernel knows (slot, wpid,
+// serial) and nothing more. Each such slot's error in errs says so; it
+// stays an error, as the receiver did fail. The result is in slot order.
+func (r *Receiver) pairedFromSystemFor(failed map[byte]int, errs []error, out []*Device, cache Cache) []*Device {
+	if len(failed) == 0 || r.pairing == nil {
+		return out
+	}
+	p, err := r.pairing()
+	if err != nil || p.Plugging != r.plugging {
+		return out
+	}
+	added := false
+	for _, pd := range p.Devices {
+		i, ok := failed[pd.Index]
+		if !ok || pd.WPID == 0 || pd.WPID == 0xFFFF {
+			continue
+		}
+		out = append(out, r.slotDevice(Slot{Index: pd.Index, WPID: pd.WPID, Serial: pd.Serial}, cache))
+		errs[i] = fmt.Errorf("%w; its device is listed from the system's list", errs[i])
+		added = true
+	}
+	if added {
+		slices.SortFunc(out, func(a, b *Device) int { return int(a.slot) - int(b.slot) })
+	}
+	return out
 }
 
 // remembered is what cache keeps of this plugging-in of the receiver.
