@@ -13,6 +13,7 @@ import (
 type Conn struct {
 	r    *Receiver
 	info transport.Info
+	dev  *device // the Bluetooth device it is open on; nil: the receiver
 
 	mu     sync.Mutex
 	queue  [][]byte
@@ -24,17 +25,27 @@ type Conn struct {
 
 var _ transport.Conn = (*Conn)(nil)
 
-// Open returns a new handle on the receiver. It fails while the receiver is
-// unplugged.
+// Open returns a new handle on the receiver's HID++ interface. It fails
+// while the receiver is unplugged, and on a profile of Bluetooth devices,
+// which has no receiver ([Receiver.OpenDevice] opens those).
 func (r *Receiver) Open(info transport.Info) (*Conn, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.model == nil {
+		return nil, fmt.Errorf("emulator: open %s: Bluetooth devices have no receiver", info.Path)
+	}
 	if !r.plugged {
 		return nil, fmt.Errorf("emulator: open %s: %w", info.Path, transport.ErrGone)
 	}
-	c := &Conn{r: r, info: info, wake: make(chan struct{}, 1), closed: make(chan struct{})}
+	return r.openLocked(nil, info), nil
+}
+
+// openLocked opens a Conn on the receiver (d nil) or on Bluetooth device
+// d. r.mu must be held.
+func (r *Receiver) openLocked(d *device, info transport.Info) *Conn {
+	c := &Conn{r: r, info: info, dev: d, wake: make(chan struct{}, 1), closed: make(chan struct{})}
 	r.conns[c] = struct{}{}
-	return c, nil
+	return c
 }
 
 // push queues an input report. Callers hold r.mu.
@@ -72,7 +83,7 @@ func (c *Conn) Write(b []byte) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("emulator: write: %w", err)
 	}
-	c.r.Handle(b)
+	c.r.handle(c.dev, b)
 	return len(b), nil
 }
 
@@ -108,5 +119,5 @@ func (c *Conn) Close() error {
 	return nil
 }
 
-// Info describes the emulated receiver.
+// Info describes what the Conn is open on.
 func (c *Conn) Info() transport.Info { return c.info }

@@ -109,7 +109,8 @@ func misaddress(rep hidpp.Report, how Misaddress) hidpp.Report {
 // them), as if it had been switched off while the radio was busy with it.
 // [Receiver.SetOnline] brings it back. Requests made while the device is
 // already out of range fail as usual, and the fault waits for the first
-// one after it is back.
+// one after it is back. A Bluetooth device disconnects: the request gets
+// no answer and its node goes, as when one drops off mid-request.
 func (r *Receiver) DisconnectMidRequest(ix byte) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -123,25 +124,35 @@ func (r *Receiver) DisconnectMidRequest(ix byte) error {
 // goOffline takes d out of range as SetOnline(ix, false) does. r.mu must be
 // held.
 func (r *Receiver) goOffline(d *device) {
+	if d.bt != nil {
+		r.setLink(d, false)
+		return
+	}
 	d.online = false
 	if r.flags[1]&0x01 != 0 {
-		r.emitReport(connectNotification(d))
+		r.emitReport(nil, r.connectNotification(d))
 	}
 }
 
-// InjectRaw sends b to every open Conn as it is: garbage, truncated or
-// otherwise malformed reports, to test what a host does with them.
+// InjectRaw sends b to every open Conn as it is, whatever node it is open
+// on and whatever its descriptor declares: garbage, truncated or otherwise
+// malformed reports, to test what a host does with them.
 func (r *Receiver) InjectRaw(b []byte) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.emit(b)
+	for c := range r.conns {
+		c.push(b)
+	}
 }
 
 // SetOnline takes device ix out of range (false) or brings it back (true).
-// While it is away every request to it fails with HID++ 1.0 error 0x09. The
-// receiver announces the change with a 0x41 notification when the host has
-// enabled wireless notifications (register 0x00); a solar keyboard coming
-// back also broadcasts its battery, as the K750 does on power-up.
+// While a device behind the receiver is away every request to it fails
+// with HID++ 1.0 error 0x09. The receiver announces the change with a 0x41
+// notification when the host has enabled wireless notifications (register
+// 0x00); a solar keyboard coming back also broadcasts its battery, as the
+// K750 does on power-up. A Bluetooth device disconnects instead: its node
+// goes, and its Conns fail with transport.ErrGone, until it connects again
+// and its node comes back.
 func (r *Receiver) SetOnline(ix byte, online bool) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -152,14 +163,70 @@ func (r *Receiver) SetOnline(ix byte, online bool) error {
 	if d.online == online {
 		return nil
 	}
+	if d.bt != nil {
+		r.setLink(d, online)
+		return nil
+	}
 	d.online = online
 	if r.flags[1]&0x01 != 0 {
-		r.emitReport(connectNotification(d))
+		r.emitReport(nil, r.connectNotification(d))
 	}
 	if online && d.solar != nil {
 		r.emitSolar(d, hidpp.SolarBattery)
 	}
 	return nil
+}
+
+// FailPairing makes the receiver answer every read of its information
+// register 0xB5 (its serial, firmware and pairing information: Unifying's
+// 0x03 and 0x2n to 0x4n, Bolt's 0x02, 0x5n and 0x6n) with HID++ 1.0 error
+// code, as a receiver whose pairing memory fails would; 0 ends the fault.
+func (r *Receiver) FailPairing(code byte) {
+	r.mu.Lock()
+	r.pairingError = code
+	r.mu.Unlock()
+}
+
+// GarblePairing makes the receiver answer every read of register 0xB5 that
+// it would answer with garbage: a long reply to the right sub-register
+// whose 15 bytes are a pseudo-random sequence, the same for every
+// receiver (so a kind, wpid, serial, length byte or name that make no
+// sense). false ends the fault.
+func (r *Receiver) GarblePairing(on bool) {
+	r.mu.Lock()
+	r.garble = nil
+	if on {
+		r.garble = &garbler{x: 0x9E3779B9}
+	}
+	r.mu.Unlock()
+}
+
+// SlotFault is how a receiver answers every read of one slot's pairing
+// information (register 0xB5's 0x2n to 0x6n for that slot), as a
+// receiver whose memory for that slot is damaged would, while the other
+// slots answer as they should. One of its fields is set.
+type SlotFault struct {
+	// Error is the HID++ 1.0 error code answered (0x07: busy).
+	Error byte
+	// Garbage is what the 15 bytes after the sub-register hold (zeros
+	// after it): a kind, wpid, serial or name that make no sense.
+	Garbage []byte
+	// Silent answers nothing: the host's request times out.
+	Silent bool
+}
+
+// FaultSlot makes the receiver answer reads of slot's pairing
+// information as f says; the zero SlotFault ends the fault. The
+// receiver-wide faults ([Receiver.FailPairing], [Receiver.GarblePairing])
+// come first.
+func (r *Receiver) FaultSlot(slot byte, f SlotFault) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if f.Error == 0 && f.Garbage == nil && !f.Silent {
+		delete(r.slotFaults, slot)
+		return
+	}
+	r.slotFaults[slot] = f
 }
 
 // SetBattery changes device ix's battery and sends the event the device
@@ -190,14 +257,14 @@ func (r *Receiver) SetBattery(ix byte, percent int, status hidpp.Status) error {
 		delete(d.registers, reg)
 		d.battery = &batteryState{register: reg}
 	}
-	d.battery.percent, d.battery.status, d.battery.voltageMV = percent, status, 0
+	d.battery.percent, d.battery.status, d.battery.voltageMV, d.battery.next = percent, status, 0, -1
 	if !d.online {
 		return nil
 	}
 	if !d.protocol.IsFeatureBased() {
 		if d.flags[0]&0x10 != 0 {
 			v := d.battery.registerValue(d.battery.register)
-			r.emitReport(hidpp.Short(ix, d.battery.register, v[0], v[1], v[2]))
+			r.emitReport(d, hidpp.Short(d.wireIndex(), d.battery.register, v[0], v[1], v[2]))
 		}
 		return nil
 	}
@@ -215,7 +282,7 @@ func (r *Receiver) SetBattery(ix byte, percent int, status hidpp.Status) error {
 		default:
 			v = d.battery.battery1001()
 		}
-		r.emitReport(hidpp.Long(ix, fi, 0x00, v...))
+		r.emitReport(d, hidpp.Long(d.wireIndex(), fi, 0x00, v...))
 		break
 	}
 	return nil
@@ -335,4 +402,43 @@ func (r *Receiver) Plugged() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.plugged
+}
+
+// FloodInput sends n input reports on the receiver's HID++ interface, as
+// typing and moving the mouse on its devices would where that input goes
+// there: DJ keyboard and mouse reports on a Unifying receiver, mouse
+// reports (report 2) on a Nano C534, whose HID++ interface is also its
+// mouse's. Helio must drop them unread. Other receivers send their input
+// on interfaces of their own; FloodInput sends them nothing. It returns
+// how many reports it sent.
+func (r *Receiver) FloodInput(n int) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case r.model == nil:
+		return 0
+	case r.model.dj:
+		var kbd, mouse [15]byte
+		kbd[0], kbd[1], kbd[2] = 0x20, 0x02, 0x01 // DJ keyboard report from slot 2
+		mouse[0], mouse[1], mouse[2] = 0x20, 0x01, 0x02
+		for i := 0; i < n; i++ {
+			if i%2 == 0 {
+				kbd[5] = byte(4 + i%26) // a key
+				r.emit(nil, kbd[:])
+			} else {
+				mouse[5] = byte(i)
+				r.emit(nil, mouse[:])
+			}
+		}
+		return n
+	case r.hidppIn[0x02] > 0:
+		mouse := make([]byte, 1+r.hidppIn[0x02])
+		mouse[0] = 0x02
+		for i := 0; i < n; i++ {
+			mouse[3] = byte(i) // X moves
+			r.emit(nil, mouse)
+		}
+		return n
+	}
+	return 0
 }

@@ -9,21 +9,26 @@ import (
 	"github.com/helio-linux/helio/hidpp"
 )
 
-// device is one emulated paired device.
+// device is one emulated device: paired to the receiver, or a Bluetooth
+// device of its own.
 type device struct {
 	prof     DeviceProfile
 	index    byte
 	wpid     uint16
 	serial   uint32
-	kind     hidpp.Kind
+	kind     hidpp.Kind // what the receiver says it is
+	selfKind hidpp.Kind // what it says it is (feature 0x0005)
 	protocol hidpp.Protocol
 	online   bool
+	// bt is its Bluetooth side; nil for a device paired to a receiver.
+	bt *btDevice
 
 	// HID++ 2.0
-	features []hidpp.FeatureID
+	features []feature
 	hidden   map[hidpp.FeatureID]bool
 	replies  map[string][]byte
 	firmware [][]byte // 0x0003 entity payloads
+	ids      [7]byte  // 0x0003: transport bits, then the model id
 	battery  *batteryState
 	solar    *solarState
 
@@ -33,11 +38,13 @@ type device struct {
 }
 
 type batteryState struct {
-	percent   int
-	status    hidpp.Status
-	voltageMV int
-	levels    int
-	register  byte // HID++ 1.0 battery register
+	percent      int
+	status       hidpp.Status
+	voltageMV    int
+	levels       int
+	register     byte // HID++ 1.0 battery register
+	rechargeable bool
+	next         int // 0x1000's next level as recorded; -1: one level below
 }
 
 func newDevice(p DeviceProfile) *device {
@@ -46,18 +53,29 @@ func newDevice(p DeviceProfile) *device {
 	d.wpid, _ = parseHex16(p.WPID)
 	d.serial, _ = parseHex32(p.Serial)
 	d.kind, _ = hidpp.ParseKind(p.Kind)
+	d.selfKind = d.kind
+	if p.DeviceKind != "" {
+		d.selfKind, _ = hidpp.ParseKind(p.DeviceKind)
+	}
 	d.protocol, _ = hidpp.ParseProtocol(p.Protocol)
 	if b := p.Battery; b != nil {
 		st, _ := hidpp.ParseStatus(b.Status)
-		d.battery = &batteryState{percent: b.Percent, status: st, voltageMV: b.VoltageMV, levels: b.Levels, register: 0x0D}
+		d.battery = &batteryState{percent: b.Percent, status: st, voltageMV: b.VoltageMV, levels: b.Levels, register: 0x0D,
+			rechargeable: b.Rechargeable, next: -1}
+		if b.Next != nil {
+			d.battery.next = *b.Next
+		}
 		if b.Register == "07" {
 			d.battery.register = 0x07
 		}
 	}
+	if p.MAC != "" {
+		d.bt = newBTDevice(p)
+	}
 	if d.protocol.IsFeatureBased() {
-		for _, f := range p.Features {
-			v, _ := parseHex16(f)
-			d.features = append(d.features, hidpp.FeatureID(v))
+		for _, s := range p.Features {
+			f, _ := parseFeature(s)
+			d.features = append(d.features, f)
 		}
 		if len(d.features) == 0 {
 			d.features = defaultFeatures(d)
@@ -71,13 +89,20 @@ func newDevice(p DeviceProfile) *device {
 			d.replies[strings.ToUpper(k)] = b
 		}
 		for i, fw := range p.Firmware {
-			prefix, ma, mi, build, _ := parseFirmware(fw)
-			e := make([]byte, 9)
-			e[0] = byte(min(i, 3))
-			copy(e[1:4], prefix)
-			e[4], e[5] = ma, mi
-			binary.BigEndian.PutUint16(e[6:], build)
+			e, _ := parseEntity(fw, i)
 			d.firmware = append(d.firmware, e)
+		}
+		if ids := p.IDs; ids != nil {
+			// Feature 0x0003's transport bits say which ids the model id
+			// holds, in this order (Solaar's get_ids reads them so).
+			at := 1
+			for bit, id := range []string{ids.BTID, ids.BTLEID, ids.WPID, ids.USBID} {
+				if v, ok := parseHex16(id); ok {
+					d.ids[0] |= 1 << bit
+					binary.BigEndian.PutUint16(d.ids[at:], v)
+					at += 2
+				}
+			}
 		}
 	} else {
 		for k, v := range p.Registers {
@@ -90,7 +115,7 @@ func newDevice(p DeviceProfile) *device {
 				if _, ok := d.registers[0x07]; !ok {
 					// A register device without a battery register would be
 					// unusual; give it a full 0x0D battery.
-					d.battery = &batteryState{percent: 100, status: hidpp.StatusDischarging, register: 0x0D}
+					d.battery = &batteryState{percent: 100, status: hidpp.StatusDischarging, register: 0x0D, next: -1}
 				}
 			}
 		}
@@ -100,36 +125,53 @@ func newDevice(p DeviceProfile) *device {
 
 // defaultFeatures is the table of a 2.0 device whose profile lists none:
 // the basics, its battery feature and the solar dashboard if it has one.
-func defaultFeatures(d *device) []hidpp.FeatureID {
-	fs := []hidpp.FeatureID{hidpp.FeatureRoot, hidpp.FeatureSet, hidpp.FeatureFirmware, hidpp.FeatureName, hidpp.FeatureWirelessStatus}
+func defaultFeatures(d *device) []feature {
+	ids := []hidpp.FeatureID{hidpp.FeatureRoot, hidpp.FeatureSet, hidpp.FeatureFirmware, hidpp.FeatureName, hidpp.FeatureWirelessStatus}
 	if d.battery != nil {
 		switch {
 		case d.battery.voltageMV != 0:
-			fs = append(fs, hidpp.FeatureBatteryVoltage)
+			ids = append(ids, hidpp.FeatureBatteryVoltage)
 		default:
-			fs = append(fs, hidpp.FeatureBatteryStatus)
+			ids = append(ids, hidpp.FeatureBatteryStatus)
 		}
 	}
 	if d.prof.Solar != nil {
-		fs = append(fs, hidpp.FeatureSolarDashboard)
+		ids = append(ids, hidpp.FeatureSolarDashboard)
+	}
+	fs := make([]feature, len(ids))
+	for i, id := range ids {
+		fs[i] = feature{id: id}
 	}
 	return fs
 }
 
+// featureIndex is where feature f is in d's table, 0 if it is not.
 func (d *device) featureIndex(f hidpp.FeatureID) byte {
-	for i, id := range d.features {
-		if id == f {
+	for i, e := range d.features {
+		if e.id == f {
 			return byte(i)
 		}
 	}
 	return 0
 }
 
-func (d *device) featureFlags(f hidpp.FeatureID) byte {
-	if d.hidden[f] {
-		return hidpp.FeatureHidden
+// feature is the table's entry for f; a feature not in the table has
+// version and flags 0.
+func (d *device) feature(f hidpp.FeatureID) feature {
+	for _, e := range d.features {
+		if e.id == f {
+			return e
+		}
 	}
-	return 0
+	return feature{id: f}
+}
+
+func (d *device) featureFlags(f hidpp.FeatureID) byte {
+	flags := d.feature(f).flags
+	if d.hidden[f] {
+		flags |= hidpp.FeatureHidden
+	}
+	return flags
 }
 
 func (d *device) reply(f hidpp.FeatureID, fn byte) ([]byte, bool) {
@@ -155,6 +197,9 @@ func (b *batteryState) battery1000() []byte {
 	if n := b.levelsOr(10); n > 0 {
 		step := 100 / n
 		next = max((level-1)/step*step, 0)
+	}
+	if b.next >= 0 {
+		next = b.next
 	}
 	return []byte{byte(level), byte(next), status}
 }

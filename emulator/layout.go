@@ -1,6 +1,9 @@
 package emulator
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Layout is what a receiver shows a USB host before any HID++ is spoken:
 // the figures of its device and configuration descriptors and its HID
@@ -43,62 +46,77 @@ type Interface struct {
 // Name is what the kernel calls the receiver's HID devices.
 func (l Layout) Name() string { return l.Manufacturer + " " + l.ProductName }
 
-// Layout is the receiver's USB layout: today every profile's receiver gets
-// the C52B's (three interfaces: boot keyboard, boot mouse, HID++ with DJ
-// reports), with the profile's product id and firmware. A receiver of
-// another family gets its own layout here when its profile comes, from the
-// facts in docs/devices.md (docs/usb.md has the C52B's).
+// Layout is the receiver's USB layout, from its product's model (its
+// interfaces and descriptors, real or stand-ins: docs/devices.md, and
+// docs/usb.md for the C52B's) and its profile (product id, firmware). The
+// device release is the firmware's major and minor version, as on the
+// C52B (24.11), C534 (29.01), C539 (39.06) and C548 (05.01), and the
+// configuration string names the firmware ("RQR24.11_B0036",
+// "MPR05.01_B0010"). A profile of Bluetooth devices has no receiver:
+// its Layout is the zero Layout (see [Receiver.BluetoothLayout]).
 func (r *Receiver) Layout() Layout {
+	if r.model == nil {
+		return Layout{}
+	}
 	major, minor, build, _ := parseVersion(r.prof.Firmware) // checked by the profile
 	return Layout{
-		Vendor: 0x046D, Product: r.PID(), BCDDevice: uint16(major)<<8 | uint16(minor),
+		Vendor: 0x046D, Product: r.model.pid, BCDDevice: uint16(major)<<8 | uint16(minor),
 		Manufacturer: "Logitech", ProductName: "USB Receiver",
-		Configuration: fmt.Sprintf("RQR%02X.%02X_B%04X", major, minor, build),
+		Configuration: fmt.Sprintf("%s%02X.%02X_B%04X", r.model.configPrefix, major, minor, build),
 		Attributes:    0xA0, MaxPowerMA: 98,
-		Interfaces: []Interface{
-			{Subclass: 1, Protocol: 1, PacketSize: 8, Interval: 8, Descriptor: descriptorKeyboard},
-			{Subclass: 1, Protocol: 2, PacketSize: 8, Interval: 2, Descriptor: descriptorMouse},
-			{PacketSize: 32, Interval: 2, Descriptor: DescriptorHIDPP},
-		},
-		HIDPP: 2,
+		Interfaces: r.model.layout(),
+		HIDPP:      r.model.hidpp,
 	}
 }
 
-// DescriptorHIDPP is the report descriptor of the C52B's interface 2, the
-// HID++ interface, as a real receiver (bcdDevice 12.11) declares it: report
-// 0x10 with 6 data bytes and 0x11 with 19 (usage page FF00, usages 1 and 2),
-// and the DJ reports 0x20 (14 bytes) and 0x21 (31 bytes), each input and
-// output. hid-logitech-dj needs the DJ reports to bind.
-var DescriptorHIDPP = []byte{
-	0x06, 0x00, 0xFF, 0x09, 0x01, 0xA1, 0x01, 0x85, 0x10, 0x95, 0x06, 0x75, 0x08, 0x15, 0x00, 0x26,
-	0xFF, 0x00, 0x09, 0x01, 0x81, 0x00, 0x09, 0x01, 0x91, 0x00, 0xC0,
-	0x06, 0x00, 0xFF, 0x09, 0x02, 0xA1, 0x01, 0x85, 0x11, 0x95, 0x13, 0x75, 0x08, 0x15, 0x00, 0x26,
-	0xFF, 0x00, 0x09, 0x02, 0x81, 0x00, 0x09, 0x02, 0x91, 0x00, 0xC0,
-	0x06, 0x00, 0xFF, 0x09, 0x04, 0xA1, 0x01, 0x85, 0x20, 0x95, 0x0E, 0x75, 0x08, 0x15, 0x00, 0x26,
-	0xFF, 0x00, 0x09, 0x41, 0x81, 0x00, 0x09, 0x41, 0x91, 0x00,
-	0x85, 0x21, 0x95, 0x1F, 0x09, 0x42, 0x81, 0x00, 0x09, 0x42, 0x91, 0x00, 0xC0,
+// unifyingLayout is the C52B's: a boot keyboard, a boot mouse with
+// consumer control, and HID++ with the DJ reports.
+func unifyingLayout() []Interface {
+	return []Interface{
+		{Subclass: 1, Protocol: 1, PacketSize: 8, Interval: 8, Descriptor: descriptorKeyboard},
+		{Subclass: 1, Protocol: 2, PacketSize: 8, Interval: 2, Descriptor: descriptorMouse},
+		{PacketSize: 32, Interval: 2, Descriptor: DescriptorHIDPP},
+	}
 }
 
-// descriptorKeyboard is interface 0: a boot keyboard (modifiers, a reserved
-// byte, 5 LEDs, 6 key codes), no report IDs.
-var descriptorKeyboard = []byte{
-	0x05, 0x01, 0x09, 0x06, 0xA1, 0x01, // Generic Desktop, Keyboard, Application
-	0x05, 0x07, 0x19, 0xE0, 0x29, 0xE7, 0x15, 0x00, 0x25, 0x01, 0x75, 0x01, 0x95, 0x08, 0x81, 0x02, // modifiers
-	0x95, 0x01, 0x75, 0x08, 0x81, 0x01, // reserved
-	0x95, 0x05, 0x75, 0x01, 0x05, 0x08, 0x19, 0x01, 0x29, 0x05, 0x91, 0x02, // LEDs
-	0x95, 0x01, 0x75, 0x03, 0x91, 0x01, // LED padding
-	0x95, 0x06, 0x75, 0x08, 0x15, 0x00, 0x26, 0xFF, 0x00, 0x05, 0x07, 0x19, 0x00, 0x2A, 0xFF, 0x00, 0x81, 0x00, // keys
-	0xC0,
+// boltLayout is a Bolt receiver's: the C52B's skeleton (84 bytes of
+// configuration, three interfaces with one IN endpoint each, as four lsusb
+// dumps of C548s agree), HID++ without DJ.
+func boltLayout() []Interface {
+	l := unifyingLayout()
+	l[2].Descriptor = descriptorBoltHIDPP
+	return l
 }
 
-// descriptorMouse is interface 1: a mouse (report 2: 16 buttons, 12-bit X
-// and Y, wheel) and consumer control (report 3).
-var descriptorMouse = []byte{
-	0x05, 0x01, 0x09, 0x02, 0xA1, 0x01, 0x85, 0x02, 0x09, 0x01, 0xA1, 0x00,
-	0x05, 0x09, 0x19, 0x01, 0x29, 0x10, 0x15, 0x00, 0x25, 0x01, 0x95, 0x10, 0x75, 0x01, 0x81, 0x02,
-	0x05, 0x01, 0x16, 0x01, 0xF8, 0x26, 0xFF, 0x07, 0x75, 0x0C, 0x95, 0x02, 0x09, 0x30, 0x09, 0x31, 0x81, 0x06,
-	0x15, 0x81, 0x25, 0x7F, 0x75, 0x08, 0x95, 0x01, 0x09, 0x38, 0x81, 0x06,
-	0xC0, 0xC0,
-	0x05, 0x0C, 0x09, 0x01, 0xA1, 0x01, 0x85, 0x03, 0x75, 0x10, 0x95, 0x02, 0x15, 0x01, 0x26, 0xFF, 0x02,
-	0x19, 0x01, 0x2A, 0xFF, 0x02, 0x81, 0x00, 0xC0,
+// lightspeedLayout is a Lightspeed receiver's (a stand-in past the three
+// interfaces the C539's dmesg shows; endpoints as the C52B's, but 16
+// bytes for the mouse's 9-byte report): a boot keyboard, a mouse with
+// 16-bit X and Y, and HID++ without DJ.
+func lightspeedLayout() []Interface {
+	return []Interface{
+		{Subclass: 1, Protocol: 1, PacketSize: 8, Interval: 8, Descriptor: descriptorKeyboard},
+		{Subclass: 1, Protocol: 2, PacketSize: 16, Interval: 2, Descriptor: descriptorHighResMouse},
+		{PacketSize: 32, Interval: 2, Descriptor: slices.Concat(c534Short, c534Long)},
+	}
+}
+
+// nanoC534Layout is the C534's two interfaces (its configuration
+// descriptor, from hidapi's PR #306): a boot keyboard with an 8-byte
+// endpoint polled every 8 ms, then a boot mouse that also carries consumer
+// and system control and HID++. The second endpoint's size and interval
+// are not in the dump: the C52B's HID++ endpoint's stand in.
+func nanoC534Layout() []Interface {
+	return []Interface{
+		{Subclass: 1, Protocol: 1, PacketSize: 8, Interval: 8, Descriptor: descriptorC534Keyboard},
+		{Subclass: 1, Protocol: 2, PacketSize: 32, Interval: 2, Descriptor: descriptorC534HIDPP},
+	}
+}
+
+// nanoC52FLayout is the C52F's: an unnumbered boot mouse, then consumer
+// control and HID++ (endpoints as the C52B's).
+func nanoC52FLayout() []Interface {
+	return []Interface{
+		{Subclass: 1, Protocol: 2, PacketSize: 8, Interval: 2, Descriptor: descriptorC52FMouse},
+		{PacketSize: 32, Interval: 2, Descriptor: descriptorC52FHIDPP},
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/transport/hidraw"
 )
 
 // Opts tunes an emulated receiver for tests and demos.
@@ -20,14 +21,29 @@ type Opts struct {
 	Now func() time.Time
 }
 
-// Receiver is an emulated Unifying receiver with its paired devices. It
-// answers the host side of HID++ (every report written with [Receiver.Handle])
-// and sends its answers, notifications and events to every open [Conn], as a
-// real receiver does to every open hidraw node. It is safe for concurrent use.
+// Receiver is the emulated hardware of one profile: a receiver with its
+// paired devices, answering the host side of HID++ on the receiver's HID++
+// interface (every report written with [Receiver.Handle] or through a
+// [Conn] from [Receiver.Open]) and sending its answers, notifications and
+// events to every Conn open on it, as a real receiver does to every open
+// hidraw node; or, for a profile of Bluetooth-direct devices, those devices
+// with no receiver, each answering on a node of its own
+// ([Receiver.OpenDevice]). It is safe for concurrent use.
 type Receiver struct {
-	mu      sync.Mutex
-	prof    ReceiverProfile
-	serial  uint32
+	mu   sync.Mutex
+	prof ReceiverProfile
+	// model is the receiver's product; nil for a profile of Bluetooth
+	// devices, which has no receiver.
+	model *model
+	// adapter is the Bluetooth adapter's address, for Bluetooth devices.
+	adapter string
+	// without are the registers the profile takes from the model.
+	without  map[register]bool
+	serial   uint32
+	uniqueID string // Bolt's, 16 characters
+	// hidppIn are the input reports the receiver's HID++ interface
+	// declares, and their sizes: only those reach a host.
+	hidppIn map[byte]int
 	devices map[byte]*device
 	flags   [3]byte // register 0x00: notification flags
 	opts    Opts
@@ -38,21 +54,27 @@ type Receiver struct {
 	dropReplies  int
 	delayReplies int
 	delay        time.Duration
-	dupReplies   int           // replies still to send twice
-	misReplies   int           // replies still to misaddress
-	misHow       Misaddress    // how to misaddress them
-	disconnect   map[byte]bool // devices to take out of range at their next request
+	dupReplies   int                // replies still to send twice
+	misReplies   int                // replies still to misaddress
+	misHow       Misaddress         // how to misaddress them
+	disconnect   map[byte]bool      // devices to take out of range at their next request
+	pairingError byte               // FailPairing's error code, 0 for none
+	garble       *garbler           // GarblePairing's, nil for none
+	slotFaults   map[byte]SlotFault // FaultSlot's, by slot
 	requests     map[byte]int
 	timers       map[*time.Timer]struct{}
-	plugWatch    map[chan bool]struct{}   // told of Unplug (false) and Replug (true)
-	taps         map[chan []byte]struct{} // given every report written (Tap)
+	plugWatch    map[chan bool]struct{}       // told of Unplug (false) and Replug (true)
+	linkWatch    map[chan linkChange]struct{} // told when a Bluetooth device connects or disconnects
+	taps         map[chan []byte]struct{}     // given every report written (Tap)
 }
 
-// New builds a receiver from a validated profile. opts may be nil.
+// New builds the emulated hardware of a validated profile. opts may be
+// nil.
 func New(p *Profile, opts *Opts) *Receiver {
 	r := &Receiver{prof: p.Receiver, devices: map[byte]*device{}, conns: map[*Conn]struct{}{},
-		plugged: true, requests: map[byte]int{}, timers: map[*time.Timer]struct{}{},
-		plugWatch: map[chan bool]struct{}{}, disconnect: map[byte]bool{}, taps: map[chan []byte]struct{}{}}
+		plugged: true, requests: map[byte]int{}, timers: map[*time.Timer]struct{}{}, without: map[register]bool{},
+		plugWatch: map[chan bool]struct{}{}, linkWatch: map[chan linkChange]struct{}{},
+		disconnect: map[byte]bool{}, taps: map[chan []byte]struct{}{}, slotFaults: map[byte]SlotFault{}}
 	if opts != nil {
 		r.opts = *opts
 	}
@@ -62,7 +84,22 @@ func New(p *Profile, opts *Opts) *Receiver {
 	if r.opts.Now == nil {
 		r.opts.Now = time.Now
 	}
-	r.serial, _ = parseHex32(p.Receiver.Serial)
+	if p.Bluetooth != nil {
+		r.adapter = p.Bluetooth.Adapter
+	} else {
+		pid, _ := parseHex16(p.Receiver.PID)
+		r.model, _ = modelOf(pid)
+		for _, w := range p.Receiver.Without {
+			r.without[register(w)] = true
+		}
+		r.serial, _ = parseHex32(p.Receiver.Serial)
+		r.uniqueID = p.Receiver.Serial
+		if len(r.uniqueID) == 8 { // the short form: the serial twice
+			r.uniqueID = fmt.Sprintf("%08X%08X", r.serial, r.serial)
+		}
+		l := r.Layout()
+		r.hidppIn, _ = hidraw.ReportSizes(l.Interfaces[l.HIDPP].Descriptor)
+	}
 	now := r.opts.Now()
 	for _, dp := range p.Devices {
 		d := newDevice(dp)
@@ -74,17 +111,42 @@ func New(p *Profile, opts *Opts) *Receiver {
 	return r
 }
 
-// PID is the receiver's USB product id.
+// PID is the receiver's USB product id; 0 for Bluetooth devices.
 func (r *Receiver) PID() uint16 {
-	v, _ := parseHex16(r.prof.PID)
-	return v
+	if r.model == nil {
+		return 0
+	}
+	return r.model.pid
 }
 
-// Serial is the receiver's serial as 8 hex digits.
-func (r *Receiver) Serial() string { return fmt.Sprintf("%08X", r.serial) }
+// Family is the receiver's family; "" for Bluetooth devices.
+func (r *Receiver) Family() Family {
+	if r.model == nil {
+		return ""
+	}
+	return r.model.family
+}
+
+// Bluetooth reports whether the profile is of Bluetooth-direct devices,
+// with no receiver.
+func (r *Receiver) Bluetooth() bool { return r.model == nil }
+
+// Serial is the receiver's serial as 8 hex digits; for a Bolt receiver its
+// 16-character unique id; "" for a receiver that keeps none (the Nano
+// C534) and for Bluetooth devices.
+func (r *Receiver) Serial() string {
+	switch {
+	case r.model == nil || r.model.serial == serialNone:
+		return ""
+	case r.model.serial == serialUnique:
+		return r.uniqueID
+	}
+	return fmt.Sprintf("%08X", r.serial)
+}
 
 // Requests returns how many reports the host wrote, per device index
-// (0xFF for the receiver).
+// (0xFF for the receiver). A Bluetooth device's are counted under its
+// number in the profile.
 func (r *Receiver) Requests() map[byte]int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -142,15 +204,48 @@ func (r *Receiver) after(d time.Duration, f func()) {
 	r.timers[t] = struct{}{}
 }
 
-// emit sends an input report to every open Conn. r.mu must be held.
-func (r *Receiver) emit(b []byte) {
+// emit sends an input report to every Conn open on the node it leaves
+// from: the receiver's HID++ interface, or for a Bluetooth device d its own
+// node. Only reports that node's descriptor declares leave it, as hid-core
+// drops the others before hidraw sees them: a short report from a device
+// that declares only long ones is sent long, as such devices answer, and
+// any other undeclared report is dropped. r.mu must be held.
+func (r *Receiver) emit(d *device, b []byte) {
+	in := r.hidppIn
+	if r.model == nil {
+		in = d.bt.in
+	}
+	b, ok := fitReport(in, b)
+	if !ok {
+		return
+	}
 	for c := range r.conns {
-		c.push(b)
+		if r.model != nil || c.dev == d {
+			c.push(b)
+		}
 	}
 }
 
-// answer sends a reply to a request, applying the reply faults. r.mu must be held.
-func (r *Receiver) answer(rep hidpp.Report) {
+// fitReport returns b as a node whose input reports are in can send it.
+func fitReport(in map[byte]int, b []byte) ([]byte, bool) {
+	if len(b) == 0 {
+		return nil, false
+	}
+	if _, ok := in[b[0]]; ok {
+		return b, true
+	}
+	if b[0] == hidpp.ShortID && in[hidpp.LongID] == hidpp.LongLen-1 {
+		long := make([]byte, hidpp.LongLen)
+		copy(long, b)
+		long[0] = hidpp.LongID
+		return long, true
+	}
+	return nil, false
+}
+
+// answer sends d's reply to a request (d nil: the receiver's), applying the
+// reply faults. r.mu must be held.
+func (r *Receiver) answer(d *device, rep hidpp.Report) {
 	if r.dropReplies > 0 {
 		r.dropReplies--
 		return
@@ -171,13 +266,13 @@ func (r *Receiver) answer(rep hidpp.Report) {
 			r.mu.Lock()
 			defer r.mu.Unlock()
 			for range times {
-				r.emit(b)
+				r.emit(d, b)
 			}
 		})
 		return
 	}
 	for range times {
-		r.emit(b)
+		r.emit(d, b)
 	}
 }
 
@@ -189,9 +284,15 @@ func err20(ix, fi, fs, code byte) hidpp.Report {
 	return hidpp.Long(ix, hidpp.SubError20, fi, fs, code)
 }
 
-// Handle processes one report written by the host. Anything that is not a
-// HID++ or DJ report is ignored, as by the real receiver.
-func (r *Receiver) Handle(b []byte) {
+// Handle processes one report written to the receiver's HID++ interface.
+// Anything that is not a HID++ or DJ report is ignored, as by the real
+// receiver; so is everything on a profile of Bluetooth devices, which
+// has no receiver.
+func (r *Receiver) Handle(b []byte) { r.handle(nil, b) }
+
+// handle processes one report written to the receiver's HID++ interface
+// (on nil) or to Bluetooth device on's node.
+func (r *Receiver) handle(on *device, b []byte) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for ch := range r.taps {
@@ -200,8 +301,16 @@ func (r *Receiver) Handle(b []byte) {
 		default: // a full tap loses the report, the receiver goes on
 		}
 	}
+	if r.model == nil {
+		if on != nil {
+			r.btRequest(on, b)
+		}
+		return
+	}
 	if len(b) == 15 && b[0] == 0x20 {
-		r.dj(b)
+		if r.model.dj {
+			r.dj(b)
+		}
 		return
 	}
 	req, err := hidpp.Parse(b)
@@ -223,13 +332,20 @@ func (r *Receiver) Handle(b []byte) {
 	}
 	switch {
 	case d == nil:
-		r.answer(err10(req.Device(), req.SubID(), req.Address(), hidpp.Err10UnknownDevice))
+		r.answer(nil, err10(req.Device(), req.SubID(), req.Address(), hidpp.Err10UnknownDevice))
 	case !d.online:
-		r.answer(err10(req.Device(), req.SubID(), req.Address(), hidpp.Err10ResourceError))
-	case d.protocol.IsFeatureBased():
-		r.featureRequest(d, &req)
+		r.answer(d, err10(req.Device(), req.SubID(), req.Address(), hidpp.Err10ResourceError))
 	default:
-		r.registerRequest(d, &req)
+		r.deviceRequest(d, &req)
+	}
+}
+
+// deviceRequest answers a request that reached device d.
+func (r *Receiver) deviceRequest(d *device, req *hidpp.Report) {
+	if d.protocol.IsFeatureBased() {
+		r.featureRequest(d, req)
+	} else {
+		r.registerRequest(d, req)
 	}
 }
 
@@ -242,218 +358,27 @@ func (r *Receiver) sorted() []*device {
 	return ds
 }
 
-// connectNotification is the HID++ 0x41 report announcing d: Unifying
-// protocol, its kind, encrypted, and link up or down.
-func connectNotification(d *device) hidpp.Report {
-	info := byte(d.kind)&0x0F | 0x20
-	if !d.online {
-		info |= 0x40
+// wireIndex is the device index d's events carry: its slot behind a
+// receiver, 0xFF for a Bluetooth device.
+func (d *device) wireIndex() byte {
+	if d.bt != nil {
+		return hidpp.ReceiverIndex
 	}
-	return hidpp.Short(d.index, hidpp.SubConnect, 0x04, info, byte(d.wpid), byte(d.wpid>>8))
+	return d.index
 }
 
-func (r *Receiver) receiverRequest(req *hidpp.Report) {
-	sub, reg, p := req.SubID(), req.Address(), req.Params()
-	ok := func(v ...byte) { r.answer(hidpp.Short(hidpp.ReceiverIndex, sub, reg, v...)) }
-	switch {
-	case sub < 0x80: // a HID++ 2.0 request: the receiver speaks 1.0
-		r.answer(err10(hidpp.ReceiverIndex, sub, reg, hidpp.Err10InvalidSubID))
-	case sub == hidpp.SubGetRegister && reg == 0x00:
-		ok(r.flags[:]...)
-	case sub == hidpp.SubSetRegister && reg == 0x00:
-		copy(r.flags[:], p)
-		ok()
-	case sub == hidpp.SubGetRegister && reg == 0x02:
-		ok(0, byte(len(r.devices)), 0)
-	case sub == hidpp.SubSetRegister && reg == 0x02:
-		if p[0] == 0x02 { // fake device arrival: the 0x41s come before the ack
-			for _, d := range r.sorted() {
-				r.emitReport(connectNotification(d))
-			}
-		}
-		ok()
-	case sub == hidpp.SubGetRegister && reg == 0x03:
-		ok()
-	case sub == hidpp.SubSetRegister && reg == 0x03:
-		ok()
-	case sub == hidpp.SubGetRegister && reg == 0xF1:
-		r.firmwareInfo(req)
-	case sub == hidpp.SubGetLongRegister && reg == 0xB5 && r.bolt():
-		r.boltPairingInfo(req)
-	case sub == hidpp.SubGetLongRegister && reg == 0xB5:
-		r.pairingInfo(req)
-	case sub == hidpp.SubGetLongRegister && reg == 0xFB && r.bolt():
-		// Bolt's unique id: 16 bytes, here the serial's hex digits twice.
-		id := []byte(fmt.Sprintf("%08X%08X", r.serial, r.serial))
-		r.answer(hidpp.Long(hidpp.ReceiverIndex, sub, reg, id...))
-	default:
-		r.answer(err10(hidpp.ReceiverIndex, sub, reg, hidpp.Err10InvalidAddress))
-	}
-}
-
-func (r *Receiver) firmwareInfo(req *hidpp.Report) {
-	fw := func(s string) []byte {
-		ma, mi, build, _ := parseVersion(s)
-		return []byte{ma, mi, byte(build >> 8), byte(build)}
-	}
-	var v []byte
-	switch sel := req.Param(0); sel {
-	case 0x01:
-		v = []byte{sel, fw(r.prof.Firmware)[0], fw(r.prof.Firmware)[1]}
-	case 0x02:
-		v = []byte{sel, fw(r.prof.Firmware)[2], fw(r.prof.Firmware)[3]}
-	case 0x04:
-		v = []byte{sel, fw(r.prof.Bootloader)[0], fw(r.prof.Bootloader)[1]}
-	default: // 0x03 ("other") answers invalid value on real receivers
-		r.answer(err10(hidpp.ReceiverIndex, req.SubID(), req.Address(), hidpp.Err10InvalidValue))
-		return
-	}
-	r.answer(hidpp.Short(hidpp.ReceiverIndex, req.SubID(), req.Address(), v...))
-}
-
-func (r *Receiver) pairingInfo(req *hidpp.Report) {
-	s := req.Param(0)
-	long := func(v ...byte) {
-		r.answer(hidpp.Long(hidpp.ReceiverIndex, hidpp.SubGetLongRegister, 0xB5, append([]byte{s}, v...)...))
-	}
-	invalid := func() {
-		r.answer(err10(hidpp.ReceiverIndex, req.SubID(), req.Address(), hidpp.Err10InvalidValue))
-	}
-	if s == 0x03 {
-		var ser [4]byte
-		binary.BigEndian.PutUint32(ser[:], r.serial)
-		long(ser[0], ser[1], ser[2], ser[3], 0x05, byte(r.prof.MaxDevices), 0x0E)
-		return
-	}
-	n := s & 0x0F
-	if s < 0x20 || s > 0x4F || int(n) >= r.prof.MaxDevices {
-		invalid()
-		return
-	}
-	d := r.devices[n+1]
-	if d == nil {
-		invalid()
-		return
-	}
-	switch s & 0xF0 {
-	case 0x20:
-		long(0x00, byte(d.prof.ReportIntervalMS), byte(d.wpid>>8), byte(d.wpid), 0, 0, byte(d.kind))
-	case 0x30:
-		var ser, rt [4]byte
-		binary.BigEndian.PutUint32(ser[:], d.serial)
-		binary.LittleEndian.PutUint32(rt[:], d.reportTypes())
-		long(ser[0], ser[1], ser[2], ser[3], rt[0], rt[1], rt[2], rt[3], byte(d.prof.PowerSwitch))
-	case 0x40:
-		long(append([]byte{byte(len(d.prof.Codename))}, d.prof.Codename...)...)
-	}
-}
-
-// bolt reports whether the receiver is a Bolt (c548), whose pairing
-// registers differ from Unifying's.
-func (r *Receiver) bolt() bool { return r.prof.PID == "c548" }
-
-// boltPairingInfo answers Bolt's 0xB5 0x5n (n = slot: kind, wpid LSB first,
-// serial) and 0x6n with parameter 1 (codename).
-func (r *Receiver) boltPairingInfo(req *hidpp.Report) {
-	s := req.Param(0)
-	d := r.devices[s&0x0F]
-	if d == nil || (s&0xF0 != 0x50 && s&0xF0 != 0x60) {
-		r.answer(err10(hidpp.ReceiverIndex, req.SubID(), req.Address(), hidpp.Err10InvalidValue))
-		return
-	}
-	var v []byte
-	if s&0xF0 == 0x50 {
-		v = []byte{s, byte(d.kind), byte(d.wpid), byte(d.wpid >> 8), 0, 0, 0, 0}
-		binary.BigEndian.PutUint32(v[4:], d.serial)
-	} else {
-		v = append([]byte{s, 0x01, byte(len(d.prof.Codename))}, d.prof.Codename...)
-	}
-	r.answer(hidpp.Long(hidpp.ReceiverIndex, hidpp.SubGetLongRegister, 0xB5, v...))
-}
-
-// reportTypes is the DJ report bitmap: keyboards send keyboard, consumer and
-// power keys reports; pointing devices mouse reports.
-func (d *device) reportTypes() uint32 {
-	if v, ok := parseHex32(d.prof.ReportTypes); ok {
-		return v
-	}
-	if d.kind == hidpp.KindKeyboard || d.kind == hidpp.KindNumpad {
-		return 0x1A
-	}
-	return 0x04
-}
-
-// dj answers the DJ commands on report 0x20: 0x80 switch mode (no answer),
-// 0x81 get paired devices (one DJ 0x41 per device).
-func (r *Receiver) dj(b []byte) {
-	if b[1] != hidpp.ReceiverIndex || b[2] != 0x81 {
-		return
-	}
-	ds := r.sorted()
-	for i, d := range ds {
-		var rep [15]byte
-		rep[0], rep[1], rep[2] = 0x20, d.index, 0x41
-		if i < len(ds)-1 {
-			rep[3] = 0x01 // more follow
-		}
-		rep[4], rep[5] = byte(d.wpid), byte(d.wpid>>8)
-		binary.LittleEndian.PutUint32(rep[6:], d.reportTypes())
-		r.emit(rep[:])
-	}
-}
-
-func (r *Receiver) registerRequest(d *device, req *hidpp.Report) {
-	ix, sub, reg, p := d.index, req.SubID(), req.Address(), req.Params()
-	switch {
-	case sub < 0x80: // HID++ 2.0 request (the ping): "invalid sub-ID" says 1.0
-		r.answer(err10(ix, sub, reg, hidpp.Err10InvalidSubID))
-	case sub == hidpp.SubGetRegister && reg == 0x00 && !d.rawFlags():
-		r.answer(hidpp.Short(ix, sub, reg, d.flags[:]...))
-	case sub == hidpp.SubSetRegister && reg == 0x00 && !d.rawFlags():
-		copy(d.flags[:], p)
-		r.answer(hidpp.Short(ix, sub, reg))
-	case sub == hidpp.SubGetRegister:
-		v, ok := d.registerValue(reg)
-		if !ok {
-			r.answer(err10(ix, sub, reg, hidpp.Err10InvalidAddress))
-			return
-		}
-		r.answer(hidpp.Short(ix, sub, reg, v[:]...))
-	case sub == hidpp.SubSetRegister:
-		if _, ok := d.registerValue(reg); ok {
-			r.answer(err10(ix, sub, reg, hidpp.Err10InvalidValue)) // read-only
-			return
-		}
-		r.answer(err10(ix, sub, reg, hidpp.Err10InvalidAddress))
-	default:
-		r.answer(err10(ix, sub, reg, hidpp.Err10InvalidAddress))
-	}
-}
-
-// rawFlags reports whether the profile fixes register 0x00: the device then
-// cannot be told to send battery events, and hosts must poll it.
-func (d *device) rawFlags() bool {
-	_, ok := d.registers[0x00]
-	return ok
-}
-
-func (d *device) registerValue(reg byte) ([3]byte, bool) {
-	if d.battery != nil && reg == d.battery.register {
-		return d.battery.registerValue(reg), true
-	}
-	v, ok := d.registers[reg]
-	return v, ok
-}
-
+// featureRequest answers a HID++ 2.0 request. Replies carry the device
+// index the request did: a device's slot, or 0xFF for a Bluetooth device.
 func (r *Receiver) featureRequest(d *device, req *hidpp.Report) {
-	ix, fi, fs := d.index, req.SubID(), req.Address()
+	ix, fi, fs := req.Device(), req.SubID(), req.Address()
 	fn, p := req.Function(), req.Params()
 	if int(fi) >= len(d.features) {
-		r.answer(err20(ix, fi, fs, hidpp.Err20InvalidFeature))
+		r.answer(d, err20(ix, fi, fs, hidpp.Err20InvalidFeature))
 		return
 	}
-	f := d.features[fi]
-	ok := func(v ...byte) { r.answer(hidpp.Long(ix, fi, fs, v...)) }
+	f := d.features[fi].id
+	ok := func(v ...byte) { r.answer(d, hidpp.Long(ix, fi, fs, v...)) }
+	fail := func(code byte) { r.answer(d, err20(ix, fi, fs, code)) }
 	if v, found := d.reply(f, fn); found {
 		ok(v...)
 		return
@@ -464,14 +389,14 @@ func (r *Receiver) featureRequest(d *device, req *hidpp.Report) {
 		case 0:
 			id := hidpp.FeatureID(binary.BigEndian.Uint16(p))
 			if i := d.featureIndex(id); i != 0 || id == hidpp.FeatureRoot {
-				ok(i, d.featureFlags(id), 0)
+				ok(i, d.featureFlags(id), d.feature(id).version)
 			} else {
 				ok(0, 0, 0)
 			}
 		case 1:
 			ok(d.protocol.Major, d.protocol.Minor, p[2])
 		default:
-			r.answer(err20(ix, fi, fs, hidpp.Err20InvalidFunction))
+			fail(hidpp.Err20InvalidFunction)
 		}
 	case hidpp.FeatureSet:
 		switch fn {
@@ -480,24 +405,28 @@ func (r *Receiver) featureRequest(d *device, req *hidpp.Report) {
 		case 1:
 			i := int(p[0])
 			if i >= len(d.features) {
-				r.answer(err20(ix, fi, fs, hidpp.Err20OutOfRange))
+				fail(hidpp.Err20OutOfRange)
 				return
 			}
-			id := d.features[i]
-			ok(byte(id>>8), byte(id), d.featureFlags(id), 0)
+			e := d.features[i]
+			ok(byte(e.id>>8), byte(e.id), d.featureFlags(e.id), e.version)
 		default:
-			r.answer(err20(ix, fi, fs, hidpp.Err20InvalidFunction))
+			fail(hidpp.Err20InvalidFunction)
 		}
 	case hidpp.FeatureFirmware:
 		switch {
 		case fn == 0:
-			ok(byte(len(d.firmware)))
+			// Entity count, unit id, then the transport bits and model
+			// id (hidpp.md §0x0003).
+			v := []byte{byte(len(d.firmware)), 0, 0, 0, 0, 0}
+			binary.BigEndian.PutUint32(v[1:], d.serial)
+			ok(append(v, d.ids[:]...)...)
 		case fn == 1 && int(p[0]) < len(d.firmware):
 			ok(d.firmware[p[0]]...)
 		case fn == 1:
-			r.answer(err20(ix, fi, fs, hidpp.Err20OutOfRange))
+			fail(hidpp.Err20OutOfRange)
 		default:
-			r.answer(err20(ix, fi, fs, hidpp.Err20InvalidFunction))
+			fail(hidpp.Err20InvalidFunction)
 		}
 	case hidpp.FeatureName:
 		name := d.prof.Name
@@ -508,32 +437,62 @@ func (r *Receiver) featureRequest(d *device, req *hidpp.Report) {
 			start := min(int(p[0]), len(name))
 			ok([]byte(name[start:min(start+16, len(name))])...)
 		case 2:
-			k, _ := hidpp.KindTo20(d.kind)
+			k, _ := hidpp.KindTo20(d.selfKind)
 			ok(k)
 		default:
-			r.answer(err20(ix, fi, fs, hidpp.Err20InvalidFunction))
+			fail(hidpp.Err20InvalidFunction)
 		}
+	case featureFriendlyName:
+		r.friendlyName(d, req)
 	case hidpp.FeatureBatteryStatus, hidpp.FeatureBatteryVoltage, hidpp.FeatureUnifiedBattery:
 		r.batteryRequest(d, f, req)
 	case hidpp.FeatureSolarDashboard:
 		if fn != 0 || d.solar == nil {
-			r.answer(err20(ix, fi, fs, hidpp.Err20InvalidFunction))
+			fail(hidpp.Err20InvalidFunction)
 			return
 		}
 		ok(p[0], p[1])
 		r.startLightReports(d, int(p[0]), int(p[1]))
 	case hidpp.FeatureWirelessStatus, 0x1DF3:
-		r.answer(err20(ix, fi, fs, hidpp.Err20InvalidFunction))
-	default: // features Helio does not use answer zeros, as stubs
+		fail(hidpp.Err20InvalidFunction)
+	default:
+		// Features the emulator does not model answer zeros, which a
+		// host takes for "nothing there" (no keys, no hosts): real
+		// devices' errors would stop Solaar 1.1.8's show, which raises
+		// on them. Where zeros are not a valid answer (Solaar rejects a
+		// pointer speed of 0), a profile's "replies" give one.
 		ok()
 	}
 }
 
+// featureFriendlyName is feature 0x0007, the name the user may give a
+// device; Solaar shows it as the codename.
+const featureFriendlyName hidpp.FeatureID = 0x0007
+
+// friendlyName answers feature 0x0007 with the device's codename, which no
+// one renames here: function 0 its length, the longest it may be (32) and
+// the default's length; functions 1 and 2 (the name and the default name)
+// up to 15 characters from an offset, after the offset echoed.
+func (r *Receiver) friendlyName(d *device, req *hidpp.Report) {
+	ix, fi, fs := req.Device(), req.SubID(), req.Address()
+	name := d.prof.Codename
+	switch req.Function() {
+	case 0:
+		r.answer(d, hidpp.Long(ix, fi, fs, byte(len(name)), 32, byte(len(name))))
+	case 1, 2:
+		off := req.Param(0)
+		start := min(int(off), len(name))
+		r.answer(d, hidpp.Long(ix, fi, fs, append([]byte{off}, name[start:min(start+15, len(name))]...)...))
+	default:
+		r.answer(d, err20(ix, fi, fs, hidpp.Err20InvalidFunction))
+	}
+}
+
 func (r *Receiver) batteryRequest(d *device, f hidpp.FeatureID, req *hidpp.Report) {
-	ix, fi, fs, fn := d.index, req.SubID(), req.Address(), req.Function()
+	ix, fi, fs, fn := req.Device(), req.SubID(), req.Address(), req.Function()
 	b := d.battery
 	if b == nil {
-		r.answer(err20(ix, fi, fs, hidpp.Err20HardwareError))
+		r.answer(d, err20(ix, fi, fs, hidpp.Err20HardwareError))
 		return
 	}
 	var v []byte
@@ -549,14 +508,19 @@ func (r *Receiver) batteryRequest(d *device, f hidpp.FeatureID, req *hidpp.Repor
 	case f == hidpp.FeatureBatteryVoltage && fn == 0:
 		v = b.battery1001()
 	case f == hidpp.FeatureUnifiedBattery && fn == 0:
-		v = []byte{0x0F, 0x02} // all four levels; state of charge supported
+		// All four levels; state of charge supported; rechargeable if so.
+		flags := byte(0x02)
+		if b.rechargeable {
+			flags |= 0x01
+		}
+		v = []byte{0x0F, flags}
 	case f == hidpp.FeatureUnifiedBattery && fn == 1:
 		v = b.battery1004()
 	default:
-		r.answer(err20(ix, fi, fs, hidpp.Err20InvalidFunction))
+		r.answer(d, err20(ix, fi, fs, hidpp.Err20InvalidFunction))
 		return
 	}
-	r.answer(hidpp.Long(ix, fi, fs, v...))
+	r.answer(d, hidpp.Long(ix, fi, fs, v...))
 }
 
 // startLightReports answers SetLightMeasure(count, period): count light
@@ -593,8 +557,8 @@ func (r *Receiver) startLightReports(d *device, count, period int) {
 func (r *Receiver) emitSolar(d *device, k hidpp.SolarEventKind) {
 	charge, lux := d.solar.reading(r.opts.Now())
 	fi := d.featureIndex(hidpp.FeatureSolarDashboard)
-	rep := hidpp.EncodeSolarEvent(d.index, fi, k, charge, lux, d.solar.aux)
-	r.emitReport(rep)
+	rep := hidpp.EncodeSolarEvent(d.wireIndex(), fi, k, charge, lux, d.solar.aux)
+	r.emitReport(d, rep)
 }
 
-func (r *Receiver) emitReport(rep hidpp.Report) { r.emit(rep.Bytes()) }
+func (r *Receiver) emitReport(d *device, rep hidpp.Report) { r.emit(d, rep.Bytes()) }

@@ -79,6 +79,9 @@ func (u *USB) Plug() error {
 	if u.conn != nil {
 		return errors.New("emulator: USB receiver already plugged")
 	}
+	if u.r.Bluetooth() {
+		return errors.New("emulator: Bluetooth devices are not on USB: plug them in through uhid, as bluetoothd does")
+	}
 	l := u.r.Layout()
 	if u.g == nil {
 		u.removeLeftBehind()

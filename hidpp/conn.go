@@ -66,6 +66,11 @@ type Conn struct {
 	t    transport.Conn
 	opts Opts
 	log  *slog.Logger
+	// longOnly: the node has no short report; short requests go out long.
+	longOnly bool
+	// direct: the node is a device's own (Bluetooth); index 0xFF is that
+	// device, not a receiver, and a reply may come on index 0x00.
+	direct bool
 
 	writeMu sync.Mutex
 	slots   [256]chan struct{} // one-request-at-a-time token per device index
@@ -110,7 +115,9 @@ func NewConn(t transport.Conn, opts *Opts) *Conn {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	c := &Conn{t: t, opts: o, log: log, subs: map[*subscriber]struct{}{}, done: make(chan struct{})}
+	info := t.Info()
+	c := &Conn{t: t, opts: o, log: log, longOnly: info.LongOnly, direct: info.Direct(),
+		subs: map[*subscriber]struct{}{}, done: make(chan struct{})}
 	for i := range c.slots {
 		c.slots[i] = make(chan struct{}, 1)
 	}
@@ -149,11 +156,19 @@ func (c *Conn) Err() error {
 
 // Request writes req and waits for its reply. An error report from the device
 // is returned as an [*Error]. The wait ends at the Conn's timeout for the
-// device index, or earlier when ctx ends.
+// device index (index 0xFF is the receiver, except on a device's own node,
+// where it is the device), or earlier when ctx ends.
+//
+// On a node without the short report ([transport.Info.LongOnly]) a short
+// request goes out as a long one with the same header and parameters, as
+// the kernel's hid-logitech-hidpp sends it; the reply is matched alike.
 func (c *Conn) Request(ctx context.Context, req Report) (Report, error) {
 	timeout := c.opts.DeviceTimeout
-	if req.Device() == ReceiverIndex {
+	if req.Device() == ReceiverIndex && !c.direct {
 		timeout = c.opts.ReceiverTimeout
+	}
+	if c.longOnly && req.ID() == ShortID {
+		req = Long(req.Device(), req.SubID(), req.Address(), req.Params()...)
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -243,8 +258,11 @@ func (c *Conn) Heard(d time.Duration) bool {
 }
 
 // Send writes a report without waiting for a reply, for the rare writes that
-// have none.
+// have none. A short report goes out long on a node without the short one.
 func (c *Conn) Send(r Report) error {
+	if c.longOnly && r.ID() == ShortID {
+		r = Long(r.Device(), r.SubID(), r.Address(), r.Params()...)
+	}
 	return c.write(&r)
 }
 
@@ -305,6 +323,12 @@ func (c *Conn) readLoop() {
 			continue
 		}
 		c.logReport("recv", &r)
+		if c.direct && r.Device() == 0x00 {
+			// A HID++ 1.0 device on its own node may answer a request
+			// sent to 0xFF on index 0x00, its own number (Solaar
+			// accepts the index XOR 0xFF): it is the same device.
+			r.b[1] = ReceiverIndex
+		}
 		c.dispatch(r)
 	}
 }
@@ -360,7 +384,7 @@ func (c *Conn) logReport(dir string, r *Report) {
 	if !c.log.Enabled(context.Background(), slog.LevelDebug) {
 		return
 	}
-	c.log.Debug("hidpp "+dir, "report", r.String(), "means", Describe(r, nil))
+	c.log.Debug("hidpp "+dir, "report", r.String(), "means", describe(r, nil, c.direct))
 }
 
 // Subscribe returns a channel that receives every report that is not a reply

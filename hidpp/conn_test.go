@@ -29,6 +29,7 @@ type fakeTransport struct {
 	mu      sync.Mutex
 	writes  [][]byte
 	respond func(req []byte) [][]byte
+	info    *transport.Info // nil: a C52B's
 }
 
 type fakeInput struct {
@@ -84,6 +85,9 @@ func (f *fakeTransport) Close() error {
 }
 
 func (f *fakeTransport) Info() transport.Info {
+	if f.info != nil {
+		return *f.info
+	}
 	return transport.Info{Backend: "fake", Path: "/dev/fake-hidraw", VendorID: 0x046d, ProductID: 0xc52b}
 }
 

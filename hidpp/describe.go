@@ -37,6 +37,12 @@ var connectProtocols = map[byte]string{
 // takes an all-zero payload as a request, and names payloads by what a
 // reply with those bytes would mean.
 func Describe(r *Report, features map[byte]FeatureID) string {
+	return describe(r, features, false)
+}
+
+// describe is Describe; direct says the report travels on a device's own
+// node (Bluetooth), where index 0xFF is that device, not a receiver.
+func describe(r *Report, features map[byte]FeatureID, direct bool) string {
 	var sb strings.Builder
 	switch r.ID() {
 	case ShortID:
@@ -46,12 +52,15 @@ func Describe(r *Report, features map[byte]FeatureID) string {
 	default:
 		sb.WriteString("very long")
 	}
-	if r.Device() == ReceiverIndex {
+	switch {
+	case direct:
+		sb.WriteString(", the device on its own node: ")
+	case r.Device() == ReceiverIndex:
 		sb.WriteString(", receiver: ")
-	} else {
+	default:
 		fmt.Fprintf(&sb, ", device %d: ", r.Device())
 	}
-	sb.WriteString(describeBody(r, features))
+	sb.WriteString(describeBody(r, features, direct))
 	return sb.String()
 }
 
@@ -64,7 +73,7 @@ func allZero(b []byte) bool {
 	return true
 }
 
-func describeBody(r *Report, features map[byte]FeatureID) string {
+func describeBody(r *Report, features map[byte]FeatureID, direct bool) string {
 	p := r.Params()
 	if e := errorFromReport(r); e != nil {
 		target := fmt.Sprintf("sub-ID 0x%02X address 0x%02X", e.SubID, e.Address)
@@ -90,7 +99,7 @@ func describeBody(r *Report, features map[byte]FeatureID) string {
 			state = "open"
 		}
 		return fmt.Sprintf("pairing lock %s, error %d", state, p[0])
-	case (sub == SubBatteryStatus || sub == SubBatteryMileage) && r.ID() == ShortID && r.Device() != ReceiverIndex:
+	case (sub == SubBatteryStatus || sub == SubBatteryMileage) && r.ID() == ShortID && (direct || r.Device() != ReceiverIndex):
 		return "HID++ 1.0 battery event: " + describeRegisterValue(sub, RegisterEventPayload(r))
 	case sub == 0x00:
 		return describeRoot(r)

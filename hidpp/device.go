@@ -64,6 +64,8 @@ type Known struct {
 	// Reading is the last battery reading taken through the table while
 	// the device had confirmed it (HID++ 2.0 devices).
 	Reading *Reading `json:"reading,omitempty"`
+	// Identity is what feature 0x0003 said the device is, once read.
+	Identity *Identity `json:"identity,omitempty"`
 }
 
 // ReadingAsks reports whether reading the battery of a device known as k
@@ -113,6 +115,10 @@ func (k Known) clone() Known {
 	c.BatteryCaps = append([]byte(nil), k.BatteryCaps...)
 	if k.Reading != nil {
 		c.Reading = &Reading{Feature: k.Reading.Feature, Payload: append([]byte(nil), k.Reading.Payload...)}
+	}
+	if k.Identity != nil {
+		id := *k.Identity
+		c.Identity = &id
 	}
 	return c
 }

@@ -290,3 +290,35 @@ func FuzzParseHex(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeIdentity: any bytes decode to an identity or ErrMalformed,
+// and the product ids read stay inside the model id.
+func FuzzDecodeIdentity(f *testing.F) {
+	for _, s := range []string{"02 19 8E 3E B8 00 06 B0 23 40 82 00 00", "03 CD 2A 6B B7 00 02 B0 34 00 00 00 00",
+		"01 00 00 00 00 00 00 00 00 00 00 00 00", "01 00 00 00 01 00 0F 01 02 03 04 05 06 07 08", "02 19 8E"} {
+		f.Add(hx(s))
+	}
+	f.Fuzz(func(t *testing.T, p []byte) {
+		id, err := hidpp.DecodeIdentity(p)
+		if err != nil {
+			if !errors.Is(err, hidpp.ErrMalformed) {
+				t.Fatalf("DecodeIdentity(% x) = %v, want ErrMalformed", p, err)
+			}
+			return
+		}
+		if len(id.UnitID) != 8 || id.Transports > 0x0F {
+			t.Fatalf("DecodeIdentity(% x) = %+v", p, id)
+		}
+		n := 0
+		for _, bit := range []byte{hidpp.TransportBluetooth, hidpp.TransportBluetoothLE, hidpp.TransportWireless, hidpp.TransportUSB} {
+			if pid, ok := id.ProductID(bit); ok {
+				if pid != uint16(p[7+2*n])<<8|uint16(p[8+2*n]) {
+					t.Fatalf("DecodeIdentity(% x).ProductID(%d) = %04x, not the model id's pair %d", p, bit, pid, n)
+				}
+			}
+			if id.Transports&bit != 0 {
+				n++
+			}
+		}
+	})
+}

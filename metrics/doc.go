@@ -21,7 +21,9 @@
 //	serial           the device's serial
 //	name             the device's name, as it gives it (control characters escaped)
 //	kind             keyboard, mouse, ...
-//	family           the receiver's family: Unifying, Bolt, Nano, Lightspeed
+//	family           the receiver's family: Unifying, Bolt, Nano, Lightspeed;
+//	                 for a device reached without a receiver, its bus
+//	                 ("bluetooth"), receiver_serial being empty
 //
 // The metrics, each only where Helio has the figure, so that an absent
 // series means "not known", never zero:

@@ -153,7 +153,10 @@ func collect(ch chan<- prometheus.Metric, s sensors.State) {
 // the values are valid UTF-8, as Prometheus requires.
 func labelValues(s sensors.State) []string {
 	family := string(s.Receiver.Family)
-	if family == "" {
+	switch {
+	case s.Direct && s.Bus != 0:
+		family = s.Bus.String()
+	case family == "":
 		family = "unknown"
 	}
 	return []string{escape.Text(s.Receiver.Serial), fmt.Sprintf("%04x", s.WPID), escape.Text(s.Serial), escape.Text(s.Name),

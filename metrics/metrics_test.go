@@ -64,6 +64,11 @@ var every = []sensors.State{
 	// left out rather than failing the scrape.
 	{ID: "E0662192-4002-750C0DE2", Name: "Wireless Solar Keyboard K750", Kind: hidpp.KindKeyboard, WPID: 0x4002,
 		Serial: "750C0DE2", Receiver: sensors.ReceiverInfo{Serial: "E0662192", Family: transport.FamilyUnifying}, Online: true},
+	// A mouse on Bluetooth, without a receiver: its bus for a family.
+	{ID: "4082-198E3EB8", Name: "Wireless Mouse MX Master 3", Kind: hidpp.KindMouse, WPID: 0x4082, Serial: "d1:e2:f3:04:15:26",
+		UnitID: "198E3EB8", Direct: true, Bus: transport.BusBluetooth, Receiver: sensors.ReceiverInfo{PID: 0xb023, Path: "/dev/hidraw7"},
+		Online: true, Battery: &hidpp.Battery{Percent: 100, HasPercent: true, Approximate: true, Level: hidpp.LevelFull,
+			Status: hidpp.StatusDischarging}, BatteryTime: at},
 }
 
 func golden(t *testing.T, name string, got []byte) {

@@ -184,7 +184,7 @@ func (m *Monitor) update(run uint64, d *unifying.Device, f func(*State)) {
 	}
 	// Identity fields can change: a name read later, a protocol found.
 	fresh := Identify(d)
-	st.Name, st.Protocol, st.Receiver, st.Index = fresh.Name, fresh.Protocol, fresh.Receiver, fresh.Index
+	st.Name, st.Protocol, st.Receiver, st.Index, st.Kind, st.Bus = fresh.Name, fresh.Protocol, fresh.Receiver, fresh.Index, fresh.Kind, fresh.Bus
 	m.devices[id] = d
 	f(&st)
 	if st.Solar && st.Battery != nil {
@@ -209,6 +209,7 @@ func (m *Monitor) update(run uint64, d *unifying.Device, f func(*State)) {
 // and presence, not the times they were confirmed.
 type visibleState struct {
 	online, solar       bool
+	noBattery           bool
 	name, protocol      string
 	hasBattery          bool
 	percent             int
@@ -221,7 +222,7 @@ type visibleState struct {
 }
 
 func visible(s State) visibleState {
-	v := visibleState{online: s.Online, solar: s.Solar, name: s.Name, protocol: s.Protocol, trend: int(s.Trend)}
+	v := visibleState{online: s.Online, solar: s.Solar, noBattery: s.NoBattery, name: s.Name, protocol: s.Protocol, trend: int(s.Trend)}
 	if b := s.Battery; b != nil {
 		v.hasBattery, v.percent, v.hasPercent, v.approx = true, b.Percent, b.HasPercent, b.Approximate
 		v.level, v.status, v.voltage = b.Level, b.Status, b.VoltageMV
@@ -273,7 +274,12 @@ func (m *Monitor) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func(g int) {
 			defer wg.Done()
-			if err := m.runReceiver(rctx, info); err != nil && rctx.Err() == nil {
+			err := m.runReceiver(rctx, info)
+			switch {
+			case rctx.Err() != nil:
+			case errors.Is(err, errSilent):
+				m.opts.Logger.Info("waiting for the device to answer", "path", info.Path, "err", err)
+			case err != nil:
 				m.opts.Logger.Warn("receiver lost", "path", info.Path, "err", err)
 			}
 			select {
@@ -374,7 +380,7 @@ func (m *Monitor) runReceiver(ctx context.Context, info transport.Info) error {
 	run := m.runs
 	m.mu.Unlock()
 	rs := &receiverState{m: m, run: run, r: r, ctx: ctx, cues: cues, next: map[string]time.Time{}, period: map[string]time.Duration{},
-		cued: map[byte]time.Time{}, lightHeard: map[byte]time.Time{}, waiting: map[byte]lightWait{}}
+		cued: map[byte]time.Time{}, lightHeard: map[byte]time.Time{}, waiting: map[byte]lightWait{}, silent: map[string]bool{}}
 	defer func() {
 		for _, w := range rs.waiting {
 			w.release()
@@ -460,6 +466,10 @@ type receiverState struct {
 	next       map[string]time.Time     // when each device next needs a request
 	period     map[string]time.Duration // current poll period of devices that cannot notify
 	polled     map[string]bool          // devices that cannot report by themselves
+	// silent are devices on their own node (Bluetooth) polled only
+	// because they stopped answering while their node stayed: nothing
+	// else would say they answer again.
+	silent map[string]bool
 
 	// With the system's cues (nil: the node is held open):
 	cues       *transport.Cues
@@ -483,11 +493,20 @@ const (
 	lightEcho = 2 * time.Second
 )
 
+// errSilent is why a device's own node is not served yet: its device has
+// never said who it is, so there is no identity to show or record it
+// under. The node is tried again, less and less often, as a receiver that
+// failed to open is.
+var errSilent = errors.New("sensors: the device on its own node has not said who it is yet")
+
 // list reads the receiver's devices and takes a first reading of each.
 func (rs *receiverState) list() error {
 	devs, err := rs.r.Devices(rs.ctx, rs.m.opts.Cache)
 	if err != nil && len(devs) == 0 {
 		return err
+	}
+	if rs.r.Direct && (len(devs) != 1 || !devs[0].Introduced()) {
+		return fmt.Errorf("%s: %w", rs.r, errors.Join(errSilent, err))
 	}
 	if err != nil {
 		// Some slots could not be read: list again soon, and less often
@@ -499,7 +518,7 @@ func (rs *receiverState) list() error {
 		rs.relist, rs.relistWait = time.Time{}, 0
 	}
 	rs.devices = devs
-	rs.polled = map[string]bool{}
+	rs.polled, rs.silent = map[string]bool{}, map[string]bool{}
 	for _, d := range devs {
 		if rs.cues != nil && !rs.cues.Covers(d.Index()) {
 			// No driver watches this one's battery: it gets no cue.
@@ -604,9 +623,25 @@ func (rs *receiverState) reread(d *unifying.Device) {
 	case errors.Is(err, hidpp.ErrOffline), errors.Is(err, hidpp.ErrTimeout):
 		d.SetOnline(false)
 		rs.m.update(rs.run, d, func(s *State) { s.Online = false })
+		rs.pollSilent(d)
 	default:
 		rs.refresh(d)
 	}
+}
+
+// pollSilent has a device on its own node that stopped answering asked
+// again on the poll schedule, backing off, until it answers: a receiver
+// announces its devices coming back (0x41), a Bluetooth device whose node
+// stays has no one to say it. A device that no longer answers because its
+// node went is not polled: the node coming back reads it.
+func (rs *receiverState) pollSilent(d *unifying.Device) {
+	id := d.ID()
+	if !rs.r.Direct || rs.polled[id] {
+		return
+	}
+	rs.polled[id], rs.silent[id] = true, true
+	rs.period[id] = rs.m.opts.Poll
+	rs.next[id] = rs.m.opts.Now().Add(rs.period[id])
 }
 
 // lost marks every device offline: the receiver is gone.
@@ -627,6 +662,7 @@ func (rs *receiverState) refresh(d *unifying.Device) {
 	}
 	if !d.Online() {
 		rs.m.update(rs.run, d, func(s *State) { s.Online = false })
+		rs.pollSilent(d)
 		return
 	}
 	// Under the system's cues its driver has turned battery events on.
@@ -645,13 +681,17 @@ func (rs *receiverState) refresh(d *unifying.Device) {
 		})
 	case errors.Is(err, hidpp.ErrNoBattery):
 		ix, ferr := d.FeatureIndex(ctx, hidpp.FeatureSolarDashboard)
-		if ferr == nil && ix != 0 {
+		switch {
+		case ferr == nil && ix != 0:
 			rs.m.update(rs.run, d, func(s *State) { s.Online, s.Solar, s.SeenTime = true, true, now })
 			rs.askLight(d)
+		case ferr == nil:
+			rs.m.update(rs.run, d, func(s *State) { s.Online, s.NoBattery, s.SeenTime, s.Err = true, true, now, nil })
 		}
 	case errors.Is(err, hidpp.ErrOffline), errors.Is(err, hidpp.ErrTimeout):
 		d.SetOnline(false)
 		rs.m.update(rs.run, d, func(s *State) { s.Online = false })
+		rs.pollSilent(d)
 	default:
 		rs.m.update(rs.run, d, func(s *State) { s.Err = err })
 	}
@@ -763,8 +803,18 @@ func (rs *receiverState) due() {
 		switch {
 		case st.Solar && d.Online():
 			rs.askLight(d)
+		case rs.silent[id] && d.Online():
+			delete(rs.silent, id) // it answered (an event): no more polling
+			delete(rs.polled, id)
 		case rs.polled[id]:
 			rs.refresh(d)
+			if rs.silent[id] && d.Online() {
+				// It answers again: it says its changes itself.
+				delete(rs.silent, id)
+				delete(rs.polled, id)
+				delete(rs.next, id)
+				continue
+			}
 			if !d.Online() {
 				rs.period[id] = min(rs.period[id]*2, rs.m.opts.PollMax)
 			} else {

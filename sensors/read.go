@@ -87,6 +87,10 @@ func Read(ctx context.Context, d *unifying.Device, opts *Opts) State {
 			err = MeasureLight(ctx, d, 1, o.LightWait, func(ev hidpp.SolarEvent) { s.applySolar(ev, o.Now()) })
 		}
 	}
+	if errors.Is(err, hidpp.ErrNoBattery) && !s.Solar {
+		// Nothing to read is what the device says, not a failure.
+		s.NoBattery, err = true, nil
+	}
 	d.Save()
 	now := o.Now()
 	switch {

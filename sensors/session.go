@@ -13,8 +13,9 @@ import (
 	"github.com/helio-linux/helio/unifying"
 )
 
-// ErrNoReceiver is returned by [Open] when the backend finds no receiver.
-var ErrNoReceiver = errors.New("sensors: no Logitech receiver found")
+// ErrNoReceiver is returned by [Open] when the backend finds no receiver,
+// and no device on a node of its own.
+var ErrNoReceiver = errors.New("sensors: no Logitech receiver or Bluetooth device found")
 
 // SessionOpts configures [Open].
 type SessionOpts struct {
@@ -84,9 +85,11 @@ func openReceiver(ctx context.Context, b transport.Backend, info transport.Info,
 	return r, nil
 }
 
-// Open opens every receiver b finds and lists its devices, pinging each
-// once (with opts.ForReading, only those the cache does not know). A
-// receiver that cannot be opened is left out and said in Errs; Open fails
+// Open opens every receiver b finds, and every device on a node of its
+// own (Bluetooth), and lists its devices, pinging each once (with
+// opts.ForReading, only those the cache does not know). A receiver that
+// cannot be opened is left out and said in Errs, as is a Logitech device
+// the backend found but cannot read ([transport.Skipper]); Open fails
 // only when none opens: with [ErrNoReceiver] when there is none, else with
 // the receivers' errors joined (a [*transport.PermissionError] among them
 // says which udev rule is missing).
@@ -95,10 +98,14 @@ func Open(ctx context.Context, b transport.Backend, opts SessionOpts) (*Session,
 	if err != nil {
 		return nil, fmt.Errorf("find receivers: %w", err)
 	}
-	if len(infos) == 0 {
+	var skipped []error
+	if sk, ok := b.(transport.Skipper); ok {
+		skipped = sk.Skipped()
+	}
+	if len(infos) == 0 && len(skipped) == 0 {
 		return nil, ErrNoReceiver
 	}
-	s := &Session{}
+	s := &Session{Errs: skipped}
 	for _, info := range infos {
 		r, err := openReceiver(ctx, b, info, opts.Cache, false, opts.DeviceTimeout, opts.Logger)
 		if err != nil {

@@ -49,20 +49,33 @@ func ParseTrend(s string) Trend {
 // and store. It is a value: copying it copies everything but Battery and
 // Light, which are never changed once set, only replaced.
 type State struct {
-	ID       string // stable identity: receiver serial, wpid, device serial
+	ID       string // stable identity across receivers and paths: [unifying.Device.ID]
 	Name     string
 	Codename string
 	Kind     hidpp.Kind
 	WPID     uint16
-	Serial   string
-	Index    byte   // slot on the receiver
+	Serial   string // the receiver's word for it, or a Bluetooth device's address; "" when none
+	UnitID   string // the device's unit id where something gives it as such (Bolt, the device itself); "" elsewhere
+	Index    byte   // slot on the receiver; 0xFF for a device on its own node
 	Protocol string // "1.0", "2.0", "4.5"; "" when never reached
+	// Receiver is the receiver the device is paired to. A device reached
+	// without one (Direct) has only Path and PID: its own node's.
 	Receiver ReceiverInfo
+	// Direct says the device is reached without a receiver, on a node of
+	// its own (Bluetooth).
+	Direct bool
+	// Bus is the bus of the node the device is read through: its
+	// receiver's (USB), or its own (Bluetooth); 0 when the backend does
+	// not say.
+	Bus transport.Bus
 
 	Online  bool
 	Solar   bool           // has solar cells (feature 0x4301)
 	Battery *hidpp.Battery // nil when unknown
-	Light   *Light         // nil when never measured
+	// NoBattery says the device reports no battery at all: no battery
+	// feature or register, no solar dashboard (the M185 on a C534 Nano).
+	NoBattery bool
+	Light     *Light // nil when never measured
 
 	BatteryTime time.Time // when the battery figure was last confirmed
 	LightTime   time.Time // when the light was last measured
@@ -79,9 +92,11 @@ type State struct {
 
 // ReceiverInfo is the receiver a device is paired to, as a [State]
 // carries it: enough to group and head devices by receiver wherever the
-// state travels (over D-Bus to the window or a query).
+// state travels (over D-Bus to the window or a query). Path alone groups:
+// a receiver may have no serial (the C534 Nano), and a device reached
+// without a receiver has only Path and PID, its own node's.
 type ReceiverInfo struct {
-	Serial   string
+	Serial   string // "" when the receiver gives none
 	PID      uint16
 	Family   transport.Family
 	Firmware string
@@ -91,9 +106,16 @@ type ReceiverInfo struct {
 // Identify is the state of d as far as the device object knows it without
 // asking: its identity and whether it answered its last ping.
 func Identify(d *unifying.Device) State {
-	s := State{ID: d.ID(), Name: d.Name(), Codename: d.Codename, Kind: d.Kind, WPID: d.WPID, Serial: d.Serial,
-		Index: d.Index(), Online: d.Online(), Receiver: ReceiverInfo{Serial: d.Receiver.Serial, PID: d.Receiver.PID,
-			Family: d.Receiver.Family, Firmware: d.Receiver.Firmware, Path: d.Receiver.Conn().Info().Path}}
+	info := d.Receiver.Conn().Info()
+	if info.Bus == 0 && !d.Receiver.Direct {
+		info.Bus = transport.BusUSB // every Logitech receiver is a USB dongle, whatever the backend says
+	}
+	s := State{ID: d.ID(), Name: d.Name(), Codename: d.Codename, Kind: d.Kind, WPID: d.WPID, Serial: d.Serial, UnitID: d.UnitID,
+		Index: d.Index(), Online: d.Online(), Direct: d.Receiver.Direct, Bus: info.Bus, Receiver: ReceiverInfo{PID: d.Receiver.PID, Path: info.Path}}
+	if !d.Receiver.Direct {
+		s.Receiver = ReceiverInfo{Serial: d.Receiver.Serial, PID: d.Receiver.PID, Family: d.Receiver.Family,
+			Firmware: d.Receiver.Firmware, Path: info.Path}
+	}
 	if p := d.Protocol(); p.Major != 0 {
 		s.Protocol = p.String()
 	}
@@ -162,7 +184,8 @@ func (s State) StatusWord() string {
 // "57 %, 12 lux, discharging", "about 50 % (3.80 V), discharging" or
 // "good, charging". An offline device is "offline"; a solar keyboard not
 // heard from yet is "waiting for its first light report"; a device that
-// gave no figure is "battery unknown".
+// reports no battery at all is "reports no battery"; one that gave no
+// figure is "battery unknown".
 func (s State) Figures() string {
 	if !s.Online {
 		return "offline"
@@ -175,6 +198,8 @@ func (s State) Figures() string {
 	switch {
 	case figure == "" && s.Solar && s.Light == nil && s.Err == nil:
 		parts = append(parts, "waiting for its first light report")
+	case figure == "" && s.NoBattery:
+		parts = append(parts, "reports no battery")
 	case figure == "":
 		parts = append(parts, "battery unknown")
 	case s.Battery.VoltageMV != 0:

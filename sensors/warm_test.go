@@ -216,7 +216,7 @@ func TestQuery_CacheOutdated(t *testing.T) {
 	} {
 		cache := &memCache{m: map[string]unifying.Known{}}
 		read(after, cache)
-		const id = "0000ABCD-4082-00000001"
+		const id = "4082-00000001"
 		k := cache.m[id]
 		edit.edit(&k.Device)
 		cache.m[id] = k
@@ -231,10 +231,11 @@ func TestQuery_CacheOutdated(t *testing.T) {
 
 // TestQuery_Replugged: another receiver in the port, even one paired with
 // the very same devices, is never taken for the one remembered; nor is
-// another device in a slot taken for the one that was there.
+// another device in a slot taken for the one that was there. The devices
+// themselves keep their identity on the other receiver.
 func TestQuery_Replugged(t *testing.T) {
 	cache := &memCache{m: map[string]unifying.Known{}}
-	query(t, listing(t, nil, "boot1/0003:046D:C52B.0003"), cache)
+	before := query(t, listing(t, nil, "boot1/0003:046D:C52B.0003"), cache)
 
 	twin := defaultProfile(t)
 	twin.Receiver.Serial, twin.Receiver.Firmware = "0000ABCD", "12.01.B0019"
@@ -243,9 +244,12 @@ func TestQuery_Replugged(t *testing.T) {
 	if got, want := figures(states), strings.ReplaceAll(defaultFigures, "E0662192", "0000ABCD"); got != want {
 		t.Errorf("another receiver in the port:\n%s\nwant\n%s", got, want)
 	}
-	for _, st := range states {
-		if !strings.HasPrefix(st.ID, "0000ABCD-") || st.Receiver.Firmware != "12.01.B0019" {
-			t.Errorf("%s: ID %s, firmware %s: taken for the receiver before", st.Name, st.ID, st.Receiver.Firmware)
+	for i, st := range states {
+		if st.Receiver.Serial != "0000ABCD" || st.Receiver.Firmware != "12.01.B0019" {
+			t.Errorf("%s: receiver %s, firmware %s: taken for the receiver before", st.Name, st.Receiver.Serial, st.Receiver.Firmware)
+		}
+		if st.ID != before[i].ID {
+			t.Errorf("%s: ID %s on the other receiver, %s before", st.Name, st.ID, before[i].ID)
 		}
 	}
 	if n := b.Receiver.Requests()[0xFF]; n == 0 {
@@ -292,7 +296,7 @@ func TestQuery_SolarMoved(t *testing.T) {
 	if n := b.Receiver.Requests(); fmt.Sprint(n) != fmt.Sprint(map[byte]int{2: 4}) {
 		t.Errorf("after the update: requests %v, want 4 to device 2", n)
 	}
-	if ix := cache.m["E0662192-4002-750C0DE2"].Device.Features[hidpp.FeatureSolarDashboard]; ix != 10 {
+	if ix := cache.m["4002-750C0DE2"].Device.Features[hidpp.FeatureSolarDashboard]; ix != 10 {
 		t.Errorf("the cache has the solar feature at %d, want 10", ix)
 	}
 	// The next query learns what the rebuild dropped (the name, where the

@@ -10,9 +10,9 @@ import (
 // It carries no figure; it tells a program holding the receiver closed
 // when to open it and ask.
 type Cue struct {
-	// Index is the device's slot on the receiver, or 0 when the system
-	// lost track (its messages overflowed) and any device may have
-	// changed.
+	// Index is the device's slot on the receiver, [DirectIndex] for a
+	// device reached without one, or 0 when the system lost track (its
+	// messages overflowed) and any device may have changed.
 	Index byte
 	// Gone says the system removed the device: it was unpaired, or the
 	// receiver is being pulled out.
@@ -32,6 +32,10 @@ type Cuer interface {
 	// [ErrNotCued] when no system driver handles that receiver.
 	Cues(ctx context.Context, info Info) (*Cues, error)
 }
+
+// DirectIndex is the HID++ device index of a device reached without a
+// receiver ([Info.Direct]): the one device on its node.
+const DirectIndex = 0xFF
 
 // ErrNotCued is returned by [Cuer.Cues] for a receiver no system driver
 // handles.

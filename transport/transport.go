@@ -41,7 +41,8 @@ type Backend interface {
 	Open(Info) (Conn, error)
 }
 
-// Info describes a receiver's HID++ interface.
+// Info describes a HID++ interface: a receiver's, or that of a device
+// reached without one (a Bluetooth device, which has a node of its own).
 type Info struct {
 	Backend   string // backend that found it
 	Path      string // device node, or another backend-specific locator
@@ -49,10 +50,70 @@ type Info struct {
 	ProductID uint16
 	Name      string // HID name, such as "Logitech USB Receiver"
 	Phys      string // HID physical path; paired devices' nodes extend it with ":<index>"
+	// Bus is the bus the node hangs on, as the kernel's HID_ID says it;
+	// zero when the backend cannot tell.
+	Bus Bus
+	// Uniq is the HID device's unique id (HID_UNIQ): a Bluetooth device's
+	// address, which is the serial Linux and Solaar show for it; "" for a
+	// receiver.
+	Uniq string
+	// LongOnly says the report descriptor declares no HID++ short report
+	// (0x10), as many Bluetooth devices declare only the long one (0x11):
+	// every request must then go out long.
+	LongOnly bool
 }
 
 func (i Info) String() string {
 	return fmt.Sprintf("%s %04x:%04x (%s)", i.Path, i.VendorID, i.ProductID, i.Backend)
+}
+
+// Direct reports whether the node is a device's own, reached without a
+// receiver (a Bluetooth device): the one device on it answers at index
+// 0xFF, and it has no receiver registers. Any Logitech node that is not a
+// receiver ([IsReceiver]) is one.
+func (i Info) Direct() bool {
+	return i.VendorID == VendorLogitech && !IsReceiver(i.VendorID, i.ProductID)
+}
+
+// Bus is a HID bus type, as the kernel numbers them (BUS_USB,
+// BUS_BLUETOOTH in linux/input.h).
+type Bus uint16
+
+// Buses Helio reads devices on.
+const (
+	BusUSB       Bus = 0x03
+	BusBluetooth Bus = 0x05
+)
+
+// String is the bus's name in Helio's outputs: "usb", "bluetooth", or
+// "bus 0x0019" for another one, "" for none said.
+func (b Bus) String() string {
+	switch b {
+	case 0:
+		return ""
+	case BusUSB:
+		return "usb"
+	case BusBluetooth:
+		return "bluetooth"
+	}
+	return fmt.Sprintf("bus 0x%04x", uint16(b))
+}
+
+// ParseBus is the inverse of [Bus.String].
+func ParseBus(s string) (Bus, bool) {
+	switch s {
+	case "":
+		return 0, true
+	case "usb":
+		return BusUSB, true
+	case "bluetooth":
+		return BusBluetooth, true
+	}
+	var v uint16
+	if _, err := fmt.Sscanf(s, "bus 0x%04x", &v); err == nil {
+		return Bus(v), true
+	}
+	return 0, false
 }
 
 // ErrClosed is returned by Read and Write after Close.
@@ -76,6 +137,20 @@ type Watcher interface {
 	// ctx ends, then closes the channel.
 	Watch(ctx context.Context) (<-chan Change, error)
 }
+
+// Skipper is a Backend that can say which Logitech nodes it found but
+// cannot read, so that a user is told of a device Helio leaves out rather
+// than left to wonder.
+type Skipper interface {
+	// Skipped lists them now: one error for each, naming the node and
+	// saying why (wrapping [ErrNotHIDPP] for a device that declares no
+	// HID++ report).
+	Skipped() []error
+}
+
+// ErrNotHIDPP says a Logitech device's node declares no HID++ report in
+// its descriptor: there is nothing Helio can ask it.
+var ErrNotHIDPP = errors.New("transport: the device declares no HID++ report; Helio cannot read it")
 
 // UdevRule is the rule file that grants the logged-in user access to
 // Logitech hidraw nodes ("make install-udev" writes it).

@@ -75,7 +75,7 @@ type Summary struct {
 // Item is the menu entry of one device.
 type Item struct {
 	// DeviceID is the device's stable identity, the state's
-	// [sensors.State.ID] (receiver serial, wpid, device serial).
+	// [sensors.State.ID] (wpid and unit id, on any receiver or path).
 	DeviceID string
 	// Label is the device's name and figures, such as
 	// "K750: 57 %, 12 lux, discharging" or "M705: offline".

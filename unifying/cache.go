@@ -19,8 +19,12 @@ import (
 
 // Known is what is remembered about a device between runs.
 type Known struct {
-	Codename string      `json:"codename"`
-	Device   hidpp.Known `json:"device"`
+	Codename string `json:"codename"`
+	// NoCodename says the receiver keeps none for the device (its 0x4n
+	// answers an error, as the C534's does), so an empty Codename is all
+	// there is to know, not something still to ask.
+	NoCodename bool        `json:"no_codename,omitempty"`
+	Device     hidpp.Known `json:"device"`
 }
 
 // KnownReceiver is what is remembered about a receiver between runs, for
@@ -34,10 +38,17 @@ type KnownReceiver struct {
 	Firmware   string `json:"firmware"`
 	Bootloader string `json:"bootloader"`
 	MaxDevices int    `json:"max_devices"`
+	// Identified says the fields above were read from the receiver in
+	// this plugging-in (entries written before it was kept lack it, and
+	// are read again).
+	Identified bool `json:"identified,omitempty"`
 	// Listed says Slots holds what the pairing registers listed, which
 	// may be no device at all.
 	Listed bool   `json:"listed"`
 	Slots  []Slot `json:"slots,omitempty"`
+	// NoPairing says the receiver answers no pairing register: its
+	// devices are listed without them.
+	NoPairing bool `json:"no_pairing,omitempty"`
 }
 
 // Slot is a paired device as the receiver's pairing registers describe it.
@@ -50,7 +61,7 @@ type Slot struct {
 	PowerSwitch    int        `json:"power_switch,omitempty"`
 }
 
-// Cache remembers what was learned about devices, keyed by [Device.ID], and
+// Cache remembers what was learned about devices, keyed by [Device.CacheKey], and
 // about receivers, keyed by where they are plugged in, so that a second run
 // does not ask again. Implementations must be safe for concurrent use.
 type Cache interface {

@@ -174,7 +174,7 @@ func TestPaired_System(t *testing.T) {
 		{name: "a device the kernel has not probed yet", p: def, sys: system{plugging: plugging, devices: noSerial},
 			requests: 1 + 3*2, want: "1 4082 1A2B3C4D MX Master 3, 2 4002 750C0DE2 K750, 3 101b 705B0A1D M705"},
 		{name: "a device the cache has lost", p: def, sys: system{plugging: plugging, devices: emulatortest.Listed(def)},
-			forget: "E0662192-4002-750C0DE2", requests: 1 + 3*2 + 1, want: "1 4082 1A2B3C4D MX Master 3, 2 4002 750C0DE2 K750, 3 101b 705B0A1D M705"},
+			forget: "4002-750C0DE2", requests: 1 + 3*2 + 1, want: "1 4082 1A2B3C4D MX Master 3, 2 4002 750C0DE2 K750, 3 101b 705B0A1D M705"},
 		{name: "the system's list unreadable", p: def, sys: system{plugging: plugging, err: transport.ErrNotListed},
 			requests: 4 + 1 + 3*2, want: "1 4082 1A2B3C4D MX Master 3, 2 4002 750C0DE2 K750, 3 101b 705B0A1D M705"},
 	}

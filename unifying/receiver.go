@@ -1,7 +1,14 @@
 // Package unifying knows Logitech receivers and the devices paired to them:
 // which receiver a product id is, its serial, firmware and capacity, its
 // notification flags, and the paired devices read from its pairing
-// registers, each with a [hidpp.Device] to talk to it.
+// registers, each with a [hidpp.Device] to talk to it. Each family of
+// receivers (Unifying, Bolt, Lightspeed, Nano) keeps these in its own
+// registers, and some cannot say some of them; docs/devices.md has the
+// facts and their sources.
+//
+// A device reached without a receiver (a Bluetooth device, on a node of
+// its own) is opened the same way: a [Receiver] that is Direct, with no
+// registers, whose one device answers at index 0xFF.
 //
 // Devices are found by reading register 0xB5 (pairing information) slot by
 // slot, not by "fake device arrival" (register 0x02 := 02): the 0x41
@@ -21,7 +28,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 
 	"github.com/helio-linux/helio/hidpp"
@@ -36,17 +42,26 @@ const (
 	NotifySoftwarePresent = 0x000800
 )
 
-// Receiver is an open receiver. It is safe for concurrent use.
+// Receiver is an open receiver, or the node of a device reached without
+// one (Direct). It is safe for concurrent use.
 type Receiver struct {
 	conn *hidpp.Conn
 	dev  *hidpp.Device // the receiver itself, index 0xFF
 
-	PID        uint16
-	Family     transport.Family
-	Serial     string // 8 hex digits
-	Firmware   string // "24.11.B0036"
-	Bootloader string // "02.09"
+	PID    uint16
+	Family transport.Family
+	// Serial is the receiver's serial: 8 hex digits (0xB5 0x03), a Bolt's
+	// 32 (the hex of the 16 characters of its unique id, 0xFB, as Solaar
+	// shows it), or "" when the receiver has none to give (the C534 Nano).
+	Serial     string
+	Firmware   string // "24.11.B0036"; "" when the receiver does not say
+	Bootloader string // "02.09"; "" when the receiver does not say
 	MaxDevices int
+	// Direct says the node is a device's own, reached without a receiver
+	// (a Bluetooth device): no receiver registers are read from it, and
+	// its one device answers at index 0xFF. PID is then the device's
+	// product id, and Family, Serial and the firmware are "".
+	Direct bool
 
 	pairing  func() (transport.Pairing, error) // nil: the system lists nothing
 	plugging string                            // this plugging-in, as the system names it; "" unknown
@@ -80,8 +95,11 @@ func Open(ctx context.Context, c *hidpp.Conn) (*Receiver, error) {
 // [Receiver.Paired].
 func OpenWith(ctx context.Context, c *hidpp.Conn, o Opts) (*Receiver, error) {
 	info := c.Info()
+	if info.Direct() {
+		return &Receiver{conn: c, PID: info.ProductID, MaxDevices: 1, Direct: true}, nil
+	}
 	r := &Receiver{conn: c, dev: hidpp.NewDevice(c, hidpp.ReceiverIndex, nil),
-		PID: info.ProductID, Family: transport.FamilyOf(info.ProductID), MaxDevices: 6, pairing: o.Pairing}
+		PID: info.ProductID, Family: transport.FamilyOf(info.ProductID), MaxDevices: defaultMaxDevices(info.ProductID), pairing: o.Pairing}
 	if o.Pairing != nil {
 		if p, err := o.Pairing(); err != nil {
 			c.Logger().Debug("the system does not list the receiver's devices; asking the receiver", "path", info.Path, "err", err)
@@ -91,7 +109,7 @@ func OpenWith(ctx context.Context, c *hidpp.Conn, o Opts) (*Receiver, error) {
 	}
 	key := r.cacheKey()
 	if o.Cache != nil && key != "" {
-		if k, ok := o.Cache.LoadReceiver(key); ok && k.Plugging == r.plugging && k.PID == r.PID && k.Serial != "" &&
+		if k, ok := o.Cache.LoadReceiver(key); ok && k.Plugging == r.plugging && k.PID == r.PID && k.Identified &&
 			k.MaxDevices >= 1 && k.MaxDevices <= hidpp.MaxDeviceSlot {
 			c.Logger().Debug("receiver identity from the cache: the same plugging-in", "path", info.Path, "serial", k.Serial)
 			r.Serial, r.Firmware, r.Bootloader, r.MaxDevices = k.Serial, k.Firmware, k.Bootloader, k.MaxDevices
@@ -122,64 +140,133 @@ func (r *Receiver) cacheKey() string {
 // listed.
 func (r *Receiver) knownReceiver() KnownReceiver {
 	return KnownReceiver{Plugging: r.plugging, PID: r.PID, Serial: r.Serial, Firmware: r.Firmware,
-		Bootloader: r.Bootloader, MaxDevices: r.MaxDevices}
+		Bootloader: r.Bootloader, MaxDevices: r.MaxDevices, Identified: true}
 }
 
-// identify reads the receiver's serial, capacity and firmware.
+// defaultMaxDevices is how many devices a receiver pairs when it does not
+// say (0xB5 0x03 fails): Solaar's table gives the C534 Nano 2 and the
+// Bolt 6 (hidpp.md §6.1). Any other receiver is scanned up to the 6 slots
+// HID++ receivers have; the scan stops at the count of register 0x02.
+func defaultMaxDevices(pid uint16) int {
+	if pid == 0xC534 {
+		return 2
+	}
+	return 6
+}
+
+// answered reports whether err is the receiver's error reply: it is
+// there, and does not have what was asked.
+func answered(err error) bool {
+	var herr *hidpp.Error
+	return errors.As(err, &herr)
+}
+
+// identify reads the receiver's serial, capacity and firmware. What a
+// receiver answers with an error reply it does not have, and is left
+// unknown; a receiver that does not answer at all is not opened.
 func (r *Receiver) identify(ctx context.Context) error {
 	info := r.conn.Info()
 	if r.Family == transport.FamilyBolt {
 		// Bolt keeps a 16-byte unique id in long register 0xFB instead of
-		// 0xB5 0x03, and always pairs up to 6 devices.
+		// 0xB5 0x03.
 		v, err := r.dev.ReadLongRegister(ctx, 0xFB)
-		if err != nil {
+		switch {
+		case answered(err):
+			r.conn.Logger().Info("the Bolt receiver gives no unique id", "path", info.Path, "err", err)
+		case err != nil:
 			return fmt.Errorf("open receiver %s: %w", info.Path, err)
+		default:
+			r.Serial = fmt.Sprintf("%X", v[:16])
 		}
-		r.Serial = fmt.Sprintf("%X", v[:16])
 	} else {
 		v, err := r.dev.ReadLongRegister(ctx, 0xB5, 0x03)
-		if err != nil {
+		switch {
+		case answered(err):
+			// The C534 Nano answers no serial (Solaar shows "Serial:
+			// None"): say none, never make one up.
+			r.conn.Logger().Debug("the receiver gives no serial", "path", info.Path, "err", err)
+		case err != nil:
 			return fmt.Errorf("open receiver %s: %w", info.Path, err)
-		}
-		r.Serial = fmt.Sprintf("%08X", binary.BigEndian.Uint32(v[1:5]))
-		if v[6] >= 1 && v[6] <= hidpp.MaxDeviceSlot {
-			r.MaxDevices = int(v[6])
+		default:
+			r.Serial = fmt.Sprintf("%08X", binary.BigEndian.Uint32(v[1:5]))
+			if v[6] >= 1 && v[6] <= hidpp.MaxDeviceSlot {
+				r.MaxDevices = int(v[6])
+			}
 		}
 	}
-	fw, err := r.firmware(ctx)
+	fw, boot, err := r.firmware(ctx)
 	if err != nil {
 		return fmt.Errorf("open receiver %s: %w", info.Path, err)
 	}
-	r.Firmware, r.Bootloader = fw[0], fw[1]
+	r.Firmware, r.Bootloader = fw, boot
 	return nil
 }
 
-// firmware reads register 0xF1 selectors 1 and 2 (version and build) and 4
-// (bootloader).
-func (r *Receiver) firmware(ctx context.Context) ([2]string, error) {
-	var out [2]string
+// firmware reads the receiver's firmware version and bootloader: a Bolt's
+// from 0xB5 0x02 (version, build and slot count in one long register, as
+// fwupd reads it), else register 0xF1 selectors 1 and 2 (version and
+// build) and 4 (bootloader). A selector the receiver answers with an
+// error is left out: the C534 Nano has no bootloader entry, and a Bolt
+// may answer no 0xF1 at all.
+func (r *Receiver) firmware(ctx context.Context) (fw, boot string, err error) {
+	if r.Family == transport.FamilyBolt {
+		v, err := r.dev.ReadLongRegister(ctx, 0xB5, 0x02)
+		switch {
+		case err == nil:
+			if v[8] >= 1 && v[8] <= hidpp.MaxDeviceSlot {
+				r.MaxDevices = int(v[8])
+			}
+			return fmt.Sprintf("%02X.%02X.B%02X%02X", v[1], v[2], v[3], v[4]), "", nil
+		case !answered(err):
+			return "", "", fmt.Errorf("read firmware: %w", err)
+		}
+	}
 	var v [3][]byte
 	for i, sel := range []byte{0x01, 0x02, 0x04} {
 		b, err := r.dev.ReadRegister(ctx, 0xF1, sel)
-		if err != nil {
-			return out, fmt.Errorf("read firmware: %w", err)
+		switch {
+		case answered(err) && i == 0:
+			return "", "", nil // no firmware register: nothing more to ask
+		case answered(err):
+		case err != nil:
+			return "", "", fmt.Errorf("read firmware: %w", err)
+		default:
+			v[i] = b
 		}
-		v[i] = b
 	}
-	out[0] = fmt.Sprintf("%02X.%02X.B%02X%02X", v[0][1], v[0][2], v[1][1], v[1][2])
-	out[1] = fmt.Sprintf("%02X.%02X", v[2][1], v[2][2])
-	return out, nil
+	if v[1] != nil {
+		fw = fmt.Sprintf("%02X.%02X.B%02X%02X", v[0][1], v[0][2], v[1][1], v[1][2])
+	} else {
+		fw = fmt.Sprintf("%02X.%02X", v[0][1], v[0][2])
+	}
+	if v[2] != nil {
+		boot = fmt.Sprintf("%02X.%02X", v[2][1], v[2][2])
+	}
+	return fw, boot, nil
 }
 
 // Conn is the HID++ connection the receiver talks through.
 func (r *Receiver) Conn() *hidpp.Conn { return r.conn }
 
 func (r *Receiver) String() string {
+	switch {
+	case r.Direct:
+		return fmt.Sprintf("%s device %04x (%s)", r.conn.Info().Bus, r.PID, r.conn.Info().Path)
+	case r.Serial == "":
+		return fmt.Sprintf("%s receiver %04x without serial (%s)", r.Family, r.PID, r.conn.Info().Path)
+	}
 	return fmt.Sprintf("%s receiver %04x serial %s", r.Family, r.PID, r.Serial)
 }
 
+// errDirect is returned by the receiver register calls on a device's own
+// node, which has no receiver.
+var errDirect = errors.New("unifying: a device reached without a receiver has no receiver registers")
+
 // Notifications reads register 0x00.
 func (r *Receiver) Notifications(ctx context.Context) (uint32, error) {
+	if r.Direct {
+		return 0, errDirect
+	}
 	v, err := r.dev.ReadRegister(ctx, 0x00)
 	if err != nil {
 		return 0, err
@@ -189,8 +276,12 @@ func (r *Receiver) Notifications(ctx context.Context) (uint32, error) {
 
 // EnableNotifications turns on connection notifications (wireless and
 // software present, what the kernel sets too) and battery events of
-// HID++ 1.0 devices, keeping whatever else is set.
+// HID++ 1.0 devices, keeping whatever else is set. A device's own node has
+// nothing to turn on: its device sends its events by itself.
 func (r *Receiver) EnableNotifications(ctx context.Context) error {
+	if r.Direct {
+		return nil
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	cur, err := r.Notifications(ctx)
@@ -207,242 +298,15 @@ func (r *Receiver) EnableNotifications(ctx context.Context) error {
 	return nil
 }
 
-// Count reads how many devices are paired (register 0x02, byte 1).
+// Count reads how many devices are paired (register 0x02, byte 1); a
+// device's own node has its one.
 func (r *Receiver) Count(ctx context.Context) (int, error) {
+	if r.Direct {
+		return 1, nil
+	}
 	v, err := r.dev.ReadRegister(ctx, 0x02)
 	if err != nil {
 		return 0, fmt.Errorf("count devices of %s: %w", r, err)
 	}
 	return int(v[1]), nil
-}
-
-// Devices lists the paired devices ([Receiver.Paired]), then pings each
-// for its protocol and whether it is in range ([Device.Refresh]). A device
-// out of range is listed with Online false, not an error. cache may be
-// nil; with it, what was learned about a device before (codename, feature
-// table, name) is reused and what is learned now is stored.
-func (r *Receiver) Devices(ctx context.Context, cache Cache) ([]*Device, error) {
-	out, err := r.Paired(ctx, cache)
-	var wg sync.WaitGroup
-	errs := make([]error, len(out))
-	for i, d := range out {
-		wg.Go(func() { errs[i] = d.Refresh(ctx) })
-	}
-	wg.Wait()
-	return out, errors.Join(append([]error{err}, errs...)...)
-}
-
-// Paired lists the paired devices, asking the devices nothing: from the
-// system's list when it is the one the receiver's pairing registers gave
-// in this plugging-in (kept in cache), else from the registers: the
-// count, then pairing information (0xB5 0x2n: wpid, kind, report
-// interval; 0x3n: serial, power switch; 0x4n: codename, when the cache
-// does not know it) slot by slot until all are found. Each device comes
-// with what the cache knows of it, not yet confirmed by the device, and
-// not yet reached ([Device.Reached]). A slot that cannot be read does not
-// hide the others: the error comes with every device found.
-func (r *Receiver) Paired(ctx context.Context, cache Cache) ([]*Device, error) {
-	out, ok := r.pairedFromSystem(cache)
-	var err error
-	if !ok {
-		out, err = r.pairedFromRegisters(ctx, cache)
-	}
-	r.mu.Lock()
-	r.devices = out
-	r.mu.Unlock()
-	return out, err
-}
-
-// pairedFromSystem lists the paired devices from the cache, when the
-// system's list of them is the one the pairing registers gave in this
-// plugging-in: same slots, same wpids, same serials. A device paired,
-// unpaired or replaced since, a device the kernel has not finished probing
-// (no serial yet), or one the cache has forgotten, sends the listing to
-// the registers.
-func (r *Receiver) pairedFromSystem(cache Cache) ([]*Device, bool) {
-	key := r.cacheKey()
-	if cache == nil || r.pairing == nil || key == "" {
-		return nil, false
-	}
-	log := r.conn.Logger()
-	k, ok := cache.LoadReceiver(key)
-	if !ok || k.Plugging != r.plugging || !k.Listed || !validSlots(k.Slots) {
-		return nil, false
-	}
-	p, err := r.pairing()
-	switch {
-	case err != nil:
-		log.Debug("the system's list of paired devices is unreadable; reading the pairing registers", "err", err)
-		return nil, false
-	case p.Plugging != r.plugging:
-		log.Debug("the receiver was replaced while open; reading the pairing registers", "was", r.plugging, "now", p.Plugging)
-		return nil, false
-	case !sameSlots(p.Devices, k.Slots):
-		log.Debug("the system's list of paired devices is not the one remembered; reading the pairing registers",
-			"system", p.Devices, "remembered", k.Slots)
-		return nil, false
-	}
-	out := make([]*Device, 0, len(k.Slots))
-	for _, s := range k.Slots {
-		d := r.slotDevice(s, cache)
-		if d.Codename == "" {
-			return nil, false
-		}
-		out = append(out, d)
-	}
-	log.Debug("paired devices from the system's list, which is the one remembered", "devices", len(out))
-	return out, true
-}
-
-// validSlots reports whether slots can be a receiver's: indexes in range,
-// ascending, each once, with a serial.
-func validSlots(slots []Slot) bool {
-	for i, s := range slots {
-		if s.Index < 1 || s.Index > hidpp.MaxDeviceSlot || i > 0 && s.Index <= slots[i-1].Index || s.Serial == "" {
-			return false
-		}
-	}
-	return true
-}
-
-// sameSlots reports whether the system lists the devices slots hold, and
-// no other.
-func sameSlots(sys []transport.Paired, slots []Slot) bool {
-	if len(sys) != len(slots) {
-		return false
-	}
-	for i, p := range sys {
-		s := slots[i]
-		if p.Index != s.Index || p.WPID != s.WPID || p.Serial != s.Serial {
-			return false
-		}
-	}
-	return true
-}
-
-// pairedFromRegisters reads the paired devices from the receiver's
-// registers, and remembers the list for this plugging-in when it is whole.
-func (r *Receiver) pairedFromRegisters(ctx context.Context, cache Cache) ([]*Device, error) {
-	count, err := r.Count(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []*Device
-	var slots []Slot
-	var slotErrs []error
-	// A slot that cannot be read (a reply lost on the radio) does not hide
-	// the slots after it: the caller gets every device found and the error.
-	for n := 0; n < r.MaxDevices && len(out) < count; n++ {
-		d, s, err := r.pairedDevice(ctx, byte(n+1), cache)
-		if errors.Is(err, errEmptySlot) {
-			continue
-		}
-		if err != nil {
-			slotErrs = append(slotErrs, fmt.Errorf("slot %d: %w", n+1, err))
-			continue
-		}
-		out = append(out, d)
-		slots = append(slots, s)
-	}
-	if key := r.cacheKey(); cache != nil && key != "" && len(slotErrs) == 0 && len(out) == count {
-		k := r.knownReceiver()
-		k.Listed, k.Slots = true, slots
-		cache.StoreReceiver(key, k)
-	}
-	return out, errors.Join(slotErrs...)
-}
-
-var errEmptySlot = errors.New("unifying: empty slot")
-
-func (r *Receiver) pairingInfo(ctx context.Context, sub byte) ([]byte, error) {
-	v, err := r.dev.ReadLongRegister(ctx, 0xB5, sub)
-	var herr *hidpp.Error
-	if errors.As(err, &herr) && herr.Version == 1 && (herr.Code == hidpp.Err10InvalidValue || herr.Code == hidpp.Err10InvalidAddress) {
-		return nil, errEmptySlot
-	}
-	return v, err
-}
-
-func (r *Receiver) pairedDevice(ctx context.Context, ix byte, cache Cache) (*Device, Slot, error) {
-	s := Slot{Index: ix}
-	var err error
-	if r.Family == transport.FamilyBolt {
-		err = r.boltPairing(ctx, &s)
-	} else {
-		err = r.unifyingPairing(ctx, &s)
-	}
-	if err != nil {
-		return nil, s, err
-	}
-	d := r.slotDevice(s, cache)
-	if d.Codename == "" {
-		if d.Codename, err = r.codename(ctx, ix); err != nil {
-			return nil, s, err
-		}
-	}
-	return d, s, nil
-}
-
-// slotDevice is the device in slot s, with what cache knows of it.
-func (r *Receiver) slotDevice(s Slot, cache Cache) *Device {
-	d := &Device{Receiver: r, cache: cache, WPID: s.WPID, Kind: s.Kind, Serial: s.Serial,
-		ReportInterval: s.ReportInterval, PowerSwitch: s.PowerSwitch}
-	var hk *hidpp.Known
-	if cache != nil {
-		if k, ok := cache.Load(d.ID()); ok {
-			d.Codename, d.name, hk = k.Codename, k.Device.Name, &k.Device
-		}
-	}
-	d.Device = hidpp.NewDevice(r.conn, s.Index, hk)
-	return d
-}
-
-// unifyingPairing reads 0xB5 0x2n (wpid, kind, report interval) and 0x3n
-// (serial, power switch), n = slot - 1.
-func (r *Receiver) unifyingPairing(ctx context.Context, s *Slot) error {
-	n := s.Index - 1
-	v, err := r.pairingInfo(ctx, 0x20+n)
-	if err != nil {
-		return err
-	}
-	s.WPID, s.Kind, s.ReportInterval = binary.BigEndian.Uint16(v[3:5]), hidpp.Kind(v[7]&0x0F), int(v[2])
-	if v, err = r.pairingInfo(ctx, 0x30+n); err != nil {
-		return err
-	}
-	s.Serial = fmt.Sprintf("%08X", binary.BigEndian.Uint32(v[1:5]))
-	s.PowerSwitch = int(v[9] & 0x0F)
-	return nil
-}
-
-// boltPairing reads Bolt's 0xB5 0x5n, n = the slot itself: kind, wpid
-// (least significant byte first) and serial in one register.
-func (r *Receiver) boltPairing(ctx context.Context, s *Slot) error {
-	v, err := r.pairingInfo(ctx, 0x50+s.Index)
-	if err != nil {
-		return err
-	}
-	s.Kind = hidpp.Kind(v[1] & 0x0F)
-	s.WPID = binary.LittleEndian.Uint16(v[2:4])
-	s.Serial = fmt.Sprintf("%08X", binary.BigEndian.Uint32(v[4:8]))
-	return nil
-}
-
-// codename reads the name the receiver keeps for a slot: Unifying's
-// 0xB5 0x4n ([1] length, [2..] name), Bolt's 0xB5 0x6n with parameter 1
-// ([2] length, [3..] name).
-func (r *Receiver) codename(ctx context.Context, ix byte) (string, error) {
-	var v []byte
-	var err error
-	start := 2
-	if r.Family == transport.FamilyBolt {
-		v, err = r.dev.ReadLongRegister(ctx, 0xB5, 0x60+ix, 0x01)
-		start = 3
-	} else {
-		v, err = r.pairingInfo(ctx, 0x40+ix-1)
-	}
-	if err != nil {
-		return "", err
-	}
-	l := min(int(v[start-1]), len(v)-start)
-	return strings.TrimRight(string(v[start:start+l]), "\x00"), nil
 }

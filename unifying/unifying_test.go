@@ -64,7 +64,7 @@ func TestDevices(t *testing.T) {
 			t.Errorf("device %d = %+v, want %+v", i, got, want[i])
 		}
 	}
-	if id := devs[1].ID(); id != "E0662192-4002-750C0DE2" {
+	if id := devs[1].ID(); id != "4002-750C0DE2" {
 		t.Errorf("ID() = %q", id)
 	}
 }

@@ -41,7 +41,7 @@ const StateProperty = "State"
 // The keys of [StateProperty], with their D-Bus types. Unknown figures
 // read -1 (or "" for words, 0 for times in Unix milliseconds).
 const (
-	propID          = "Id"          // s: receiver serial, wpid, device serial
+	propID          = "Id"          // s: sensors.State.ID (wpid and unit id)
 	propName        = "Name"        // s
 	propCodename    = "Codename"    // s
 	propKind        = "Kind"        // s: hidpp.Kind name
@@ -53,7 +53,11 @@ const (
 	propReceiverPID = "ReceiverPid" // q
 	propFamily      = "Family"      // s: the receiver's family (Unifying, Bolt, ...)
 	propFirmware    = "Firmware"    // s: the receiver's firmware
-	propNode        = "Node"        // s: the receiver's device node
+	propNode        = "Node"        // s: the receiver's device node, or the device's own
+	propDirect      = "Direct"      // b: reached without a receiver (optional: false when absent)
+	propBus         = "Bus"         // s: transport.Bus name, "" unknown (optional)
+	propUnitID      = "UnitId"      // s: "" unknown (optional)
+	propNoBattery   = "NoBattery"   // b: reports no battery (optional)
 	propOnline      = "Online"      // b
 	propSolar       = "Solar"       // b
 	propHasBattery  = "HasBattery"  // b
@@ -82,7 +86,7 @@ func StateDict(st sensors.State) map[string]dbus.Variant {
 		propLevel: hidpp.LevelUnknown.String(), propStatus: hidpp.StatusUnknown.String(), propVoltage: int32(0),
 		propLux: int32(-1), propBatteryTime: unixMilli(st.BatteryTime), propLightTime: unixMilli(st.LightTime),
 		propSeenTime: unixMilli(st.SeenTime), propTrend: st.Trend.String(), propRemaining: uint64(st.Remaining / time.Second),
-		propError: "",
+		propError: "", propDirect: st.Direct, propBus: st.Bus.String(), propUnitID: st.UnitID, propNoBattery: st.NoBattery,
 	}
 	if b := st.Battery; b != nil {
 		if b.HasPercent {
@@ -181,11 +185,24 @@ func StateOf(props map[string]dbus.Variant) (sensors.State, error) {
 	get(propTrend, &trend)
 	get(propRemaining, &remaining)
 	get(propError, &errTxt)
+	// Keys a Helio before Bluetooth devices did not send: absent, their
+	// zero values hold.
+	var bus string
+	optional := func(name string, into any) {
+		if _, ok := props[name]; ok {
+			get(name, into)
+		}
+	}
+	optional(propDirect, &st.Direct)
+	optional(propBus, &bus)
+	optional(propUnitID, &st.UnitID)
+	optional(propNoBattery, &st.NoBattery)
 	if len(missing) > 0 {
 		return sensors.State{}, fmt.Errorf("%w: missing or mistyped %v", ErrNotHelio, missing)
 	}
 	st.Kind, _ = hidpp.ParseKind(kind)
 	st.Receiver.Family = transport.Family(family)
+	st.Bus, _ = transport.ParseBus(bus)
 	if hasBattery {
 		b := &hidpp.Battery{Percent: max(int(percent), 0), HasPercent: percent >= 0, Approximate: approximate, VoltageMV: int(voltage)}
 		b.Level, _ = hidpp.ParseLevel(level)

@@ -167,17 +167,26 @@ const PercentLow = 20
 //   - UpdateTime is when the battery or light was last confirmed, or when
 //     the device was last seen when neither was.
 //   - Luminosity is the solar keyboard's light in lux (0 when unmeasured).
-//   - NativePath is hidpp_battery_ and the device's serial in lower case
-//     (the receiver's serial and the slot when the device has none), and
-//     Path is [ObjectPath] of the type and native path.
+//   - NativePath is hidpp_battery_ and the device's unit id in lower case
+//     where it has one (so a device keeps its object on Bolt and over
+//     Bluetooth), else its serial (the receiver's serial, or product id,
+//     and the slot when the device has none), and Path is [ObjectPath] of
+//     the type and native path.
 func DeviceOf(s sensors.State) Device {
 	d := Device{
 		Vendor: "Logitech", Model: s.Name, Serial: s.Serial, Type: typeOf(s.Kind),
 		IsPresent: s.Online, IsRechargeable: true, Online: s.Online,
 	}
-	id := strings.ToLower(s.Serial)
+	id := strings.ToLower(s.UnitID)
 	if id == "" {
-		id = fmt.Sprintf("%s_%d", strings.ToLower(s.Receiver.Serial), s.Index)
+		id = strings.ToLower(s.Serial)
+	}
+	if id == "" {
+		rx := strings.ToLower(s.Receiver.Serial)
+		if rx == "" {
+			rx = fmt.Sprintf("%04x", s.Receiver.PID)
+		}
+		id = fmt.Sprintf("%s_%d", rx, s.Index)
 	}
 	d.NativePath = "hidpp_battery_" + id
 	d.Path = ObjectPath(d.Type, d.NativePath)

@@ -7,6 +7,7 @@ package emulatortest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -46,6 +47,103 @@ func Open(t testing.TB, p *emulator.Profile) (*emulator.Backend, *hidpp.Conn) {
 	c := hidpp.NewConn(tc, &hidpp.Opts{DeviceTimeout: Timeout, ReceiverTimeout: Timeout})
 	t.Cleanup(func() { c.Close() })
 	return b, c
+}
+
+// Emulate emulates the built-in profiles named ("bolt", "bluetooth", ...)
+// as one system ([emulator.Join]), with light reports 10 ms apart, until
+// the test ends: a test of every family reads the real thing.
+func Emulate(t testing.TB, names ...string) *emulator.Backend {
+	t.Helper()
+	var parts []*emulator.Backend
+	for _, name := range names {
+		p, err := emulator.BuiltinProfile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, EmulateProfile(t, name, p))
+	}
+	b, err := emulator.Join(parts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// EmulateProfile emulates profile p under source name (its nodes' paths
+// are "sim:NAME..."), with light reports 10 ms apart, until the test ends.
+func EmulateProfile(t testing.TB, name string, p *emulator.Profile) *emulator.Backend {
+	t.Helper()
+	b := emulator.NewBackend(p, name, &emulator.Opts{Second: 10 * time.Millisecond})
+	t.Cleanup(b.Close)
+	return b
+}
+
+// Variant is built-in profile name changed by edit, and validated again:
+// a receiver without some registers, a device answering one request its
+// own way.
+func Variant(t testing.TB, name string, edit func(*emulator.Profile)) *emulator.Profile {
+	t.Helper()
+	p, err := emulator.BuiltinProfile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit(p)
+	js, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err = emulator.ParseProfile(js, "variant of "+name); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// Node is the node b lists at path ("sim:bolt", "sim:bluetooth/MAC").
+func Node(t testing.TB, b transport.Backend, path string) transport.Info {
+	t.Helper()
+	infos, err := b.Receivers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range infos {
+		if i.Path == path {
+			return i
+		}
+	}
+	t.Fatalf("no node %s in %v", path, infos)
+	return transport.Info{}
+}
+
+// OpenNode opens the node b lists at path for HID++, with [Timeout], until
+// the test ends.
+func OpenNode(t testing.TB, b transport.Backend, path string) *hidpp.Conn {
+	t.Helper()
+	tc, err := b.Open(Node(t, b, path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := hidpp.NewConn(tc, &hidpp.Opts{DeviceTimeout: Timeout, ReceiverTimeout: Timeout})
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// Written starts recording what is written to r, and returns what has
+// been written since, as "% X" prints each report, each time it is
+// called.
+func Written(t testing.TB, r *emulator.Receiver) func() []string {
+	ch, stop := r.Tap(1024)
+	t.Cleanup(stop)
+	return func() []string {
+		var out []string
+		for {
+			select {
+			case b := <-ch:
+				out = append(out, fmt.Sprintf("% X", b))
+			default:
+				return out
+			}
+		}
+	}
 }
 
 // Device is the emulated receiver r as the device end of the transport

@@ -39,8 +39,12 @@ const (
 	InputReport   = 2
 )
 
-// BusUSB is BUS_USB from linux/input.h.
-const BusUSB = 0x03
+// Bus types from linux/input.h: BUS_USB, and BUS_BLUETOOTH, which
+// bluetoothd gives the HID devices it creates through /dev/uhid.
+const (
+	BusUSB       = 0x03
+	BusBluetooth = 0x05
+)
 
 // Sizes of struct uhid_event and its data buffers.
 const (

@@ -69,7 +69,7 @@ type globals struct {
 
 func (g *globals) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.config, "config", g.config, "the config `FILE` (default $XDG_CONFIG_HOME/helio/config.toml)")
-	fs.StringVar(&g.backend, "backend", g.backend, "how to reach receivers: hidraw, hidapi, libusb, sim, sim:NAME or sim:FILE.json (env HELIO_BACKEND)")
+	fs.StringVar(&g.backend, "backend", g.backend, "how to reach receivers: hidraw, hidapi, libusb, sim, sim:NAME, sim:FILE.json or sim:A+B (env HELIO_BACKEND)")
 	fs.BoolVar(&g.debug, "debug", g.debug, "log every HID++ report sent and received, in hex and decoded")
 	fs.BoolVar(&g.noCache, "no-cache", g.noCache, "ignore and do not update the device cache")
 	fs.DurationVar(&g.deviceTimeout, "device-timeout", g.deviceTimeout, "how long to wait for a device's reply")
@@ -143,7 +143,12 @@ Options (before or after the command):
                                      working while Helio runs
                        sim           the built-in emulated receiver: an MX Master 3,
                                      a K750 solar keyboard and an M705
+                       sim:NAME      a built-in profile (helio sim --list): bolt,
+                                     lightspeed, nano, bluetooth, ...
                        sim:FILE.json an emulated receiver from a profile file
+                       sim:A+B+...   several at once, as one system with all
+                                     their receivers and Bluetooth devices
+                                     (sim:default+bolt+bluetooth)
   --debug            log every HID++ report sent and received, decoded
   --no-cache         do not use or update the device cache
                      ($XDG_CACHE_HOME/helio/devices.json)

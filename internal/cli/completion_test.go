@@ -122,7 +122,7 @@ var completionCases = []struct {
 	{"helio query --backend h", []string{"hidapi", "hidraw"}},
 	{"helio --no-", []string{"--no-cache"}},
 	{"helio sim --check m", []string{"my.json"}},
-	{"helio sim --print ", []string{"default"}},
+	{"helio sim --print ", []string{"bluetooth", "bluetooth-3s", "bolt", "default", "lightspeed", "nano"}},
 	{"helio sim --u", []string{"--udc", "--uhid", "--usb"}},
 	{"helio sim --us", []string{"--usb"}},
 	{"helio help qu", []string{"query"}},

@@ -152,7 +152,7 @@ func (a *app) runResident(ctx context.Context, o resident.Opts) error {
 func match(s *sensors.Session, q string) (*unifying.Device, error) {
 	return pick(q, s.Devices(), "",
 		func(d *unifying.Device) []string {
-			return []string{strconv.Itoa(int(d.Index())), fmt.Sprintf("%04x", d.WPID), d.Serial, d.Codename, d.Name(), d.ID()}
+			return []string{strconv.Itoa(int(d.Index())), fmt.Sprintf("%04x", d.WPID), d.Serial, d.UnitID, d.Codename, d.Name(), d.ID()}
 		},
 		func(d *unifying.Device) string {
 			return fmt.Sprintf("%d  %s  (%s, wpid %04x, serial %s)", d.Index(), escape.Text(d.Name()), escape.Text(d.Codename), d.WPID, escape.Text(d.Serial))

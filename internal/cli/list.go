@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/helio-linux/helio/internal/escape"
@@ -47,48 +48,76 @@ func runList(ctx context.Context, a *app, o *listOpts, args []string) error {
 		if i > 0 {
 			fmt.Fprintln(tw)
 		}
-		fmt.Fprintf(tw, "%s receiver %04x, serial %s, firmware %s, bootloader %s, %d slots (%s)\n",
-			r.Family, r.PID, r.Serial, r.Firmware, r.Bootloader, r.MaxDevices, r.Info.Path)
+		g := receiverStates{ReceiverInfo: sensors.ReceiverInfo{Serial: r.Serial, PID: r.PID, Family: r.Family, Firmware: r.Firmware,
+			Path: r.Info.Path}, direct: r.Direct, bus: r.Info.Bus}
+		heading := groupHeading(g)
+		if !r.Direct {
+			boot := r.Bootloader
+			if boot == "" {
+				boot = "unknown"
+			}
+			heading = strings.TrimSuffix(heading, " ("+r.Info.Path+")") + fmt.Sprintf(", bootloader %s, %d slots (%s)", boot, r.MaxDevices, r.Info.Path)
+		}
+		fmt.Fprintln(tw, heading)
 		for _, d := range r.Devices {
+			st := sensors.Identify(d)
 			state := "online"
 			if !d.Online() {
 				state = "offline"
 			}
-			fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\twpid %04x\tserial %s\tHID++ %s\t%s\n",
-				d.Index(), escape.Text(d.Name()), escape.Text(d.Codename), d.Kind, d.WPID, escape.Text(d.Serial), d.Protocol(), state)
+			serial := "serial " + escape.Text(d.Serial)
+			if d.Serial == "" {
+				serial = "no serial"
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\twpid %04x\t%s\tHID++ %s\t%s\n",
+				slot(st), escape.Text(d.Name()), escape.Text(d.Codename), d.Kind, d.WPID, serial, d.Protocol(), state)
 		}
 	}
 	return tw.Flush()
 }
 
+// listJSON prints the receivers and their devices, then the devices
+// reached without one, as query's JSON lays them out, each device with its
+// ID and no battery.
 func listJSON(w io.Writer, s *sensors.Session) error {
 	type dev struct {
 		jsonDevice
-		Serial string `json:"serial"`
-		ID     string `json:"id"`
+		ID string `json:"id"`
 	}
 	type rcv struct {
-		PID        string `json:"pid"`
-		Serial     string `json:"serial"`
-		Family     string `json:"family"`
-		Firmware   string `json:"firmware"`
-		Bootloader string `json:"bootloader"`
-		Path       string `json:"path"`
-		MaxDevices int    `json:"max_devices"`
-		Devices    []dev  `json:"devices"`
+		PID        string  `json:"pid"`
+		Serial     *string `json:"serial"`
+		Family     string  `json:"family"`
+		Firmware   *string `json:"firmware"`
+		Bootloader *string `json:"bootloader"`
+		Path       string  `json:"path"`
+		MaxDevices int     `json:"max_devices"`
+		Devices    []dev   `json:"devices"`
+	}
+	type direct struct {
+		PID  string `json:"pid"`
+		Path string `json:"path"`
+		dev
 	}
 	out := struct {
-		Receivers []rcv `json:"receivers"`
-	}{Receivers: []rcv{}}
+		Receivers []rcv    `json:"receivers"`
+		Devices   []direct `json:"devices"`
+	}{Receivers: []rcv{}, Devices: []direct{}}
 	for _, r := range s.Receivers {
-		jr := rcv{PID: fmt.Sprintf("%04x", r.PID), Serial: r.Serial, Family: string(r.Family), Firmware: r.Firmware,
-			Bootloader: r.Bootloader, Path: r.Info.Path, MaxDevices: r.MaxDevices, Devices: []dev{}}
+		jr := rcv{PID: fmt.Sprintf("%04x", r.PID), Serial: optional(r.Serial), Family: string(r.Family), Firmware: optional(r.Firmware),
+			Bootloader: optional(r.Bootloader), Path: r.Info.Path, MaxDevices: r.MaxDevices, Devices: []dev{}}
 		for _, d := range r.Devices {
 			jd := deviceJSON(sensors.Identify(d))
 			jd.Battery = nil
-			jr.Devices = append(jr.Devices, dev{jsonDevice: jd, Serial: d.Serial, ID: d.ID()})
+			if r.Direct {
+				out.Devices = append(out.Devices, direct{PID: jr.PID, Path: jr.Path, dev: dev{jsonDevice: jd, ID: d.ID()}})
+				continue
+			}
+			jr.Devices = append(jr.Devices, dev{jsonDevice: jd, ID: d.ID()})
 		}
-		out.Receivers = append(out.Receivers, jr)
+		if !r.Direct {
+			out.Receivers = append(out.Receivers, jr)
+		}
 	}
 	b, err := json.MarshalIndent(out, "", "  ")
 	if err != nil {

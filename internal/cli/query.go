@@ -17,6 +17,7 @@ import (
 	"github.com/helio-linux/helio/internal/bus"
 	"github.com/helio-linux/helio/internal/escape"
 	"github.com/helio-linux/helio/sensors"
+	"github.com/helio-linux/helio/transport"
 	"github.com/helio-linux/helio/unifying"
 	"github.com/helio-linux/helio/upower"
 )
@@ -55,7 +56,7 @@ Examples:
   helio query --format waybar`,
 	bind: func(fs *flag.FlagSet) runFunc {
 		o := &queryOpts{}
-		fs.BoolVar(&o.json, "json", false, "print JSON: {\"receivers\":[{\"pid\",\"serial\",\"devices\":[...]}]} (same as --format json)")
+		fs.BoolVar(&o.json, "json", false, "print JSON: {\"receivers\":[{\"pid\",\"serial\",\"devices\":[...]}],\"devices\":[...]} (same as --format json)")
 		fs.StringVar(&o.format, "format", "text", "text, json, upower (the layout of upower -i, luminosity included) or waybar (a custom module's JSON)")
 		fs.BoolVar(&o.fresh, "fresh", false, "ask the devices even when a running Helio (the tray, helio export) knows their figures")
 		return func(ctx context.Context, a *app, args []string) error { return runQuery(ctx, a, o, args) }
@@ -121,9 +122,12 @@ func runQuery(ctx context.Context, a *app, o *queryOpts, args []string) error {
 	return nil
 }
 
-// receiverStates are the devices of one receiver, as query prints them.
+// receiverStates are the devices of one receiver, as query prints them,
+// or the one device of a node of its own (direct).
 type receiverStates struct {
 	sensors.ReceiverInfo
+	direct bool
+	bus    transport.Bus
 	states []sensors.State
 }
 
@@ -156,8 +160,11 @@ func (a *app) fromDevices(ctx context.Context, args []string) ([]receiverStates,
 	var out []receiverStates
 	for i, states := range s.Read(ctx, nil) {
 		r := s.Receivers[i]
+		if len(args) == 1 && len(states) == 0 {
+			continue // not where the device asked for is
+		}
 		out = append(out, receiverStates{ReceiverInfo: sensors.ReceiverInfo{Serial: r.Serial, PID: r.PID, Family: r.Family,
-			Firmware: r.Firmware, Path: r.Info.Path}, states: states})
+			Firmware: r.Firmware, Path: r.Info.Path}, direct: r.Direct, bus: r.Info.Bus, states: states})
 	}
 	return out, nil
 }
@@ -197,7 +204,7 @@ func (a *app) fromResident(ctx context.Context, args []string) ([]receiverStates
 	if len(args) == 1 {
 		st, err := pick(args[0], states, "",
 			func(st sensors.State) []string {
-				return []string{strconv.Itoa(int(st.Index)), fmt.Sprintf("%04x", st.WPID), st.Serial, st.Codename, st.Name, st.ID}
+				return []string{strconv.Itoa(int(st.Index)), fmt.Sprintf("%04x", st.WPID), st.Serial, st.UnitID, st.Codename, st.Name, st.ID}
 			},
 			func(st sensors.State) string {
 				return fmt.Sprintf("%d  %s  (%s, wpid %04x, serial %s)", st.Index, escape.Text(st.Name), escape.Text(st.Codename), st.WPID, escape.Text(st.Serial))
@@ -209,9 +216,9 @@ func (a *app) fromResident(ctx context.Context, args []string) ([]receiverStates
 	}
 	var groups []receiverStates
 	for _, st := range states {
-		i := slices.IndexFunc(groups, func(g receiverStates) bool { return g.Serial == st.Receiver.Serial })
+		i := slices.IndexFunc(groups, func(g receiverStates) bool { return g.Path == st.Receiver.Path })
 		if i < 0 {
-			groups = append(groups, receiverStates{ReceiverInfo: st.Receiver})
+			groups = append(groups, receiverStates{ReceiverInfo: st.Receiver, direct: st.Direct, bus: st.Bus})
 			i = len(groups) - 1
 		}
 		groups[i].states = append(groups[i].states, st)
@@ -233,11 +240,17 @@ type jsonLight struct {
 }
 
 type jsonDevice struct {
-	Index    int          `json:"index"`
-	WPID     string       `json:"wpid"`
-	Kind     string       `json:"kind"`
-	Name     string       `json:"name"`
-	Codename string       `json:"codename"`
+	Index    int     `json:"index"`
+	WPID     string  `json:"wpid"`
+	Kind     string  `json:"kind"`
+	Name     string  `json:"name"`
+	Codename string  `json:"codename"`
+	Serial   *string `json:"serial"`  // null when the receiver gives none
+	UnitID   *string `json:"unit_id"` // null where nothing gives it as such
+	// Bus is how the device reaches the computer: its receiver's bus
+	// ("usb"), or its own ("bluetooth"); null when the backend does not
+	// say.
+	Bus      *string      `json:"bus"`
 	Protocol *string      `json:"protocol"`
 	Online   bool         `json:"online"`
 	Battery  *jsonBattery `json:"battery"`
@@ -250,11 +263,28 @@ type jsonDevice struct {
 
 type jsonReceiver struct {
 	PID      string       `json:"pid"`
-	Serial   string       `json:"serial"`
+	Serial   *string      `json:"serial"` // null when the receiver has none (the C534 Nano)
 	Family   string       `json:"family"`
-	Firmware string       `json:"firmware"`
+	Firmware *string      `json:"firmware"` // null when the receiver does not say
 	Path     string       `json:"path"`
 	Devices  []jsonDevice `json:"devices"`
+}
+
+// jsonDirect is a device reached without a receiver (a Bluetooth device),
+// at the top level of query's JSON: its node's product id and path, then
+// the device as in a receiver's list.
+type jsonDirect struct {
+	PID  string `json:"pid"`
+	Path string `json:"path"`
+	jsonDevice
+}
+
+// optional is s, or nil for "": null in JSON.
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 func batteryJSON(b *hidpp.Battery) *jsonBattery {
@@ -278,7 +308,8 @@ func batteryJSON(b *hidpp.Battery) *jsonBattery {
 // deviceJSON is a device's state in the layout query, list and watch print.
 func deviceJSON(st sensors.State) jsonDevice {
 	jd := jsonDevice{Index: int(st.Index), WPID: fmt.Sprintf("%04x", st.WPID), Kind: st.Kind.String(),
-		Name: st.Name, Codename: st.Codename, Online: st.Online, Battery: batteryJSON(st.Battery)}
+		Name: st.Name, Codename: st.Codename, Serial: optional(st.Serial), UnitID: optional(st.UnitID), Bus: optional(st.Bus.String()),
+		Online: st.Online, Battery: batteryJSON(st.Battery)}
 	if st.Protocol != "" {
 		p := st.Protocol
 		jd.Protocol = &p
@@ -300,17 +331,26 @@ func deviceJSON(st sensors.State) jsonDevice {
 	return jd
 }
 
+// writeJSON prints what query found: the receivers with their devices,
+// then the devices reached without one (Bluetooth), each with its node.
 func writeJSON(w io.Writer, groups []receiverStates, from *residentSource) error {
 	out := struct {
 		Source    jsonSource     `json:"source"`
 		Receivers []jsonReceiver `json:"receivers"`
-	}{Source: jsonSource{From: "devices"}, Receivers: []jsonReceiver{}}
+		Devices   []jsonDirect   `json:"devices"`
+	}{Source: jsonSource{From: "devices"}, Receivers: []jsonReceiver{}, Devices: []jsonDirect{}}
 	if from != nil {
 		out.Source = jsonSource{From: "resident", PID: int(from.pid)}
 	}
 	for _, g := range groups {
-		jr := jsonReceiver{PID: fmt.Sprintf("%04x", g.PID), Serial: g.Serial,
-			Family: string(g.Family), Firmware: g.Firmware, Path: g.Path, Devices: []jsonDevice{}}
+		if g.direct {
+			for _, st := range g.states {
+				out.Devices = append(out.Devices, jsonDirect{PID: fmt.Sprintf("%04x", g.PID), Path: g.Path, jsonDevice: deviceJSON(st)})
+			}
+			continue
+		}
+		jr := jsonReceiver{PID: fmt.Sprintf("%04x", g.PID), Serial: optional(g.Serial),
+			Family: string(g.Family), Firmware: optional(g.Firmware), Path: g.Path, Devices: []jsonDevice{}}
 		for _, st := range g.states {
 			jr.Devices = append(jr.Devices, deviceJSON(st))
 		}
@@ -352,7 +392,7 @@ func writeText(w io.Writer, groups []receiverStates, from *residentSource, now t
 		if i > 0 {
 			fmt.Fprintln(tw)
 		}
-		fmt.Fprintf(tw, "%s receiver %04x, serial %s, firmware %s (%s)\n", g.Family, g.PID, g.Serial, g.Firmware, g.Path)
+		fmt.Fprintln(tw, groupHeading(g))
 		if len(g.states) == 0 {
 			fmt.Fprintln(tw, "  no paired devices")
 		}
@@ -365,10 +405,51 @@ func writeText(w io.Writer, groups []receiverStates, from *residentSource, now t
 			if t := st.Confirmed(); from != nil && !t.IsZero() {
 				text += "; confirmed " + ago(now.Sub(t))
 			}
-			fmt.Fprintf(tw, "  %d\t%s\t%s\tHID++ %s\t%s\n", st.Index, escape.Text(st.Name), st.Kind, protocol, text)
+			fmt.Fprintf(tw, "  %s\t%s\t%s\tHID++ %s\t%s\n", slot(st), escape.Text(st.Name), st.Kind, protocol, text)
 		}
 	}
 	return tw.Flush()
+}
+
+// groupHeading is the line above a receiver's devices, or above a device
+// reached without one: "Unifying receiver c52b, serial E0662192, firmware
+// 24.11.B0036 (/dev/hidraw0)", "Nano receiver c534, no serial, firmware
+// 29.01.B0016 (/dev/hidraw1)", "Bluetooth device b023, no receiver
+// (/dev/hidraw7)".
+func groupHeading(g receiverStates) string {
+	if g.direct {
+		return fmt.Sprintf("%s device %04x, no receiver (%s)", busTitle(g.bus), g.PID, g.Path)
+	}
+	serial, firmware := "serial "+escape.Text(g.Serial), "firmware "+g.Firmware
+	if g.Serial == "" {
+		serial = "no serial"
+	}
+	if g.Firmware == "" {
+		firmware = "firmware unknown"
+	}
+	return fmt.Sprintf("%s receiver %04x, %s, %s (%s)", g.Family, g.PID, serial, firmware, g.Path)
+}
+
+// busTitle names a device's own bus in a heading: "Bluetooth".
+func busTitle(b transport.Bus) string {
+	switch b {
+	case transport.BusBluetooth:
+		return "Bluetooth"
+	case transport.BusUSB:
+		return "USB"
+	case 0:
+		return "Direct"
+	}
+	return b.String()
+}
+
+// slot is a device's place in a text listing: its slot on the receiver,
+// or "-" for a device on its own node.
+func slot(st sensors.State) string {
+	if st.Direct {
+		return "-"
+	}
+	return strconv.Itoa(int(st.Index))
 }
 
 // ago says how long ago something was, as people say it.

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"text/tabwriter"
 
 	"github.com/helio-linux/helio/emulator"
 )
@@ -19,11 +20,16 @@ var simCmd = &command{
 	name: "sim", args: "--uhid | --usb [--udc UDC] [--profile P] | --list | --print NAME | --check FILE",
 	summary: "run the emulated receiver for the kernel, or work with its profiles",
 	help: `With --uhid, the emulated receiver is plugged into this machine's kernel
-through /dev/uhid, with the real C52B layout (three interfaces, the real
-HID++ descriptor): the kernel's hid-logitech-dj and hid-logitech-hidpp bind
-to it, /dev/hidrawN nodes and power supplies appear, and any program (Helio
-with its default backend, Solaar, upower) sees a K750 until you press
-Ctrl-C. This needs root (or write access to /dev/uhid) and the uhid module.
+through /dev/uhid, with its product's real layout (for the default C52B
+three interfaces and the real HID++ descriptor): the kernel's drivers bind
+to it as to the hardware (hid-logitech-dj and hid-logitech-hidpp for
+Unifying, Lightspeed and Nano receivers, hid-generic for Bolt), /dev/hidrawN
+nodes and power supplies appear, and any program (Helio with its default
+backend, Solaar, upower) sees its devices until you press Ctrl-C. A
+profile of Bluetooth devices (such as "bluetooth") plugs each device in as
+bluetoothd does: a HID device on the Bluetooth bus, named as the device,
+with the adapter's and the device's addresses. This needs root (or write
+access to /dev/uhid) and the uhid module.
 
 With --usb, the same receiver becomes a USB device (a USB gadget: 046d, the
 receiver's product id, its three HID interfaces and their descriptors)
@@ -45,13 +51,15 @@ left of its gadget.
 
 The emulated receiver (--backend sim) is described by a JSON profile;
 the format is documented in the emulator package (go doc
-github.com/helio-linux/helio/emulator) and in README.md. Start from a
-built-in profile, change it, check it, and use it with
---backend sim:FILE.json.
+github.com/helio-linux/helio/emulator) and in README.md. --list shows the
+built-in profiles: a Unifying receiver (default), Bolt, Lightspeed and
+Nano receivers, and Bluetooth devices. Start from one, change it, check
+it, and use it with --backend sim:FILE.json.
 
 Examples:
   sudo helio sim --uhid
   sudo helio sim --uhid --profile my.json --debug
+  sudo helio sim --uhid --profile bluetooth
   sudo helio sim --usb
   helio --backend libusb query         (as root, in another terminal)
   helio sim --list
@@ -59,7 +67,7 @@ Examples:
   helio sim --check my.json && helio --backend sim:my.json query`,
 	bind: func(fs *flag.FlagSet) runFunc {
 		o := &simOpts{}
-		fs.BoolVar(&o.list, "list", false, "list the built-in profiles")
+		fs.BoolVar(&o.list, "list", false, "list the built-in profiles, with what each emulates")
 		fs.StringVar(&o.print, "print", "", "print built-in profile `NAME` as JSON")
 		fs.StringVar(&o.check, "check", "", "validate profile `FILE`")
 		fs.BoolVar(&o.uhid, "uhid", false, "plug the emulated receiver into the kernel through /dev/uhid until Ctrl-C")
@@ -87,9 +95,7 @@ func runSim(ctx context.Context, a *app, o *simOpts, args []string) error {
 	case o.uhid, o.usb:
 		return runPlugged(ctx, a, o)
 	case o.list:
-		for _, n := range emulator.Builtin() {
-			fmt.Fprintln(a.env.Stdout, n)
-		}
+		return listProfiles(a)
 	case o.print != "":
 		b, err := emulator.BuiltinJSON(o.print)
 		if err != nil {
@@ -102,9 +108,33 @@ func runSim(ctx context.Context, a *app, o *simOpts, args []string) error {
 		if err != nil {
 			return exitf(ExitUsage, "%v", err)
 		}
-		fmt.Fprintf(a.env.Stdout, "%s: a %s receiver with %d devices\n", o.check, p.Receiver.PID, len(p.Devices))
+		fmt.Fprintf(a.env.Stdout, "%s: %s\n", o.check, profileSummary(p))
 	}
 	return nil
+}
+
+// listProfiles prints the built-in profiles, one a line: the name, then
+// what it emulates.
+func listProfiles(a *app) error {
+	w := tabwriter.NewWriter(a.env.Stdout, 0, 0, 2, ' ', 0)
+	for _, n := range emulator.Builtin() {
+		p, err := emulator.BuiltinProfile(n)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "%s\t%s\n", n, p.Description)
+	}
+	return w.Flush()
+}
+
+// profileSummary says in words what profile p emulates.
+func profileSummary(p *emulator.Profile) string {
+	if p.Bluetooth != nil {
+		return fmt.Sprintf("%d Bluetooth devices on adapter %s", len(p.Devices), p.Bluetooth.Adapter)
+	}
+	r := emulator.New(p, nil)
+	defer r.Close()
+	return fmt.Sprintf("a %s %s receiver with %d devices", p.Receiver.PID, r.Family(), len(p.Devices))
 }
 
 // runPlugged puts the emulated receiver in front of the kernel, on uhid or
@@ -114,7 +144,13 @@ func runPlugged(ctx context.Context, a *app, o *simOpts) error {
 	if err != nil {
 		return exitf(ExitUsage, "%v", err)
 	}
-	defer b.Receiver.Close()
+	defer b.Close()
+	if len(b.Emulated) > 1 {
+		return exitf(ExitUsage, "profile %s: plug in one profile at a time (one helio sim each)", o.profile)
+	}
+	if o.usb && b.Receiver.Bluetooth() {
+		return exitf(ExitUsage, "profile %s is of Bluetooth devices, which are not USB devices: plug them in with --uhid", o.profile)
+	}
 	var how string
 	var unplug func() error
 	if o.usb {
@@ -133,8 +169,20 @@ func runPlugged(ctx context.Context, a *app, o *simOpts) error {
 	} else if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.env.Stdout, "Emulated receiver %04x (serial %s, profile %s) plugged in %s.\n"+
-		"Try \"helio query\" in another terminal. Ctrl-C unplugs it.\n", b.Receiver.PID(), b.Receiver.Serial(), o.profile, how)
+	if b.Receiver.Bluetooth() {
+		fmt.Fprintf(a.env.Stdout, "Emulated Bluetooth devices (profile %s) connected %s:\n", o.profile, how)
+		for _, l := range b.Receiver.BluetoothLayouts() {
+			fmt.Fprintf(a.env.Stdout, "  %d  %04x:%04x  %s  %s\n", l.Index, l.Vendor, l.Product, l.Uniq, l.Name)
+		}
+		fmt.Fprintf(a.env.Stdout, "Ctrl-C disconnects them.\n")
+	} else {
+		serial := b.Receiver.Serial()
+		if serial == "" {
+			serial = "none"
+		}
+		fmt.Fprintf(a.env.Stdout, "Emulated %s receiver %04x (serial %s, profile %s) plugged in %s.\n"+
+			"Try \"helio query\" in another terminal. Ctrl-C unplugs it.\n", b.Receiver.Family(), b.Receiver.PID(), serial, o.profile, how)
+	}
 	<-ctx.Done()
 	return unplug()
 }

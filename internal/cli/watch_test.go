@@ -22,7 +22,7 @@ func TestList(t *testing.T) {
 		t.Errorf("list: exit %d, %q, %q", code, out, errs)
 	}
 	out, _, code = run(t, "", "--backend", "sim", "list", "--json")
-	if code != 0 || !strings.Contains(out, `"id": "E0662192-4002-750C0DE2"`) || strings.Contains(out, `"percent"`) {
+	if code != 0 || !strings.Contains(out, `"id": "4002-750C0DE2"`) || strings.Contains(out, `"percent"`) {
 		t.Errorf("list --json: exit %d, %s", code, out)
 	}
 }

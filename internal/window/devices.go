@@ -13,6 +13,7 @@ import (
 	"github.com/helio-linux/helio/assets"
 	"github.com/helio-linux/helio/internal/config"
 	"github.com/helio-linux/helio/sensors"
+	"github.com/helio-linux/helio/transport"
 )
 
 // deviceList is the Devices tab: where the figures come from, then one
@@ -83,7 +84,10 @@ func (d *deviceList) card(st *sensors.State) fyne.CanvasObject {
 
 	title := widget.NewLabelWithStyle(name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	about := st.Kind.String()
-	if st.Serial != "" {
+	switch {
+	case st.Direct && st.Bus == transport.BusBluetooth:
+		about += " · Bluetooth, address " + st.Serial
+	case st.Serial != "":
 		about += " · serial " + st.Serial
 	}
 	aboutLabel := widget.NewLabel(about)

@@ -9,9 +9,9 @@
 // change of a device's figures, not one per reading: a K750 read every
 // minute in steady light costs nothing until its charge or light moves.
 //
-//	devices  one row per device identity (sensors.State.ID: receiver
-//	         serial, wpid, device serial) with its latest name, codename,
-//	         kind, wpid and serial
+//	devices  one row per device identity (sensors.State.ID: wpid and
+//	         unit id, the same on any receiver and over Bluetooth) with
+//	         its latest name, codename, kind, wpid and serial
 //	samples  (device, time_ms) primary key, so the table is its own
 //	         (device, time) index; online, percent, approximate, level,
 //	         status, voltage_mv, lux; NULL where the device did not say
@@ -49,5 +49,8 @@
 // PRAGMA quick_check is moved aside to history.db.broken-YYYYMMDD-HHMMSS
 // (with its -wal and -shm) and a new history started; [Store.Warning] says
 // so. A file written by a newer Helio (a higher user_version) is never
-// touched: Open returns a [*SchemaError].
+// touched: Open returns a [*SchemaError]. One written by an older Helio is
+// migrated by the recorder, in one transaction, before it records; a
+// reader reads it as it is (schema 1 keyed devices by their receiver too:
+// the migration merges a device recorded under two receivers).
 package history

@@ -49,7 +49,7 @@ var synchronous = "FULL"
 const schema = `
 CREATE TABLE IF NOT EXISTS devices (
 	id       INTEGER PRIMARY KEY,
-	ident    TEXT NOT NULL UNIQUE, -- sensors.State.ID: receiver serial, wpid, device serial
+	ident    TEXT NOT NULL UNIQUE, -- sensors.State.ID: wpid and unit id (schema 2)
 	name     TEXT NOT NULL,
 	codename TEXT NOT NULL,
 	kind     TEXT NOT NULL,        -- hidpp.Kind name
@@ -264,6 +264,9 @@ func (s *Store) open() error {
 			s.db.Close()
 			return s.fail("create", err)
 		}
+	} else if err := s.migrate(); err != nil {
+		s.db.Close()
+		return err
 	}
 	// WAL lets a reader read while a writer writes, and a crash never
 	// leaves a half-written page in the database. It is a property of the

@@ -20,8 +20,12 @@ import (
 const ApplicationID = 0x48656C69
 
 // SchemaVersion is PRAGMA user_version of the schema this code writes. A
-// file with a higher one was written by a newer Helio and is left alone.
-const SchemaVersion = 1
+// file with a higher one was written by a newer Helio and is left alone;
+// one with a lower one is read as it is, and migrated by the recorder.
+//
+//	1  devices keyed by receiver serial, wpid and device serial
+//	2  devices keyed by wpid and unit id (unifying.Device.ID)
+const SchemaVersion = 2
 
 // BusyTimeout is how long a connection waits for another one's lock (the
 // monitor writing while `helio history` reads) before giving up.
@@ -97,7 +101,7 @@ func (s Sample) State() sensors.State {
 
 // Device is a device of the history, with the latest name it was seen with.
 type Device struct {
-	ID       string // sensors.State.ID: receiver serial, wpid, device serial
+	ID       string // sensors.State.ID: wpid and unit id (receiver serial first in a file of schema 1)
 	Name     string
 	Codename string
 	Kind     string // hidpp.Kind name

@@ -1,6 +1,8 @@
 // Package faults holds Helio's fault and bad-input campaign, run by
 // `make test` with the rest of the unit tests (`go test -race ./test/faults`).
-// A live sensors.Monitor watches the emulated receiver while the emulator
+// A live sensors.Monitor watches each family the emulator presents (its
+// built-in Unifying, Bolt, Lightspeed and Nano receivers, and Bluetooth
+// devices on nodes of their own) while the emulator
 // drops, delays, duplicates and misaddresses replies, floods garbage and
 // truncated reports, takes devices away in the middle of a request, and is
 // pulled out and put back a hundred times. After each fault the devices are

@@ -18,25 +18,64 @@ import (
 	"github.com/helio-linux/helio/sensors"
 )
 
-// Slots and codenames of the built-in profile's devices.
-const (
-	mx   = 1 // MX Master 3: HID++ 4.5, battery 0x1000
-	k750 = 2 // K750: HID++ 2.0, solar dashboard 0x4301
-	m705 = 3 // M705: HID++ 1.0, register 0x0D
-)
+// dev is one device of a family's receiver (or Bluetooth node), as the
+// campaign drives it: its slot in the emulator, its identity (by which
+// the monitor's states are matched to it: the name shown may be the
+// codename until the device has said its own), the name the monitor
+// shows, its protocol and where its battery figure comes from.
+type dev struct {
+	slot      byte
+	id        string
+	name      string
+	protocol  string
+	source    string // hidpp.Battery.Source
+	solar     bool   // a K750: charge and light from solar events
+	noBattery bool   // reports no battery at all
+}
 
-var codenames = map[byte]string{mx: "MX Master 3", k750: "K750", m705: "M705"}
+// family is a kind of receiver, or Bluetooth devices, with the devices
+// the campaign reads through it.
+type family struct {
+	name    string
+	profile string // the emulator's built-in profile
+	devices []dev
+}
 
-// sources is where each device's battery figure comes from.
-var sources = map[string]string{"MX Master 3": "feature 0x1000", "K750": "feature 0x4301", "M705": "register 0x0D"}
+// families are every kind of node Helio reads, each the emulator's
+// built-in profile of it (docs/families.md says where its figures come
+// from).
+var families = []family{
+	{name: "Unifying", profile: "default", devices: []dev{
+		{1, "4082-1A2B3C4D", "MX Master 3 Wireless Mouse", "4.5", "feature 0x1000", false, false},
+		{2, "4002-750C0DE2", "Wireless Solar Keyboard K750", "2.0", "feature 0x4301", true, false},
+		{3, "101b-705B0A1D", "M705", "1.0", "register 0x0D", false, false},
+	}},
+	{name: "Bolt", profile: "bolt", devices: []dev{
+		{1, "b378-48548420", "MX Keys S", "4.5", "feature 0x1004", false, false},
+		{2, "b034-CD2A6BB7", "MX Master 3S", "4.5", "feature 0x1004", false, false},
+		{3, "b365-D1F99582", "Logi POP Keys", "4.5", "feature 0x1004", false, false},
+	}},
+	{name: "Lightspeed", profile: "lightspeed", devices: []dev{
+		{1, "4079-40B217C0", "G Pro Wireless Gaming Mouse", "4.2", "feature 0x1001", false, false},
+	}},
+	{name: "Nano", profile: "nano", devices: []dev{
+		{1, "c534-4075-1", "Wireless Keyboard", "4.5", "feature 0x1000", false, false},
+		{2, "c534-4054-2", "Wireless Mouse", "4.5", "", false, true},
+	}},
+	{name: "Bluetooth", profile: "bluetooth", devices: []dev{
+		{1, "4082-198E3EB8", "Wireless Mouse MX Master 3", "4.5", "feature 0x1000", false, false},
+		{2, "408a-EC96CD5C", "MX Keys Wireless Keyboard", "4.5", "feature 0x1000", false, false},
+	}},
+}
 
 // truth is what a device really is, as the emulator holds it.
 type truth struct {
-	online   bool
-	percent  int
-	lux      int // solar only
-	protocol string
-	name     string
+	online    bool
+	percent   int
+	lux       int // solar only
+	protocol  string
+	name      string
+	noBattery bool
 }
 
 // given is every figure the emulator was given, per device: the monitor may
@@ -65,8 +104,9 @@ func (g *given) addLux(dev string, l int) {
 	g.lux[dev][l] = true
 }
 
-// check says what in s the emulator never held, or "".
-func (g *given) check(s sensors.State) string {
+// check says what in s the emulator never held, or "". sources says where
+// each device's battery figure comes from, by identity.
+func (g *given) check(s sensors.State, sources map[string]string) string {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	var bad []string
@@ -74,15 +114,15 @@ func (g *given) check(s sensors.State) string {
 		switch {
 		case !b.HasPercent:
 			bad = append(bad, fmt.Sprintf("a battery without a percentage: %+v", *b))
-		case !g.percent[s.Codename][b.Percent]:
-			bad = append(bad, fmt.Sprintf("%d %% (given %v)", b.Percent, keys(g.percent[s.Codename])))
+		case !g.percent[s.ID][b.Percent]:
+			bad = append(bad, fmt.Sprintf("%d %% (given %v)", b.Percent, keys(g.percent[s.ID])))
 		}
-		if want := sources[s.Codename]; b.Source != want {
+		if want := sources[s.ID]; b.Source != want {
 			bad = append(bad, fmt.Sprintf("a battery read from %s, want %s", b.Source, want))
 		}
 	}
-	if s.Light != nil && !g.lux[s.Codename][s.Light.Lux] {
-		bad = append(bad, fmt.Sprintf("%d lux (given %v)", s.Light.Lux, keys(g.lux[s.Codename])))
+	if s.Light != nil && !g.lux[s.ID][s.Light.Lux] {
+		bad = append(bad, fmt.Sprintf("%d lux (given %v)", s.Light.Lux, keys(g.lux[s.ID])))
 	}
 	return strings.Join(bad, ", ")
 }
@@ -99,19 +139,20 @@ func keys(m map[int]bool) []int {
 // recorder is a sensors.Recorder that checks every state it is given
 // against the figures the emulator held, and keeps those it never held.
 type recorder struct {
-	g     *given
-	mu    sync.Mutex
-	n     int
-	wrong []string
+	g       *given
+	sources map[string]string
+	mu      sync.Mutex
+	n       int
+	wrong   []string
 }
 
 func (r *recorder) Record(s sensors.State) error {
-	bad := r.g.check(s)
+	bad := r.g.check(s, r.sources)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.n++
 	if bad != "" {
-		r.wrong = append(r.wrong, fmt.Sprintf("%s: %s", s.Codename, bad))
+		r.wrong = append(r.wrong, fmt.Sprintf("%s %s: %s", s.ID, s.Name, bad))
 	}
 	return nil
 }
@@ -161,26 +202,29 @@ func (h *plugLog) counts() (in, out int) {
 	return h.in, h.out
 }
 
-// world is a Monitor running on an emulated receiver.
+// world is a Monitor running on an emulated receiver of a family.
 type world struct {
-	t      *testing.T
-	b      *emulator.Backend
-	emu    *emulator.Receiver
-	m      *sensors.Monitor
-	g      *given
-	rec    *recorder
-	log    *plugLog
-	truth  map[byte]truth
-	cancel context.CancelFunc
-	done   chan error
-	stop   sync.Once
+	t       *testing.T
+	fam     family
+	b       *emulator.Backend
+	emu     *emulator.Receiver
+	m       *sensors.Monitor
+	g       *given
+	rec     *recorder
+	log     *plugLog
+	truth   map[byte]truth
+	sources map[string]string // battery source by device name
+	cancel  context.CancelFunc
+	done    chan error
+	stop    sync.Once
 }
 
-// profile is the built-in receiver with the K750 in constant light and no
-// drain or gain, so that its charge and lux are only what the test sets.
-func profile(t *testing.T) *emulator.Profile {
+// profile is the family's receiver with a solar keyboard in constant
+// light and no drain or gain, so that its charge and lux are only what
+// the test sets.
+func profile(t *testing.T, f family) *emulator.Profile {
 	t.Helper()
-	p, err := emulator.BuiltinProfile("default")
+	p, err := emulator.BuiltinProfile(f.profile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,24 +237,32 @@ func profile(t *testing.T) *emulator.Profile {
 	return p
 }
 
-// start runs a Monitor on a fresh emulated receiver and waits for its first
-// readings: MX 80 %, K750 57 % in 12 lux, M705 100 %.
-func start(t *testing.T) *world {
+// start runs a Monitor on a fresh emulated receiver of family f and waits
+// for its first readings: the figures of the profile.
+func start(t *testing.T, f family) *world {
 	t.Helper()
 	g := &given{percent: map[string]map[int]bool{}, lux: map[string]map[int]bool{}}
-	w := &world{t: t, g: g, rec: &recorder{g: g}, log: &plugLog{}, done: make(chan error, 1), truth: map[byte]truth{
-		mx:   {online: true, percent: 80, protocol: "4.5", name: "MX Master 3 Wireless Mouse"},
-		k750: {online: true, percent: 57, lux: 12, protocol: "2.0", name: "Wireless Solar Keyboard K750"},
-		m705: {online: true, percent: 100, protocol: "1.0", name: "M705"},
-	}}
-	for ix, tr := range w.truth {
-		g.addPercent(codenames[ix], tr.percent)
-		if ix == k750 {
-			g.addLux(codenames[ix], tr.lux)
-		}
-	}
-	w.b = emulator.NewBackend(profile(t), "faults", &emulator.Opts{Second: 10 * time.Millisecond})
+	w := &world{t: t, fam: f, g: g, log: &plugLog{}, done: make(chan error, 1), truth: map[byte]truth{}, sources: map[string]string{}}
+	w.rec = &recorder{g: g, sources: w.sources}
+	p := profile(t, f)
+	w.b = emulator.NewBackend(p, f.profile, &emulator.Opts{Second: 10 * time.Millisecond})
 	w.emu = w.b.Receiver
+	// Every device starts at a figure the test gives it, whatever its
+	// profile says; a solar keyboard in the profile's constant 12 lux.
+	for j, d := range f.devices {
+		w.sources[d.id] = d.source
+		tr := truth{online: true, protocol: d.protocol, name: d.name, noBattery: d.noBattery}
+		if !d.noBattery {
+			tr.percent = 60 + 5*j
+			g.addPercent(d.id, tr.percent)
+			must(t, w.emu.SetBattery(d.slot, tr.percent, hidpp.StatusDischarging))
+		}
+		if d.solar {
+			tr.lux = 12
+			g.addLux(d.id, tr.lux)
+		}
+		w.truth[d.slot] = tr
+	}
 	w.m = sensors.NewMonitor(sensors.MonitorOpts{
 		Backend:       w.b,
 		DeviceTimeout: 200 * time.Millisecond,
@@ -256,27 +308,31 @@ func (w *world) running() {
 }
 
 // set gives the devices new figures, recorded as given before the emulator
-// holds them, and brings the K750's light in with a button press.
-func (w *world) set(mxPercent, k750Percent, k750Lux, m705Percent int) {
+// holds them: the j-th device of the family base + 25j %, a solar
+// keyboard's light lux, brought in with a button press.
+func (w *world) set(base, lux int) {
 	w.t.Helper()
-	g := w.g
-	g.addPercent(codenames[mx], mxPercent)
-	g.addPercent(codenames[k750], k750Percent)
-	g.addLux(codenames[k750], k750Lux)
-	g.addPercent(codenames[m705], m705Percent)
-	for ix := range w.truth {
-		if err := w.emu.SetOnline(ix, true); err != nil {
-			w.t.Fatal(err)
-		}
+	for _, d := range w.fam.devices {
+		must(w.t, w.emu.SetOnline(d.slot, true))
 	}
-	must(w.t, w.emu.SetLux(k750, k750Lux))
-	must(w.t, w.emu.SetBattery(mx, mxPercent, hidpp.StatusDischarging))
-	must(w.t, w.emu.SetBattery(k750, k750Percent, hidpp.StatusDischarging))
-	must(w.t, w.emu.SetBattery(m705, m705Percent, hidpp.StatusDischarging))
-	must(w.t, w.emu.PressLightButton(k750))
-	w.truth[mx] = truth{true, mxPercent, 0, "4.5", "MX Master 3 Wireless Mouse"}
-	w.truth[k750] = truth{true, k750Percent, k750Lux, "2.0", "Wireless Solar Keyboard K750"}
-	w.truth[m705] = truth{true, m705Percent, 0, "1.0", "M705"}
+	for j, d := range w.fam.devices {
+		tr := w.truth[d.slot]
+		tr.online = true
+		if !d.noBattery {
+			tr.percent = min(base+25*j, 100)
+			w.g.addPercent(d.id, tr.percent)
+			if d.solar {
+				tr.lux = lux
+				w.g.addLux(d.id, lux)
+				must(w.t, w.emu.SetLux(d.slot, lux))
+			}
+			must(w.t, w.emu.SetBattery(d.slot, tr.percent, hidpp.StatusDischarging))
+			if d.solar {
+				must(w.t, w.emu.PressLightButton(d.slot))
+			}
+		}
+		w.truth[d.slot] = tr
+	}
 }
 
 func must(t *testing.T, err error) {
@@ -295,7 +351,12 @@ func mismatch(s sensors.State, tr truth) string {
 	if !tr.online {
 		return strings.Join(d, "; ")
 	}
-	if b := s.Battery; b == nil || !b.HasPercent || b.Percent != tr.percent {
+	switch b := s.Battery; {
+	case tr.noBattery:
+		if b != nil || !s.NoBattery {
+			d = append(d, fmt.Sprintf("battery %+v, no battery %v; want none", b, s.NoBattery))
+		}
+	case b == nil || !b.HasPercent || b.Percent != tr.percent:
 		d = append(d, fmt.Sprintf("battery %+v, want %d %%", b, tr.percent))
 	}
 	if tr.lux != 0 && (s.Light == nil || s.Light.Lux != tr.lux) {
@@ -320,18 +381,18 @@ func (w *world) awaitTruth(when string) {
 		var diff []string
 		seen := map[string]bool{}
 		for _, s := range w.m.States() {
-			seen[s.Codename] = true
-			for ix, name := range codenames {
-				if name == s.Codename {
-					if d := mismatch(s, w.truth[ix]); d != "" {
-						diff = append(diff, s.Codename+": "+d)
+			seen[s.ID] = true
+			for _, dv := range w.fam.devices {
+				if dv.id == s.ID {
+					if d := mismatch(s, w.truth[dv.slot]); d != "" {
+						diff = append(diff, s.ID+" "+s.Name+": "+d)
 					}
 				}
 			}
 		}
-		for _, name := range codenames {
-			if !seen[name] {
-				diff = append(diff, name+": not seen")
+		for _, dv := range w.fam.devices {
+			if !seen[dv.id] {
+				diff = append(diff, dv.id+" "+dv.name+": not seen")
 			}
 		}
 		if len(diff) == 0 {
@@ -342,8 +403,12 @@ func (w *world) awaitTruth(when string) {
 			w.log.mu.Lock()
 			lost := slices.Clone(w.log.lost)
 			w.log.mu.Unlock()
-			w.t.Fatalf("%s: the monitor does not show the true state after 5 s:\n\t%s\nreceivers lost: %q",
-				when, strings.Join(diff, "\n\t"), lost)
+			var shown []string
+			for _, s := range w.m.States() {
+				shown = append(shown, fmt.Sprintf("%s %q online %v on %s", s.ID, s.Name, s.Online, s.Receiver.Path))
+			}
+			w.t.Fatalf("%s: the monitor does not show the true state after 5 s:\n\t%s\nreceivers lost: %q\nshown:\n\t%s",
+				when, strings.Join(diff, "\n\t"), lost, strings.Join(shown, "\n\t"))
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -357,8 +422,8 @@ func (w *world) checkFigures(when string) {
 	w.t.Helper()
 	_, wrong := w.rec.result()
 	for _, s := range w.m.States() {
-		if bad := w.g.check(s); bad != "" {
-			wrong = append(wrong, "shown "+s.Codename+": "+bad)
+		if bad := w.g.check(s, w.sources); bad != "" {
+			wrong = append(wrong, "shown "+s.ID+" "+s.Name+": "+bad)
 		}
 	}
 	if len(wrong) > 0 {
@@ -367,26 +432,35 @@ func (w *world) checkFigures(when string) {
 }
 
 // stir makes the monitor talk while a fault is on: each device leaves and
-// comes back (the monitor reads it again: ping, name, battery), and the
-// K750's light button asks for a light report.
+// comes back (the monitor reads it again: ping, name, battery), and a
+// solar keyboard's light button asks for a light report.
 func (w *world) stir() {
 	w.t.Helper()
-	for _, ix := range []byte{mx, k750, m705} {
-		must(w.t, w.emu.SetOnline(ix, false))
-		must(w.t, w.emu.SetOnline(ix, true))
+	for _, d := range w.fam.devices {
+		must(w.t, w.emu.SetOnline(d.slot, false))
+		must(w.t, w.emu.SetOnline(d.slot, true))
+		if d.solar {
+			must(w.t, w.emu.PressLightButton(d.slot))
+		}
 	}
-	must(w.t, w.emu.PressLightButton(k750))
 }
 
 // replug pulls the receiver out and puts it back, waiting after each
 // step until the monitor has been told.
 func (w *world) replug() {
 	w.t.Helper()
+	// A receiver is one node; each Bluetooth device is a node of its
+	// own, and the monitor is told of each: waiting for one would let
+	// the next pull-out come while the others are still being told.
+	nodes := 1
+	if w.emu.Bluetooth() {
+		nodes = len(w.fam.devices)
+	}
 	in, out := w.log.counts()
 	w.emu.Unplug()
-	w.awaitPlugLog(in, out+1)
+	w.awaitPlugLog(in, out+nodes)
 	w.emu.Replug()
-	w.awaitPlugLog(in+1, out+1)
+	w.awaitPlugLog(in+nodes, out+nodes)
 }
 
 func (w *world) awaitPlugLog(in, out int) {
@@ -405,13 +479,22 @@ func (w *world) awaitPlugLog(in, out int) {
 }
 
 // awaitRequests waits until the emulator has been asked n more things
-// since the last ResetRequests, so a fault has traffic to act on.
+// since the last ResetRequests, so a fault has traffic to act on. A
+// family with one or two devices gives less traffic for one stir than the
+// Unifying receiver's three (and a warm monitor asks a device back online
+// once, nothing more), so the devices are stirred again while the count
+// is short.
 func (w *world) awaitRequests(n int) {
 	w.t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
+	next := time.Now().Add(300 * time.Millisecond)
 	for w.emu.TotalRequests() < n {
 		if time.Now().After(deadline) {
 			w.t.Fatalf("the monitor made %d requests in 5 s, want %d", w.emu.TotalRequests(), n)
+		}
+		if time.Now().After(next) {
+			w.stir()
+			next = time.Now().Add(300 * time.Millisecond)
 		}
 		time.Sleep(time.Millisecond)
 	}
@@ -580,8 +663,8 @@ func TestMonitor_Faults(t *testing.T) {
 		{name: "device disconnects mid-request", fault: func(w *world) func() {
 			// Each device is taken away by the next request to it: the
 			// refresh after it comes back, or the light request.
-			for _, ix := range []byte{mx, k750, m705} {
-				must(w.t, w.emu.DisconnectMidRequest(ix))
+			for _, d := range w.fam.devices {
+				must(w.t, w.emu.DisconnectMidRequest(d.slot))
 			}
 			w.stir()
 			return nil
@@ -610,8 +693,10 @@ func TestMonitor_Faults(t *testing.T) {
 		}},
 		{name: "reply dropped while the devices are listed", fault: func(w *world) func() {
 			// After a replug the monitor asks the receiver, one at a time:
-			// 0xB5 0x03, 0xF1 x3, 0x00, 0x02, then 0xB5 0x20, 0x30, 0x40
-			// for slot 1 and 0xB5 0x21 for slot 2, the 10th. Every reply
+			// on a Unifying receiver 0xB5 0x03, 0xF1 x3, 0x00, 0x02, then
+			// 0xB5 0x20, 0x30, 0x40 for slot 1 and 0xB5 0x21 for slot 2,
+			// the 10th; on the other families another request of the
+			// listing, and on Bluetooth a device's. Every reply
 			// is late, so the drop set after the 9th request is made
 			// lands on the 10th.
 			w.emu.DelayReplies(1<<30, 30*time.Millisecond)
@@ -659,28 +744,32 @@ func TestMonitor_Faults(t *testing.T) {
 			return func() { w.emu.DropReplies(0); w.emu.DuplicateReplies(0) }
 		}},
 	}
-	for i, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			base := runtime.NumGoroutine()
-			w := start(t)
-			w.emu.ResetRequests()
-			clear := tt.fault(w)
-			if tt.during != nil {
-				tt.during(w)
+	for _, f := range families {
+		t.Run(f.name, func(t *testing.T) {
+			for i, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					base := runtime.NumGoroutine()
+					w := start(t, f)
+					w.emu.ResetRequests()
+					clear := tt.fault(w)
+					if tt.during != nil {
+						tt.during(w)
+					}
+					w.running()
+					if clear != nil {
+						clear()
+					}
+					w.set(10+i, 300+10*i)
+					w.awaitTruth("after the fault")
+					// Once more, to be sure the monitor follows events again.
+					w.set(20+i, 500+10*i)
+					w.awaitTruth("after the fault, second change")
+					n, _ := w.rec.result()
+					w.close()
+					after := goroutines(t, base)
+					t.Logf("%d requests, %d states recorded; goroutines %d before, %d after", w.emu.TotalRequests(), n, base, after)
+				})
 			}
-			w.running()
-			if clear != nil {
-				clear()
-			}
-			w.set(10+i, 30+i, 300+10*i, 60+i)
-			w.awaitTruth("after the fault")
-			// Once more, to be sure the monitor follows events again.
-			w.set(20+i, 40+i, 500+10*i, 80+i)
-			w.awaitTruth("after the fault, second change")
-			n, _ := w.rec.result()
-			w.close()
-			after := goroutines(t, base)
-			t.Logf("%d requests, %d states recorded; goroutines %d before, %d after", w.emu.TotalRequests(), n, base, after)
 		})
 	}
 }
@@ -692,46 +781,48 @@ func TestMonitor_Faults(t *testing.T) {
 // each change (it may still be opening the receiver when it is pulled out
 // again); "back to back" does not wait at all.
 func TestMonitor_Replug100(t *testing.T) {
-	for _, tc := range []struct {
-		name  string
-		paced bool
-	}{
-		{"paced", true},
-		{"back to back", false},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			base := runtime.NumGoroutine()
-			w := start(t)
-			w.set(15, 35, 250, 65)
-			w.awaitTruth("before the replugs")
-			fds := openFDs(t)
-			goBefore := runtime.NumGoroutine()
-			for range 100 {
-				if tc.paced {
-					w.replug()
-				} else {
-					w.emu.Unplug()
-					w.emu.Replug()
+	for _, f := range families {
+		for _, tc := range []struct {
+			name  string
+			paced bool
+		}{
+			{"paced", true},
+			{"back to back", false},
+		} {
+			t.Run(f.name+"/"+tc.name, func(t *testing.T) {
+				base := runtime.NumGoroutine()
+				w := start(t, f)
+				w.set(15, 250)
+				w.awaitTruth("before the replugs")
+				fds := openFDs(t)
+				goBefore := runtime.NumGoroutine()
+				for range 100 {
+					if tc.paced {
+						w.replug()
+					} else {
+						w.emu.Unplug()
+						w.emu.Replug()
+					}
 				}
-			}
-			w.running()
-			w.awaitTruth("after 100 replugs")
-			w.set(16, 36, 260, 66)
-			w.awaitTruth("after 100 replugs, new figures")
-			w.set(17, 37, 270, 67)
-			w.awaitTruth("after 100 replugs, newer figures")
-			fdsAfter := openFDs(t)
-			goAfter := runtime.NumGoroutine()
-			if fdsAfter > fds {
-				t.Errorf("%d file descriptors open after 100 replugs, %d before", fdsAfter, fds)
-			}
-			n, _ := w.rec.result()
-			in, out := w.log.counts()
-			w.close()
-			settled := goroutines(t, base)
-			t.Logf("monitor told of %d plug-ins, %d pull-outs; file descriptors %d before the replugs, %d after; "+
-				"goroutines %d before the monitor, %d with it before the replugs, %d after, %d once it stopped; %d states recorded",
-				in, out, fds, fdsAfter, base, goBefore, goAfter, settled, n)
-		})
+				w.running()
+				w.awaitTruth("after 100 replugs")
+				w.set(16, 260)
+				w.awaitTruth("after 100 replugs, new figures")
+				w.set(17, 270)
+				w.awaitTruth("after 100 replugs, newer figures")
+				fdsAfter := openFDs(t)
+				goAfter := runtime.NumGoroutine()
+				if fdsAfter > fds {
+					t.Errorf("%d file descriptors open after 100 replugs, %d before", fdsAfter, fds)
+				}
+				n, _ := w.rec.result()
+				in, out := w.log.counts()
+				w.close()
+				settled := goroutines(t, base)
+				t.Logf("monitor told of %d plug-ins, %d pull-outs; file descriptors %d before the replugs, %d after; "+
+					"goroutines %d before the monitor, %d with it before the replugs, %d after, %d once it stopped; %d states recorded",
+					in, out, fds, fdsAfter, base, goBefore, goAfter, settled, n)
+			})
+		}
 	}
 }

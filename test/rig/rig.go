@@ -148,6 +148,12 @@ type Supply struct {
 	Capacity int    // percent
 	Status   string // Discharging, ...
 	Online   bool
+	// HasCapacity says whether the kernel gives a capacity at all: not for
+	// a 0x1000 battery without mileage, which has only a Level.
+	HasCapacity bool
+	Level       string // capacity level: Full, High, Normal, Low, Critical
+	VoltageMV   int    // 0x1001 batteries: the voltage, in mV
+	Serial      string // the device's serial: a Bluetooth device's address
 }
 
 var hidID = regexp.MustCompile(`HID_ID=\w+:0000046D:0000(\w{4})`)
@@ -176,6 +182,14 @@ func PowerSupplies() []Supply {
 			switch k {
 			case "POWER_SUPPLY_CAPACITY":
 				s.Capacity, _ = strconv.Atoi(v)
+				s.HasCapacity = true
+			case "POWER_SUPPLY_CAPACITY_LEVEL":
+				s.Level = v
+			case "POWER_SUPPLY_VOLTAGE_NOW":
+				uv, _ := strconv.Atoi(v)
+				s.VoltageMV = uv / 1000
+			case "POWER_SUPPLY_SERIAL_NUMBER":
+				s.Serial = v
 			case "POWER_SUPPLY_STATUS":
 				s.Status = v
 			case "POWER_SUPPLY_ONLINE":
@@ -283,25 +297,61 @@ func (pl *Plugged) Requests() int {
 
 // Query is the part of "helio query --json" the tests check.
 type Query struct {
-	Receivers []struct {
-		PID, Serial, Path string
-		Devices           []QueryDevice
-	}
+	Receivers []QueryReceiver
+	// Devices are the devices reached without a receiver (Bluetooth).
+	Devices []QueryDirect
+}
+
+// QueryReceiver is one receiver of a [Query], with its devices.
+type QueryReceiver struct {
+	PID, Serial, Path, Family string
+	Devices                   []QueryDevice
 }
 
 // QueryDevice is one device of a [Query].
 type QueryDevice struct {
 	Index    int
 	WPID     string
+	Kind     string
 	Name     string
 	Codename string
+	Serial   string // "" for null
+	UnitID   string `json:"unit_id"`
+	Bus      string
 	Protocol *string
 	Online   bool
 	Battery  *struct {
-		Percent *int
-		Status  string
+		Percent     *int
+		Level       *string
+		Status      string
+		VoltageMV   *int `json:"voltage_mv"`
+		Approximate bool
 	}
 	Light *struct{ Lux int }
+	Error string
+}
+
+// QueryDirect is a device of a [Query] reached without a receiver: its
+// node's product id and path, and the device.
+type QueryDirect struct {
+	PID, Path string
+	QueryDevice
+}
+
+// All lists every device of q by the id its profile gives it: a
+// receiver's devices by wpid, the others by their node's product id,
+// upper case.
+func (q Query) All() map[string]QueryDevice {
+	out := map[string]QueryDevice{}
+	for _, r := range q.Receivers {
+		for _, d := range r.Devices {
+			out[strings.ToUpper(d.WPID)] = d
+		}
+	}
+	for _, d := range q.Devices {
+		out[strings.ToUpper(d.PID)] = d.QueryDevice
+	}
+	return out
 }
 
 // Percent is the device's battery percentage, -1 without one.

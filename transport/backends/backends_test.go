@@ -27,7 +27,7 @@ func TestOpen(t *testing.T) {
 		{spec: "sim:default", name: "sim"},
 		{spec: "sim:" + bad, err: "bad.json"},
 		{spec: "sim:no-such-profile", err: "no-such-profile"},
-		{spec: "usb", err: `unknown backend "usb" (have hidraw, hidapi, libusb, sim, sim:NAME, sim:FILE.json)`},
+		{spec: "usb", err: `unknown backend "usb" (have hidraw, hidapi, libusb, sim, sim:NAME, sim:FILE.json, sim:NAME+NAME...)`},
 		{spec: "", err: "unknown backend"},
 		{spec: "hidraw:x", err: "unknown backend"},
 	}

@@ -42,11 +42,15 @@ import (
 // HID++ collections in a receiver's report descriptor (hidpp.md §11): the
 // vendor usage page 0xFF00 with usage 0x0001 (short reports, 0x10) or
 // 0x0002 (long reports, 0x11). Collection 0xFF00:0x0004 holds the DJ
-// reports and is not enough on its own.
+// reports and is not enough on its own. Bluetooth LE devices put their
+// long report in page 0xFF43, usage 0x0202 (docs/devices.md §5), and
+// declare no short one.
 const (
-	usagePageHIDPP  = 0xFF00
-	usageHIDPPShort = 0x0001
-	usageHIDPPLong  = 0x0002
+	usagePageHIDPP   = 0xFF00
+	usagePageHIDPPBT = 0xFF43
+	usageHIDPPShort  = 0x0001
+	usageHIDPPLong   = 0x0002
+	usageHIDPPLongBT = 0x0202
 )
 
 // pollInterval is how long one hid_read_timeout waits before Read checks
@@ -76,16 +80,19 @@ func initHID() error {
 	return errInit
 }
 
-// Receivers lists the HID++ interfaces of Logitech receivers:
-// hid.Enumerate(0x046D, 0), kept when transport.IsReceiver accepts the
-// product id and the entry is a HID++ collection (usage page 0xFF00, usage
-// 0x0001 or 0x0002; hidapi's hidraw backend reads these from the report
-// descriptor and lists each top-level collection as its own entry, so one
-// node appears several times and is listed once).
+// Receivers lists the HID++ interfaces of Logitech receivers, and the
+// nodes of Logitech devices connected over Bluetooth (each one device
+// reached without a receiver, [transport.Info.Direct]): hid.Enumerate(0x046D,
+// 0), kept when the entry is a receiver's ([transport.IsReceiver]) or on
+// the Bluetooth bus, and is a HID++ collection (usage page 0xFF00, usage
+// 0x0001 or 0x0002, or Bluetooth LE's 0xFF43:0x0202; hidapi's hidraw
+// backend reads these from the report descriptor and lists each top-level
+// collection as its own entry, so one node appears several times and is
+// listed once).
 //
 // Paired devices' own nodes, which the kernel creates under a receiver,
 // carry the device's wireless product id (a "wpid" such as 0x4002) instead
-// of a receiver's, so IsReceiver already leaves them out. hidapi does not
+// of a receiver's, and the USB bus, so they are left out. hidapi does not
 // report HID_PHYS, so Info.Phys is empty.
 func (Backend) Receivers() ([]transport.Info, error) {
 	if err := initHID(); err != nil {
@@ -102,25 +109,85 @@ func (Backend) Receivers() ([]transport.Info, error) {
 	return receivers(all), nil
 }
 
-// receivers keeps the HID++ interfaces of receivers among devs, one Info
-// per path, sorted by path.
+// receivers keeps the HID++ interfaces of receivers and Bluetooth devices
+// among devs, one Info per path, sorted by path. A Bluetooth device none
+// of whose collections is HID++'s short one is LongOnly; a receiver never
+// is (every receiver has the short report, and hidapi may list only some
+// of a node's collections).
 func receivers(devs []*hid.DeviceInfo) []transport.Info {
-	seen := make(map[string]bool)
-	var out []transport.Info
+	byPath := make(map[string]*transport.Info)
+	short := make(map[string]bool)
 	for _, d := range devs {
-		if !transport.IsReceiver(d.VendorID, d.ProductID) || !isHIDPP(d) || seen[d.Path] {
+		bt := d.BusType == hid.BusBluetooth
+		if d.VendorID != transport.VendorLogitech || !transport.IsReceiver(d.VendorID, d.ProductID) && !bt || !isHIDPP(d) {
 			continue
 		}
-		seen[d.Path] = true
-		out = append(out, transport.Info{Backend: "hidapi", Path: d.Path,
-			VendorID: d.VendorID, ProductID: d.ProductID, Name: hidName(d)})
+		short[d.Path] = short[d.Path] || d.UsagePage == usagePageHIDPP && d.Usage == usageHIDPPShort
+		if byPath[d.Path] != nil {
+			continue
+		}
+		info := &transport.Info{Backend: "hidapi", Path: d.Path, VendorID: d.VendorID, ProductID: d.ProductID, Name: hidName(d)}
+		switch d.BusType {
+		case hid.BusUSB:
+			info.Bus = transport.BusUSB
+		case hid.BusBluetooth:
+			info.Bus, info.Uniq = transport.BusBluetooth, d.SerialNbr
+		}
+		byPath[d.Path] = info
+	}
+	out := make([]transport.Info, 0, len(byPath))
+	for path, info := range byPath {
+		info.LongOnly = info.Direct() && !short[path]
+		out = append(out, *info)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out
 }
 
+// Skipped implements [transport.Skipper]: the Logitech devices on
+// Bluetooth none of whose collections is a HID++ one.
+func (Backend) Skipped() []error {
+	if initHID() != nil {
+		return nil
+	}
+	var all []*hid.DeviceInfo
+	if hid.Enumerate(transport.VendorLogitech, hid.ProductIDAny, func(d *hid.DeviceInfo) error {
+		all = append(all, d)
+		return nil
+	}) != nil {
+		return nil
+	}
+	return skipped(all)
+}
+
+var _ transport.Skipper = Backend{}
+
+// skipped says, for each Bluetooth node among devs with no HID++
+// collection, that Helio cannot read it.
+func skipped(devs []*hid.DeviceInfo) []error {
+	hidpp := map[string]bool{}
+	var paths []string
+	for _, d := range devs {
+		if d.VendorID != transport.VendorLogitech || d.BusType != hid.BusBluetooth {
+			continue
+		}
+		if _, seen := hidpp[d.Path]; !seen {
+			paths = append(paths, d.Path)
+		}
+		hidpp[d.Path] = hidpp[d.Path] || isHIDPP(d)
+	}
+	var out []error
+	for _, p := range paths {
+		if !hidpp[p] {
+			out = append(out, fmt.Errorf("hidapi: %s (Logitech Bluetooth device): %w", p, transport.ErrNotHIDPP))
+		}
+	}
+	return out
+}
+
 func isHIDPP(d *hid.DeviceInfo) bool {
-	return d.UsagePage == usagePageHIDPP && (d.Usage == usageHIDPPShort || d.Usage == usageHIDPPLong)
+	return d.UsagePage == usagePageHIDPP && (d.Usage == usageHIDPPShort || d.Usage == usageHIDPPLong) ||
+		d.UsagePage == usagePageHIDPPBT && d.Usage == usageHIDPPLongBT
 }
 
 // hidName builds the name the kernel gives a USB HID device (HID_NAME):

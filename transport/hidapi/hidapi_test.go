@@ -152,12 +152,25 @@ func TestReceivers_Filter(t *testing.T) {
 		{Path: "/dev/hidraw6", VendorID: 0x046D, ProductID: 0xC532, UsagePage: 0xFF00, Usage: 0x0004},
 		// Another vendor.
 		{Path: "/dev/hidraw7", VendorID: 0x1234, ProductID: 0xC52B, UsagePage: 0xFF00, Usage: 0x0001},
-		// A Bolt receiver, long collection only.
-		{Path: "/dev/hidraw10", VendorID: 0x046D, ProductID: 0xC548, ProductStr: "USB Receiver", UsagePage: 0xFF00, Usage: 0x0002},
+		// A Bolt receiver, long collection only: a receiver is never
+		// taken for long-only.
+		{Path: "/dev/hidraw10", VendorID: 0x046D, ProductID: 0xC548, ProductStr: "USB Receiver", UsagePage: 0xFF00, Usage: 0x0002, BusType: hid.BusUSB},
+		// Bluetooth: an LE MX Master 3 (mouse, then HID++ long in page
+		// 0xFF43), a classic M557 with both HID++ collections, and an LE
+		// device with no HID++ collection.
+		{Path: "/dev/hidraw11", VendorID: 0x046D, ProductID: 0xB023, ProductStr: "Wireless Mouse MX Master 3", UsagePage: 0x0001, Usage: 0x0002, BusType: hid.BusBluetooth, SerialNbr: "d1:e2:f3:04:15:26"},
+		{Path: "/dev/hidraw11", VendorID: 0x046D, ProductID: 0xB023, ProductStr: "Wireless Mouse MX Master 3", UsagePage: 0xFF43, Usage: 0x0202, BusType: hid.BusBluetooth, SerialNbr: "d1:e2:f3:04:15:26"},
+		{Path: "/dev/hidraw12", VendorID: 0x046D, ProductID: 0xB010, MfrStr: "Logitech", ProductStr: "M557", UsagePage: 0xFF00, Usage: 0x0002, BusType: hid.BusBluetooth, SerialNbr: "00:1f:20:aa:bb:cc"},
+		{Path: "/dev/hidraw12", VendorID: 0x046D, ProductID: 0xB010, MfrStr: "Logitech", ProductStr: "M557", UsagePage: 0xFF00, Usage: 0x0001, BusType: hid.BusBluetooth, SerialNbr: "00:1f:20:aa:bb:cc"},
+		{Path: "/dev/hidraw13", VendorID: 0x046D, ProductID: 0xB35B, UsagePage: 0x0001, Usage: 0x0006, BusType: hid.BusBluetooth},
 	}
 	got := receivers(in)
 	want := []transport.Info{
-		{Backend: "hidapi", Path: "/dev/hidraw10", VendorID: 0x046D, ProductID: 0xC548, Name: "USB Receiver"},
+		{Backend: "hidapi", Path: "/dev/hidraw10", VendorID: 0x046D, ProductID: 0xC548, Name: "USB Receiver", Bus: transport.BusUSB},
+		{Backend: "hidapi", Path: "/dev/hidraw11", VendorID: 0x046D, ProductID: 0xB023, Name: "Wireless Mouse MX Master 3",
+			Bus: transport.BusBluetooth, Uniq: "d1:e2:f3:04:15:26", LongOnly: true},
+		{Backend: "hidapi", Path: "/dev/hidraw12", VendorID: 0x046D, ProductID: 0xB010, Name: "Logitech M557",
+			Bus: transport.BusBluetooth, Uniq: "00:1f:20:aa:bb:cc"},
 		{Backend: "hidapi", Path: "/dev/hidraw2", VendorID: 0x046D, ProductID: 0xC52B, Name: "Logitech USB Receiver"},
 	}
 	if len(got) != len(want) {
@@ -167,6 +180,10 @@ func TestReceivers_Filter(t *testing.T) {
 		if got[i] != want[i] {
 			t.Errorf("receivers()[%d] = %+v, want %+v", i, got[i], want[i])
 		}
+	}
+	sk := skipped(in)
+	if len(sk) != 1 || !errors.Is(sk[0], transport.ErrNotHIDPP) || !strings.Contains(sk[0].Error(), "/dev/hidraw13") {
+		t.Errorf("skipped() = %v, want /dev/hidraw13 alone", sk)
 	}
 }
 
@@ -182,7 +199,7 @@ func TestBackend_Receivers(t *testing.T) {
 		t.Errorf("Receivers() = %v on a machine without hidraw", got)
 	}
 	for _, info := range got {
-		if info.Backend != "hidapi" || !transport.IsReceiver(info.VendorID, info.ProductID) {
+		if info.Backend != "hidapi" || !transport.IsReceiver(info.VendorID, info.ProductID) && info.Bus != transport.BusBluetooth {
 			t.Errorf("Receivers() listed %+v", info)
 		}
 	}

@@ -22,6 +22,11 @@ var sysRoot = "/sys"
 // registers a power supply.
 const djDriver = "logitech-djreceiver"
 
+// hidppDriver is hid-logitech-hidpp's driver: on a Bluetooth device it
+// binds the device's own HID device, and registers the power supply right
+// below it.
+const hidppDriver = "logitech-hidpp-device"
+
 // hidDevice is the name of a HID device's directory in sysfs,
 // BUS:VENDOR:PRODUCT.INSTANCE.
 var hidDevice = regexp.MustCompile(`^[0-9A-F]{4}:[0-9A-F]{4}:[0-9A-F]{4}\.[0-9A-F]{4,}$`)
@@ -33,6 +38,12 @@ var hidDevice = regexp.MustCompile(`^[0-9A-F]{4}:[0-9A-F]{4}:[0-9A-F]{4}\.[0-9A-
 // change of the power supply it registers is a uevent: that uevent is the
 // cue. Receivers on another driver (hid-generic, as a Bolt receiver is on
 // Debian 12's 6.1) get [transport.ErrNotCued].
+//
+// A Bluetooth device's own node ([transport.Info.Direct]) is cued where
+// hid-logitech-hidpp binds it (Debian 12's 6.1 binds a short list of
+// product ids, such as the MX Master 3's b023): its power supply sits
+// right below the device's HID device, and every change of it is a cue
+// for index 0xFF. A device hid-generic holds gets [transport.ErrNotCued].
 //
 // A light-button press on a K750 is a cue only when the kernel's figure
 // changes with it (the charge, or the charging state it derives from the
@@ -46,10 +57,14 @@ func (Backend) Cues(ctx context.Context, info transport.Info) (*transport.Cues, 
 	if err != nil {
 		return nil, err
 	}
-	if driver := parseUevent(ue)["DRIVER"]; driver != djDriver {
+	want := djDriver
+	if info.Direct() {
+		want = hidppDriver
+	}
+	if driver := parseUevent(ue)["DRIVER"]; driver != want {
 		return nil, fmt.Errorf("hidraw: %s is driven by %q: %w", info.Path, driver, transport.ErrNotCued)
 	}
-	tr := &cueTracker{dir: dir, devpath: strings.TrimPrefix(dir, sysRoot), slots: map[string]byte{}}
+	tr := &cueTracker{dir: dir, devpath: strings.TrimPrefix(dir, sysRoot), slots: map[string]byte{}, direct: info.Direct()}
 	out := make(chan transport.Cue, 16)
 	err = uevent.Listen(ctx, func(kv map[string]string) bool {
 		c, ok := tr.cue(kv)
@@ -69,11 +84,13 @@ func (Backend) Cues(ctx context.Context, info transport.Info) (*transport.Cues, 
 	return transport.NewCues(out, tr.covers), nil
 }
 
-// cueTracker turns the uevents of one receiver's paired devices into cues.
+// cueTracker turns the uevents of one receiver's paired devices into cues,
+// or those of a Bluetooth device's own power supply.
 type cueTracker struct {
-	dir     string          // the receiver's HID device in sysfs
+	dir     string          // the receiver's (or the device's) HID device in sysfs
 	devpath string          // the same, as uevents name it
 	slots   map[string]byte // a paired device's directory name → its index
+	direct  bool            // dir is a device's own: its power supply is right below
 }
 
 // cue reads one uevent: the addition, binding or removal of a paired
@@ -86,6 +103,14 @@ func (t *cueTracker) cue(kv map[string]string) (transport.Cue, bool) {
 	}
 	rel, ok := strings.CutPrefix(kv["DEVPATH"], t.devpath+"/")
 	if !ok {
+		return transport.Cue{}, false
+	}
+	if t.direct {
+		// hid-logitech-hidpp's power supply, right below the device.
+		if kv["SUBSYSTEM"] == "power_supply" && strings.Count(rel, "/") == 1 &&
+			(kv["ACTION"] == "add" || kv["ACTION"] == "change") {
+			return transport.Cue{Index: transport.DirectIndex}, true
+		}
 		return transport.Cue{}, false
 	}
 	child, rest, _ := strings.Cut(rel, "/")
@@ -134,6 +159,10 @@ func (t *cueTracker) indexOf(child string) (byte, bool) {
 
 // covers reports whether a power supply watches device index now.
 func (t *cueTracker) covers(index byte) bool {
+	if t.direct {
+		supplies, err := os.ReadDir(filepath.Join(t.dir, "power_supply"))
+		return index == transport.DirectIndex && err == nil && len(supplies) > 0
+	}
 	ents, err := os.ReadDir(t.dir)
 	if err != nil {
 		return false

@@ -69,6 +69,76 @@ func TestCues_Driver(t *testing.T) {
 	}
 }
 
+// fakeBT builds sysfs for an MX Master 3 on Bluetooth whose HID device
+// driver binds, with a power supply right below it when supply is set.
+func fakeBT(t *testing.T, driver string, supply bool) transport.Info {
+	t.Helper()
+	root := t.TempDir()
+	dev := filepath.Join(root, "devices/virtual/misc/uhid/0005:046D:B023.0007")
+	os.MkdirAll(dev, 0o755)
+	os.WriteFile(filepath.Join(dev, "uevent"), []byte("DRIVER="+driver+"\nHID_ID=0005:0000046D:0000B023\nHID_UNIQ=d1:e2:f3:04:15:26\n"), 0o644)
+	if supply {
+		os.MkdirAll(filepath.Join(dev, "power_supply", "hidpp_battery_4"), 0o755)
+	}
+	class := filepath.Join(root, "class/hidraw/hidraw4")
+	os.MkdirAll(class, 0o755)
+	if err := os.Symlink(dev, filepath.Join(class, "device")); err != nil {
+		t.Fatal(err)
+	}
+	oldClass, oldRoot := sysClass, sysRoot
+	sysClass, sysRoot = filepath.Join(root, "class/hidraw"), root
+	t.Cleanup(func() { sysClass, sysRoot = oldClass, oldRoot })
+	return transport.Info{Backend: "hidraw", Path: "/dev/hidraw4", VendorID: 0x046D, ProductID: 0xB023, Bus: transport.BusBluetooth}
+}
+
+// TestCues_Bluetooth: a Bluetooth device hid-logitech-hidpp binds is cued
+// by its own power supply, at index 0xFF; one hid-generic holds is not.
+func TestCues_Bluetooth(t *testing.T) {
+	info := fakeBT(t, "logitech-hidpp-device", true)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cues, err := Backend{}.Cues(ctx, info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cues.Covers(transport.DirectIndex) || cues.Covers(1) {
+		t.Errorf("Covers(0xFF) = %v, Covers(1) = %v; want true, false", cues.Covers(transport.DirectIndex), cues.Covers(1))
+	}
+	cancel()
+	for range cues.C {
+	}
+	info = fakeBT(t, "logitech-hidpp-device", false)
+	cues, err = Backend{}.Cues(context.Background(), info)
+	if err != nil || cues.Covers(transport.DirectIndex) {
+		t.Errorf("before its power supply: Cues = %v, Covers = %v; want cued, not covered", err, err == nil && cues.Covers(transport.DirectIndex))
+	}
+	info = fakeBT(t, "hid-generic", false)
+	if _, err := (Backend{}).Cues(context.Background(), info); !errors.Is(err, transport.ErrNotCued) {
+		t.Errorf("Cues on hid-generic: %v, want ErrNotCued", err)
+	}
+
+	dir, _ := filepath.EvalSymlinks(filepath.Join(sysClass, "hidraw4", "device"))
+	tr := &cueTracker{dir: dir, devpath: strings.TrimPrefix(dir, sysRoot), slots: map[string]byte{}, direct: true}
+	const dev = "/devices/virtual/misc/uhid/0005:046D:B023.0007"
+	tests := []struct {
+		kv   map[string]string
+		want *transport.Cue
+	}{
+		{map[string]string{"ACTION": "add", "SUBSYSTEM": "power_supply", "DEVPATH": dev + "/power_supply/hidpp_battery_4"}, &transport.Cue{Index: 0xFF}},
+		{map[string]string{"ACTION": "change", "SUBSYSTEM": "power_supply", "DEVPATH": dev + "/power_supply/hidpp_battery_4", "POWER_SUPPLY_CAPACITY": "100"}, &transport.Cue{Index: 0xFF}},
+		{map[string]string{"ACTION": "add", "SUBSYSTEM": "hwmon", "DEVPATH": dev + "/power_supply/hidpp_battery_4/hwmon3"}, nil},
+		{map[string]string{"ACTION": "add", "SUBSYSTEM": "input", "DEVPATH": dev + "/input/input9"}, nil},
+		{map[string]string{"ACTION": "change", "SUBSYSTEM": "power_supply", "DEVPATH": "/devices/other/power_supply/BAT0"}, nil},
+		{map[string]string{"ERROR": uevent.Overflow}, &transport.Cue{}},
+	}
+	for _, tt := range tests {
+		c, ok := tr.cue(tt.kv)
+		if ok != (tt.want != nil) || ok && c != *tt.want {
+			t.Errorf("cue(%v) = %+v, %v; want %+v", tt.kv, c, ok, tt.want)
+		}
+	}
+}
+
 // TestCueTracker reads uevents recorded in the rig's VM (Debian's 6.1,
 // the emulated C52B): what the kernel says when a battery changes, a
 // device goes out of range and comes back, and the receiver is pulled out.

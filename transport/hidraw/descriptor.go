@@ -1,18 +1,27 @@
 package hidraw
 
 // inputReportSizes walks a HID report descriptor and returns the size in
-// bytes (report ID excluded) of each input report, by report ID. It reads
-// only what that needs: Report ID, Report Size and Report Count (with
-// Push/Pop), and Input items. A malformed descriptor yields what was read
-// up to the fault.
+// bytes (report ID excluded) of each input report, by report ID.
 func inputReportSizes(desc []byte) map[byte]int {
+	in, _ := ReportSizes(desc)
+	return in
+}
+
+// ReportSizes walks a HID report descriptor and returns the size in bytes
+// (report ID excluded) of each input and each output report, by report
+// ID. It reads only what that needs: Report ID, Report Size and Report
+// Count (with Push/Pop, the stack bounded as HID parsers bound it), and
+// Input and Output items. A malformed descriptor yields what was read up
+// to the fault. The emulator reads its own descriptors with it, so that
+// what it sends and hears is what hidraw finds in them.
+func ReportSizes(desc []byte) (in, out map[byte]int) {
 	type globals struct {
 		id          byte
 		size, count uint32
 	}
 	var g globals
 	var stack []globals
-	bits := map[byte]uint32{}
+	inBits, outBits := map[byte]uint32{}, map[byte]uint32{}
 	for i := 0; i < len(desc); {
 		prefix := desc[i]
 		if prefix == 0xFE { // long item: size, tag, data
@@ -42,20 +51,27 @@ func inputReportSizes(desc []byte) map[byte]int {
 		case 0x94: // Report Count
 			g.count = v
 		case 0xA4: // Push
-			stack = append(stack, g)
+			if len(stack) < 16 {
+				stack = append(stack, g)
+			}
 		case 0xB4: // Pop
 			if len(stack) > 0 {
 				g, stack = stack[len(stack)-1], stack[:len(stack)-1]
 			}
 		case 0x80: // Input
-			bits[g.id] += g.size * g.count
+			inBits[g.id] += g.size * g.count
+		case 0x90: // Output
+			outBits[g.id] += g.size * g.count
 		}
 	}
-	out := make(map[byte]int, len(bits))
-	for id, b := range bits {
-		out[id] = int((b + 7) / 8)
+	bytes := func(bits map[byte]uint32) map[byte]int {
+		m := make(map[byte]int, len(bits))
+		for id, b := range bits {
+			m[id] = int((b + 7) / 8)
+		}
+		return m
 	}
-	return out
+	return bytes(inBits), bytes(outBits)
 }
 
 // isHIDPP reports whether a descriptor declares HID++ reports: input report
@@ -63,4 +79,17 @@ func inputReportSizes(desc []byte) map[byte]int {
 func isHIDPP(desc []byte) bool {
 	s := inputReportSizes(desc)
 	return s[0x10] == 6 || s[0x11] == 19
+}
+
+// HIDPPReports reads which HID++ reports a descriptor declares: ok when
+// it declares one Helio can talk through (input report 0x10 with 6 data
+// bytes or 0x11 with 19, as Solaar matches them), and longOnly when the
+// short report 0x10 is not both an input and an output report of 6 bytes
+// (many Bluetooth devices declare only 0x11), so that requests must go
+// out long, as the kernel's hid-logitech-hidpp sends them then.
+// The emulator lists its Bluetooth devices by this rule too.
+func HIDPPReports(desc []byte) (ok, longOnly bool) {
+	in, out := ReportSizes(desc)
+	ok = in[0x10] == 6 || in[0x11] == 19
+	return ok, in[0x10] != 6 || out[0x10] != 6
 }

@@ -33,10 +33,12 @@ var _ transport.Backend = Backend{}
 // Name is "hidraw".
 func (Backend) Name() string { return "hidraw" }
 
-// Receivers lists the HID++ interfaces of Logitech receivers. Paired
+// Receivers lists the HID++ interfaces of Logitech receivers, and the
+// nodes of Logitech devices connected over Bluetooth, each of which is
+// one device reached without a receiver ([transport.Info.Direct]). Paired
 // devices' own nodes, which the kernel creates under a receiver with
-// HID_PHYS = receiver phys + ":<index>", are not receivers and are left out.
-// A system without hidraw (no /sys/class/hidraw) has no receivers.
+// HID_PHYS = receiver phys + ":<index>", are not receivers and are left
+// out. A system without hidraw (no /sys/class/hidraw) has no receivers.
 func (Backend) Receivers() ([]transport.Info, error) {
 	ents, err := os.ReadDir(sysClass)
 	if errors.Is(err, os.ErrNotExist) {
@@ -47,8 +49,8 @@ func (Backend) Receivers() ([]transport.Info, error) {
 	}
 	var out []transport.Info
 	for _, e := range ents {
-		info, ok := probe(e.Name())
-		if ok {
+		info, err := probe(e.Name())
+		if err == nil {
 			out = append(out, info)
 		}
 	}
@@ -56,26 +58,74 @@ func (Backend) Receivers() ([]transport.Info, error) {
 	return out, nil
 }
 
-func probe(node string) (transport.Info, bool) {
+// Skipped implements [transport.Skipper]: it lists the nodes of Logitech
+// devices on Bluetooth that declare no HID++ report in their descriptor,
+// each as an error wrapping [transport.ErrNotHIDPP] that names the node.
+func (Backend) Skipped() []error {
+	ents, err := os.ReadDir(sysClass)
+	if err != nil {
+		return nil
+	}
+	var out []error
+	for _, e := range ents {
+		if _, err := probe(e.Name()); errors.Is(err, transport.ErrNotHIDPP) {
+			out = append(out, err)
+		}
+	}
+	return out
+}
+
+var _ transport.Skipper = Backend{}
+
+// errNotOurs is probe's error for a node that is neither a Logitech
+// receiver nor a Logitech device on Bluetooth: another vendor's device, a
+// paired device's node under a receiver, a receiver's keyboard interface.
+var errNotOurs = errors.New("hidraw: not a Logitech receiver or Bluetooth device")
+
+// probe says what hidraw node (such as "hidraw3") is: the Info Receivers
+// lists for it, or why it is not listed. A Logitech node on Bluetooth
+// that declares no HID++ report gives an error wrapping
+// [transport.ErrNotHIDPP]; a node of another vendor, or one Helio does not
+// read, another error.
+func probe(node string) (transport.Info, error) {
 	dir := filepath.Join(sysClass, node, "device")
 	ue, err := ReadSysfs(filepath.Join(dir, "uevent"))
 	if err != nil {
-		return transport.Info{}, false
+		return transport.Info{}, err
 	}
 	m := parseUevent(ue)
 	if IsChildPhys(m["HID_PHYS"]) {
-		return transport.Info{}, false
+		return transport.Info{}, errNotOurs
 	}
-	_, vid, pid, err := parseHIDID(m["HID_ID"])
-	if err != nil || !transport.IsReceiver(vid, pid) {
-		return transport.Info{}, false
+	bus, vid, pid, err := parseHIDID(m["HID_ID"])
+	if err != nil {
+		return transport.Info{}, err
+	}
+	receiver := transport.IsReceiver(vid, pid)
+	// A device's own node is read only on Bluetooth: on USB, a
+	// Logitech node that is not a receiver is a corded device (or a
+	// receiver's child), which Helio does not read.
+	if vid != transport.VendorLogitech || !receiver && transport.Bus(bus) != transport.BusBluetooth {
+		return transport.Info{}, errNotOurs
 	}
 	desc, err := ReadSysfs(filepath.Join(dir, "report_descriptor"))
-	if err != nil || !isHIDPP(desc) {
-		return transport.Info{}, false
+	if err != nil {
+		return transport.Info{}, err
 	}
-	return transport.Info{Backend: "hidraw", Path: filepath.Join(devDir, node), VendorID: vid, ProductID: pid,
-		Name: m["HID_NAME"], Phys: m["HID_PHYS"]}, true
+	ok, longOnly := HIDPPReports(desc)
+	switch {
+	case !ok && receiver:
+		return transport.Info{}, errNotOurs // one of a receiver's other interfaces
+	case !ok:
+		return transport.Info{}, fmt.Errorf("hidraw: %s (Logitech %04x on %s, %q): %w",
+			filepath.Join(devDir, node), pid, transport.Bus(bus), m["HID_NAME"], transport.ErrNotHIDPP)
+	}
+	info := transport.Info{Backend: "hidraw", Path: filepath.Join(devDir, node), VendorID: vid, ProductID: pid,
+		Name: m["HID_NAME"], Phys: m["HID_PHYS"], Bus: transport.Bus(bus), LongOnly: longOnly}
+	if !receiver {
+		info.Uniq = m["HID_UNIQ"]
+	}
+	return info, nil
 }
 
 // Conn is an open hidraw node.

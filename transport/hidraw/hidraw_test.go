@@ -20,6 +20,21 @@ var c52bInterface2 = []byte{
 	0x85, 0x21, 0x95, 0x1F, 0x09, 0x42, 0x81, 0x00, 0x09, 0x42, 0x91, 0x00, 0xC0,
 }
 
+// bleHIDPP is the HID++ collection of a Bluetooth LE Logitech device:
+// vendor page 0xFF43, usage 0x0202, long report 0x11 only, input and
+// output (docs/devices.md §5).
+var bleHIDPP = []byte{
+	0x06, 0x43, 0xFF, 0x0A, 0x02, 0x02, 0xA1, 0x01, 0x85, 0x11, 0x75, 0x08, 0x95, 0x13, 0x15, 0x00, 0x26, 0xFF, 0x00,
+	0x09, 0x02, 0x81, 0x00, 0x09, 0x02, 0x91, 0x00, 0xC0,
+}
+
+// shortInputOnly declares report 0x10 as an input but not an output:
+// nothing can be sent short through it.
+var shortInputOnly = []byte{
+	0x06, 0x00, 0xFF, 0x09, 0x01, 0xA1, 0x01, 0x85, 0x10, 0x95, 0x06, 0x75, 0x08, 0x15, 0x00, 0x26, 0xFF, 0x00, 0x09, 0x01, 0x81, 0x00, 0xC0,
+	0x06, 0x00, 0xFF, 0x09, 0x02, 0xA1, 0x01, 0x85, 0x11, 0x95, 0x13, 0x75, 0x08, 0x15, 0x00, 0x26, 0xFF, 0x00, 0x09, 0x02, 0x81, 0x00, 0x09, 0x02, 0x91, 0x00, 0xC0,
+}
+
 // bootKeyboard is interface 0 of the receiver: no report IDs, not HID++.
 var bootKeyboard = []byte{
 	0x05, 0x01, 0x09, 0x06, 0xA1, 0x01, 0x05, 0x07, 0x19, 0xE0, 0x29, 0xE7, 0x15, 0x00, 0x25, 0x01,
@@ -43,12 +58,38 @@ func TestInputReportSizes(t *testing.T) {
 	if isHIDPP(bootKeyboard) {
 		t.Error("a boot keyboard is taken for HID++")
 	}
+	_, out := ReportSizes(c52bInterface2)
+	for id, n := range map[byte]int{0x10: 6, 0x11: 19, 0x20: 14, 0x21: 31} {
+		if out[id] != n {
+			t.Errorf("output report 0x%02X: %d bytes, want %d", id, out[id], n)
+		}
+	}
 	// Truncated and garbage descriptors must not panic.
 	for i := range c52bInterface2 {
 		inputReportSizes(c52bInterface2[:i])
 	}
 	inputReportSizes([]byte{0xFE, 0x10})
 	inputReportSizes([]byte{0xA4, 0xB4, 0xB4, 0x07})
+}
+
+func TestHIDPPReports(t *testing.T) {
+	tests := []struct {
+		name         string
+		desc         []byte
+		ok, longOnly bool
+	}{
+		{"C52B interface 2", c52bInterface2, true, false},
+		{"Bluetooth LE, 0x11 only", bleHIDPP, true, true},
+		{"0x10 input only", shortInputOnly, true, true},
+		{"boot keyboard", bootKeyboard, false, true},
+		{"keyboard then BLE HID++", append(append([]byte{}, bootKeyboard...), bleHIDPP...), true, true},
+	}
+	for _, tt := range tests {
+		ok, longOnly := HIDPPReports(tt.desc)
+		if ok != tt.ok || ok && longOnly != tt.longOnly {
+			t.Errorf("HIDPPReports(%s) = %v, %v; want %v, %v", tt.name, ok, longOnly, tt.ok, tt.longOnly)
+		}
+	}
 }
 
 func TestParseHIDID(t *testing.T) {
@@ -92,6 +133,14 @@ func fakeSysfs(t *testing.T) {
 	node("hidraw1", "DRIVER=logitech-hidpp-device\nHID_ID=0003:0000046D:00004002\nHID_NAME=Logitech K750\nHID_PHYS=usb-0000:00:14.0-2/input2:2\n", c52bInterface2)
 	node("hidraw2", "DRIVER=hid-generic\nHID_ID=0003:00001234:00005678\nHID_NAME=Some Keyboard\nHID_PHYS=usb-0000:00:14.0-3/input0\n", bootKeyboard)
 	node("hidraw3", "DRIVER=hid-generic\nHID_ID=0003:0000046D:0000C52B\nHID_NAME=Logitech USB Receiver\nHID_PHYS=usb-0000:00:14.0-2/input0\n", bootKeyboard)
+	// Bluetooth: an MX Master 3 (long reports only), a Logitech device
+	// that declares no HID++ report, another vendor's gamepad with a
+	// report 0x11 of 19 bytes, and a corded Logitech mouse on USB.
+	node("hidraw4", "DRIVER=logitech-hidpp-device\nHID_ID=0005:0000046D:0000B023\nHID_NAME=Logitech Wireless Mouse MX Master 3\nHID_PHYS=00:1a:7d:da:71:13\nHID_UNIQ=d1:e2:f3:04:15:26\n",
+		append(append([]byte{}, bootKeyboard...), bleHIDPP...))
+	node("hidraw5", "DRIVER=hid-generic\nHID_ID=0005:0000046D:0000B010\nHID_NAME=Logitech Bluetooth Mouse M557\nHID_PHYS=00:1a:7d:da:71:13\nHID_UNIQ=00:1f:20:aa:bb:cc\n", bootKeyboard)
+	node("hidraw6", "DRIVER=hid-generic\nHID_ID=0005:0000054C:00000CE6\nHID_NAME=Wireless Controller\nHID_PHYS=00:1a:7d:da:71:13\nHID_UNIQ=a0:ab:51:00:00:01\n", bleHIDPP)
+	node("hidraw7", "DRIVER=hid-generic\nHID_ID=0003:0000046D:0000C08B\nHID_NAME=Logitech G502 HERO\nHID_PHYS=usb-0000:00:14.0-4/input1\n", c52bInterface2)
 	old := sysClass
 	sysClass = root
 	t.Cleanup(func() { sysClass = old })
@@ -103,13 +152,34 @@ func TestReceivers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 1 {
-		t.Fatalf("Receivers = %v, want only hidraw0", got)
+	want := []transport.Info{
+		{Backend: "hidraw", Path: "/dev/hidraw0", VendorID: 0x046D, ProductID: 0xC52B,
+			Name: "Logitech USB Receiver", Phys: "usb-0000:00:14.0-2/input2", Bus: transport.BusUSB},
+		{Backend: "hidraw", Path: "/dev/hidraw4", VendorID: 0x046D, ProductID: 0xB023,
+			Name: "Logitech Wireless Mouse MX Master 3", Phys: "00:1a:7d:da:71:13", Bus: transport.BusBluetooth,
+			Uniq: "d1:e2:f3:04:15:26", LongOnly: true},
 	}
-	want := transport.Info{Backend: "hidraw", Path: "/dev/hidraw0", VendorID: 0x046D, ProductID: 0xC52B,
-		Name: "Logitech USB Receiver", Phys: "usb-0000:00:14.0-2/input2"}
-	if got[0] != want {
-		t.Errorf("Receivers()[0] = %+v, want %+v", got[0], want)
+	if len(got) != len(want) {
+		t.Fatalf("Receivers = %v, want hidraw0 and hidraw4", got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("Receivers()[%d] = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	if !got[1].Direct() || got[0].Direct() {
+		t.Errorf("Direct: receiver %v, Bluetooth mouse %v", got[0].Direct(), got[1].Direct())
+	}
+}
+
+// TestSkipped: the Logitech Bluetooth device without HID++ is said, by
+// node; the other vendor's device and the nodes Helio reads are not.
+func TestSkipped(t *testing.T) {
+	fakeSysfs(t)
+	got := Backend{}.Skipped()
+	if len(got) != 1 || !errors.Is(got[0], transport.ErrNotHIDPP) || !strings.Contains(got[0].Error(), "/dev/hidraw5") ||
+		!strings.Contains(got[0].Error(), "b010") {
+		t.Errorf("Skipped() = %v, want the M557 on /dev/hidraw5", got)
 	}
 }
 

@@ -63,7 +63,7 @@ func hidrawChange(kv map[string]string) (transport.Change, bool) {
 // lag the uevent by a moment.
 func probeSettled(node string) (transport.Info, bool) {
 	for i := 0; i < 20; i++ {
-		if info, ok := probe(node); ok {
+		if info, err := probe(node); err == nil {
 			return info, true
 		}
 		if _, err := os.Stat(filepath.Join(sysClass, node)); errors.Is(err, os.ErrNotExist) && i > 0 {

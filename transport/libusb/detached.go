@@ -76,7 +76,7 @@ func DetachedReceivers() ([]Detached, error) {
 		b, _ := strconv.Atoi(bus)
 		a, _ := strconv.Atoi(addr)
 		out = append(out, Detached{
-			Info:      transport.Info{Backend: "libusb", Path: nodePath(b, a), VendorID: vid, ProductID: pid},
+			Info:      transport.Info{Backend: "libusb", Path: nodePath(b, a), VendorID: vid, ProductID: pid, Bus: transport.BusUSB},
 			Interface: intf(hidppInterface),
 		})
 	}

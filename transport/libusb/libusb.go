@@ -154,7 +154,7 @@ func receiverInfo(d *gousb.DeviceDesc) (transport.Info, bool) {
 			}
 			for _, alt := range intf.AltSettings {
 				if _, _, err := interruptIn(alt); alt.Alternate == 0 && alt.Class == gousb.ClassHID && err == nil {
-					return transport.Info{Backend: "libusb", Path: nodePath(d.Bus, d.Address), VendorID: vid, ProductID: pid}, true
+					return transport.Info{Backend: "libusb", Path: nodePath(d.Bus, d.Address), VendorID: vid, ProductID: pid, Bus: transport.BusUSB}, true
 				}
 			}
 		}

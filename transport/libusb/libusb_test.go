@@ -435,7 +435,7 @@ func TestReceiverInfo(t *testing.T) {
 			continue
 		}
 		if ok {
-			want := transport.Info{Backend: "libusb", Path: "/dev/bus/usb/001/004", VendorID: 0x046D, ProductID: uint16(tt.d.Product)}
+			want := transport.Info{Backend: "libusb", Path: "/dev/bus/usb/001/004", VendorID: 0x046D, ProductID: uint16(tt.d.Product), Bus: transport.BusUSB}
 			if info != want {
 				t.Errorf("%s: receiverInfo = %+v, want %+v", tt.name, info, want)
 			}

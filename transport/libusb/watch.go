@@ -181,7 +181,7 @@ func usbChange(kv map[string]string) (transport.Change, bool) {
 	if !transport.IsReceiver(vid, pid) || transport.FamilyOf(pid) == transport.FamilyNano {
 		return transport.Change{}, false
 	}
-	info := transport.Info{Backend: "libusb", Path: nodePath(bus, addr), VendorID: vid, ProductID: pid}
+	info := transport.Info{Backend: "libusb", Path: nodePath(bus, addr), VendorID: vid, ProductID: pid, Bus: transport.BusUSB}
 	switch kv["ACTION"] {
 	case "bind":
 		return transport.Change{Added: true, Info: info}, true

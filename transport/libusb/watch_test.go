@@ -30,7 +30,7 @@ func TestUSBChange(t *testing.T) {
 		want *transport.Change
 	}{
 		{"bound", dev("bind", "46d/c52b/2411"), &transport.Change{Added: true,
-			Info: transport.Info{Backend: "libusb", Path: "/dev/bus/usb/001/004", VendorID: 0x046D, ProductID: 0xC52B}}},
+			Info: transport.Info{Backend: "libusb", Path: "/dev/bus/usb/001/004", VendorID: 0x046D, ProductID: 0xC52B, Bus: transport.BusUSB}}},
 		{"removed", dev("remove", "46d/c52b/2411"), &transport.Change{Info: transport.Info{Backend: "libusb", Path: "/dev/bus/usb/001/004"}}},
 		{"added, not yet bound", dev("add", "46d/c52b/2411"), nil},
 		{"unbound", dev("unbind", "46d/c52b/2411"), nil},
