@@ -201,6 +201,40 @@ func TestMonitor_BluetoothSilent(t *testing.T) {
 	}
 }
 
+// TestMonitor_Unheard: a device behind a receiver that comes back
+// (0x41) while every reply is lost cannot be pinged; it is shown offline,
+// and since its receiver never said it was gone, no 0x41 will say it is
+// back: it is asked again on the poll schedule until it answers.
+func TestMonitor_Unheard(t *testing.T) {
+	b := emulatortest.Emulate(t, "nano")
+	m := runMonitor(t, sensors.MonitorOpts{Backend: b, DeviceTimeout: 50 * time.Millisecond,
+		Poll: 100 * time.Millisecond, PollMax: 400 * time.Millisecond})
+	const mouse = "c534-4054-2" // no battery: nothing but a ping says it is there
+	wait := func(what string, cond func(sensors.State) bool) {
+		t.Helper()
+		deadline := time.Now().Add(3 * time.Second)
+		for {
+			for _, s := range m.States() {
+				if s.ID == mouse && cond(s) {
+					return
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: waited for %s; states:\n%s", mouse, what, lines(m.States()))
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	wait("online", func(s sensors.State) bool { return s.Online })
+	b.Receiver.DropReplies(1 << 20)
+	b.Receiver.SetOnline(2, false)
+	wait("offline", offline)
+	b.Receiver.SetOnline(2, true) // its ping is lost
+	time.Sleep(200 * time.Millisecond)
+	b.Receiver.DropReplies(0)
+	wait("online again, with no word from the receiver", func(s sensors.State) bool { return s.Online })
+}
+
 // TestQuery_FamilyRequests counts the HID++ requests of a cold query (no
 // cache) and a warm one (the cache the cold one left) of each family's
 // built-in profile, on a system that says what Linux's drivers say of it:

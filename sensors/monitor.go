@@ -623,20 +623,23 @@ func (rs *receiverState) reread(d *unifying.Device) {
 	case errors.Is(err, hidpp.ErrOffline), errors.Is(err, hidpp.ErrTimeout):
 		d.SetOnline(false)
 		rs.m.update(rs.run, d, func(s *State) { s.Online = false })
-		rs.pollSilent(d)
+		rs.pollSilent(d, errors.Is(err, hidpp.ErrTimeout))
 	default:
 		rs.refresh(d)
 	}
 }
 
-// pollSilent has a device on its own node that stopped answering asked
-// again on the poll schedule, backing off, until it answers: a receiver
-// announces its devices coming back (0x41), a Bluetooth device whose node
-// stays has no one to say it. A device that no longer answers because its
-// node went is not polled: the node coming back reads it.
-func (rs *receiverState) pollSilent(d *unifying.Device) {
+// pollSilent has a device that stopped answering asked again on the poll
+// schedule, backing off, until it answers, where no one would say it is
+// back: a device on its own node (a Bluetooth device whose node stays),
+// or one behind a receiver whose request went unanswered (unheard: a
+// reply lost, not the receiver's word that it is gone, so no 0x41 will
+// announce its return). A device its receiver says is not connected is
+// not polled: the receiver announces it coming back. Nor is one whose
+// node went: the node coming back reads it.
+func (rs *receiverState) pollSilent(d *unifying.Device, unheard bool) {
 	id := d.ID()
-	if !rs.r.Direct || rs.polled[id] {
+	if !rs.r.Direct && !unheard || rs.polled[id] {
 		return
 	}
 	rs.polled[id], rs.silent[id] = true, true
@@ -662,7 +665,7 @@ func (rs *receiverState) refresh(d *unifying.Device) {
 	}
 	if !d.Online() {
 		rs.m.update(rs.run, d, func(s *State) { s.Online = false })
-		rs.pollSilent(d)
+		rs.pollSilent(d, d.Unheard())
 		return
 	}
 	// Under the system's cues its driver has turned battery events on.
@@ -691,7 +694,7 @@ func (rs *receiverState) refresh(d *unifying.Device) {
 	case errors.Is(err, hidpp.ErrOffline), errors.Is(err, hidpp.ErrTimeout):
 		d.SetOnline(false)
 		rs.m.update(rs.run, d, func(s *State) { s.Online = false })
-		rs.pollSilent(d)
+		rs.pollSilent(d, errors.Is(err, hidpp.ErrTimeout))
 	default:
 		rs.m.update(rs.run, d, func(s *State) { s.Err = err })
 	}

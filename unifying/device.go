@@ -43,6 +43,7 @@ type Device struct {
 	mu      sync.Mutex
 	online  bool
 	reached bool // a request said whether it is in range
+	unheard bool // the last ping went unanswered, rather than answered "not connected"
 	name    string
 	// noCodename says the receiver keeps no codename for the device.
 	noCodename bool
@@ -130,8 +131,18 @@ func (d *Device) Reached() bool {
 // seen in a notification, or what a request found.
 func (d *Device) SetOnline(on bool) {
 	d.mu.Lock()
-	d.online, d.reached = on, true
+	d.online, d.reached, d.unheard = on, true, false
 	d.mu.Unlock()
+}
+
+// Unheard reports whether the device is offline because its last ping
+// ([Device.Refresh]) went unanswered, not because its receiver said it is
+// not connected. Nothing will announce such a device coming back (the
+// receiver never saw it go), so a long-running caller asks again.
+func (d *Device) Unheard() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.unheard
 }
 
 // Name is the device's full name: feature 0x0005's for HID++ 2.0 devices
@@ -154,8 +165,14 @@ func (d *Device) Name() string {
 func (d *Device) Refresh(ctx context.Context) error {
 	p, err := d.Verify(ctx)
 	switch {
-	case errors.Is(err, hidpp.ErrOffline), errors.Is(err, hidpp.ErrTimeout):
+	case errors.Is(err, hidpp.ErrOffline):
 		d.SetOnline(false)
+		return nil
+	case errors.Is(err, hidpp.ErrTimeout):
+		d.SetOnline(false)
+		d.mu.Lock()
+		d.unheard = true
+		d.mu.Unlock()
 		return nil
 	case err != nil:
 		d.SetOnline(false)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/helio-linux/helio/emulator"
 	"github.com/helio-linux/helio/emulator/emulatortest"
@@ -319,6 +320,30 @@ func TestPairing_FailedFromSystem(t *testing.T) {
 				t.Errorf("devices:\n%s\nwant\n%s", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestPairing_RepeatedError: a C534 answers its codename register 0xB5
+// 0x4n with an error, and a HID++ 1.0 error names only the register
+// (0xB5), so a repeat of that error, arriving late, reads as the answer to
+// the next slot's 0xB5 0x2n: "empty". The count says two devices; the
+// slot is asked again, and both are listed. The repeat lands on the next
+// request only when the reader is slower than the emulator's second send,
+// as under -race (make unit): there it failed before the retry.
+func TestPairing_RepeatedError(t *testing.T) {
+	for range 5 {
+		b := emulatortest.Emulate(t, "nano")
+		r := openNode(t, b, "sim:nano", nil, nil)
+		b.Receiver.DelayReplies(1<<30, 5*time.Millisecond)
+		b.Receiver.DuplicateReplies(1 << 30)
+		devs, err := r.Paired(context.Background(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := describe(devs), `1 4075 keyboard "00000000" "" "" c534-4075-1
+2 4054 mouse "00000000" "" "" c534-4054-2`; got != want {
+			t.Fatalf("devices:\n%s\nwant\n%s", got, want)
+		}
 	}
 }
 

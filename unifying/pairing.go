@@ -154,20 +154,37 @@ func (r *Receiver) pairedFromRegisters(ctx context.Context, cache Cache) ([]*Dev
 	var slots []Slot
 	var slotErrs []error
 	failed := map[byte]int{} // slot: its error's place in slotErrs
+	var empty []byte
 	// A slot that cannot be read (a reply lost on the radio) does not hide
 	// the slots after it: the caller gets every device found and the error.
+	read := func(ix byte) {
+		d, s, err := r.pairedDevice(ctx, ix, cache)
+		switch {
+		case errors.Is(err, errEmptySlot):
+			empty = append(empty, ix)
+		case err != nil:
+			failed[ix] = len(slotErrs)
+			slotErrs = append(slotErrs, fmt.Errorf("slot %d: %w", ix, err))
+		default:
+			out = append(out, d)
+			slots = append(slots, s)
+		}
+	}
 	for n := 0; n < r.MaxDevices && len(out) < count; n++ {
-		d, s, err := r.pairedDevice(ctx, byte(n+1), cache)
-		if errors.Is(err, errEmptySlot) {
-			continue
+		read(byte(n + 1))
+	}
+	// Fewer devices than counted, from a receiver that has pairing
+	// registers: an "empty" answer may have been a late or repeated
+	// reply to the request before (a HID++ 1.0 error names the register,
+	// not the sub-register it was asked for), so those slots are asked
+	// once more.
+	if retry := empty; len(out) > 0 && len(out) < count && len(slotErrs) == 0 {
+		empty = nil
+		for _, ix := range retry {
+			read(ix)
 		}
-		if err != nil {
-			failed[byte(n+1)] = len(slotErrs)
-			slotErrs = append(slotErrs, fmt.Errorf("slot %d: %w", n+1, err))
-			continue
-		}
-		out = append(out, d)
-		slots = append(slots, s)
+		slices.SortFunc(out, func(a, b *Device) int { return int(a.slot) - int(b.slot) })
+		slices.SortFunc(slots, func(a, b Slot) int { return int(a.Index) - int(b.Index) })
 	}
 	out = r.pairedFromSystemFor(failed, slotErrs, out, cache)
 	if count > 0 && len(out) == 0 && len(slotErrs) == 0 {

@@ -165,7 +165,9 @@ func (r *recorder) result() (n int, wrong []string) {
 
 // plugLog is a slog.Handler that counts the monitor's "receiver plugged
 // in" and "receiver pulled out" messages, so a test knows when the monitor
-// has seen a change.
+// has seen a change. With FAULTS_DEBUG set in the environment it also
+// prints every record (each HID++ report sent and received) to stderr:
+// what a failing fault needs to be understood.
 type plugLog struct {
 	mu      sync.Mutex
 	in, out int
@@ -177,6 +179,11 @@ func (h *plugLog) Enabled(context.Context, slog.Level) bool { return true }
 func (h *plugLog) Handle(_ context.Context, r slog.Record) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if os.Getenv("FAULTS_DEBUG") != "" {
+		var b strings.Builder
+		r.Attrs(func(a slog.Attr) bool { fmt.Fprintf(&b, " %s=%v", a.Key, a.Value); return true })
+		fmt.Fprintf(os.Stderr, "%s %s %s%s\n", r.Time.Format("15:04:05.000"), r.Level, r.Message, b.String())
+	}
 	switch r.Message {
 	case "receiver plugged in":
 		h.in++
