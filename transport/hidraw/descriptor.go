@@ -1,12 +1,5 @@
 package hidraw
 
-// inputReportSizes walks a HID report descriptor and returns the size in
-// bytes (report ID excluded) of each input report, by report ID.
-func inputReportSizes(desc []byte) map[byte]int {
-	in, _ := ReportSizes(desc)
-	return in
-}
-
 // ReportSizes walks a HID report descriptor and returns the size in bytes
 // (report ID excluded) of each input and each output report, by report
 // ID. It reads only what that needs: Report ID, Report Size and Report
@@ -72,13 +65,6 @@ func ReportSizes(desc []byte) (in, out map[byte]int) {
 		return m
 	}
 	return bytes(inBits), bytes(outBits)
-}
-
-// isHIDPP reports whether a descriptor declares HID++ reports: input report
-// 0x10 with 6 data bytes or 0x11 with 19.
-func isHIDPP(desc []byte) bool {
-	s := inputReportSizes(desc)
-	return s[0x10] == 6 || s[0x11] == 19
 }
 
 // HIDPPReports reads which HID++ reports a descriptor declares: ok when

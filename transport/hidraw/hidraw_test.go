@@ -41,24 +41,23 @@ var bootKeyboard = []byte{
 	0x75, 0x01, 0x95, 0x08, 0x81, 0x02, 0x95, 0x01, 0x75, 0x08, 0x81, 0x01, 0xC0,
 }
 
-func TestInputReportSizes(t *testing.T) {
+func TestReportSizes(t *testing.T) {
 	if len(c52bInterface2) != 93 {
 		t.Fatalf("descriptor is %d bytes, want 93", len(c52bInterface2))
 	}
-	got := inputReportSizes(c52bInterface2)
+	got, out := ReportSizes(c52bInterface2)
 	want := map[byte]int{0x10: 6, 0x11: 19, 0x20: 14, 0x21: 31}
 	for id, n := range want {
 		if got[id] != n {
 			t.Errorf("report 0x%02X: %d bytes, want %d", id, got[id], n)
 		}
 	}
-	if !isHIDPP(c52bInterface2) {
+	if ok, _ := HIDPPReports(c52bInterface2); !ok {
 		t.Error("the C52B HID++ interface is not recognised")
 	}
-	if isHIDPP(bootKeyboard) {
+	if ok, _ := HIDPPReports(bootKeyboard); ok {
 		t.Error("a boot keyboard is taken for HID++")
 	}
-	_, out := ReportSizes(c52bInterface2)
 	for id, n := range map[byte]int{0x10: 6, 0x11: 19, 0x20: 14, 0x21: 31} {
 		if out[id] != n {
 			t.Errorf("output report 0x%02X: %d bytes, want %d", id, out[id], n)
@@ -66,10 +65,10 @@ func TestInputReportSizes(t *testing.T) {
 	}
 	// Truncated and garbage descriptors must not panic.
 	for i := range c52bInterface2 {
-		inputReportSizes(c52bInterface2[:i])
+		ReportSizes(c52bInterface2[:i])
 	}
-	inputReportSizes([]byte{0xFE, 0x10})
-	inputReportSizes([]byte{0xA4, 0xB4, 0xB4, 0x07})
+	ReportSizes([]byte{0xFE, 0x10})
+	ReportSizes([]byte{0xA4, 0xB4, 0xB4, 0x07})
 }
 
 func TestHIDPPReports(t *testing.T) {
