@@ -283,7 +283,7 @@ func TestLimits(t *testing.T) {
 	}
 	r := emulator.New(builtin(t, "bolt"), nil)
 	defer r.Close()
-	if r.Serial() != "1AEAD8DE3BDAB838" || r.Family() != emulator.Bolt {
+	if r.Serial() != "1AEAD8DE3BDAB838" || r.Family() != transport.FamilyBolt {
 		t.Errorf("Bolt: %s, serial %s", r.Family(), r.Serial())
 	}
 }
@@ -647,7 +647,7 @@ sim:default c52b usb "" false`
 	if strings.Join(got, "\n") != want {
 		t.Errorf("Receivers():\n%s\nwant\n%s", strings.Join(got, "\n"), want)
 	}
-	if len(b.Emulated) != 3 || b.Receiver != b.Emulated[0] || b.Emulated[1].Family() != emulator.Bolt {
+	if len(b.Emulated) != 3 || b.Receiver != b.Emulated[0] || b.Emulated[1].Family() != transport.FamilyBolt {
 		t.Errorf("Emulated = %v", b.Emulated)
 	}
 	for _, i := range infos {

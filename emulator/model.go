@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/helio-linux/helio/transport"
 )
 
 // This file is what the emulator knows of each receiver product: its
@@ -11,17 +13,6 @@ import (
 // it looks on USB. A profile's product id picks one. The facts, and the
 // stand-ins where none is public, are in docs/devices.md (§2 Bolt, §3
 // Lightspeed, §4 Nano) and docs/usb.md (the C52B).
-
-// Family is a kind of receiver, named as Logitech and the kernel name them.
-type Family string
-
-// The receiver families the emulator has models of.
-const (
-	Unifying   Family = "Unifying"
-	Bolt       Family = "Bolt"
-	Lightspeed Family = "Lightspeed"
-	Nano       Family = "Nano"
-)
 
 // A register names a receiver register, or one group of long register
 // 0xB5's sub-registers, in the words docs/devices.md uses. Which ones a
@@ -57,7 +48,7 @@ const (
 // model is one receiver product.
 type model struct {
 	pid    uint16
-	family Family
+	family transport.Family
 	// slots is how many devices it can hold, and defaultSlots the number
 	// a profile gets when it does not say.
 	slots, defaultSlots int
@@ -89,27 +80,27 @@ type model struct {
 var unifyingRegisters = []register{regFirmware, regActivity, regInfo, regPairing, regExtended, regName}
 
 var models = []model{
-	{pid: 0xC52B, family: Unifying, slots: 7, defaultSlots: 6, serial: serialInfo, registers: unifyingRegisters,
+	{pid: 0xC52B, family: transport.FamilyUnifying, slots: 7, defaultSlots: 6, serial: serialInfo, registers: unifyingRegisters,
 		proto: 0x04, dj: true, encrypted: true, defaultBootloader: "02.14", configPrefix: "RQR", layout: unifyingLayout, hidpp: 2},
-	{pid: 0xC532, family: Unifying, slots: 7, defaultSlots: 6, serial: serialInfo, registers: unifyingRegisters,
+	{pid: 0xC532, family: transport.FamilyUnifying, slots: 7, defaultSlots: 6, serial: serialInfo, registers: unifyingRegisters,
 		proto: 0x04, dj: true, encrypted: true, defaultBootloader: "02.14", configPrefix: "RQR", layout: unifyingLayout, hidpp: 2},
 	// Bolt (docs/devices.md §2): no 0xF1 and no 0xB5 0x03 in any
 	// recording; 0x41s carry protocol 0x10 and no encrypted bit (SOLISS
 	// #2230: "10 02 41 10 01 78 B3"); six slots (0xB5 0x02 [8]).
-	{pid: 0xC548, family: Bolt, slots: 6, defaultSlots: 6, serial: serialUnique,
+	{pid: 0xC548, family: transport.FamilyBolt, slots: 6, defaultSlots: 6, serial: serialUnique,
 		registers: []register{regActivity, regFirmware02, regBoltPairing, regBoltName, regUniqueID, regEntities},
 		proto:     0x10, configPrefix: "MPR", layout: boltLayout, hidpp: 2},
 	// Lightspeed (§3): Unifying's pairing registers with the protocol
 	// byte at 0xB5 0x2n [5]; 0x41s carry 0x0C, encrypted and the
 	// software-present echo (SOLISS #2797: "10 01 41 0C 32 7F 40"); one
 	// slot on C539, C53A and C53F, two on C547 (SOLDEV).
-	{pid: 0xC539, family: Lightspeed, slots: 1, defaultSlots: 1, serial: serialInfo, registers: lightspeedRegisters,
+	{pid: 0xC539, family: transport.FamilyLightspeed, slots: 1, defaultSlots: 1, serial: serialInfo, registers: lightspeedRegisters,
 		proto: 0x0C, encrypted: true, swEcho: true, configPrefix: "RQR", layout: lightspeedLayout, hidpp: 2},
-	{pid: 0xC53A, family: Lightspeed, slots: 1, defaultSlots: 1, serial: serialInfo, registers: lightspeedRegisters,
+	{pid: 0xC53A, family: transport.FamilyLightspeed, slots: 1, defaultSlots: 1, serial: serialInfo, registers: lightspeedRegisters,
 		proto: 0x0C, encrypted: true, swEcho: true, configPrefix: "RQR", layout: lightspeedLayout, hidpp: 2},
-	{pid: 0xC53F, family: Lightspeed, slots: 1, defaultSlots: 1, serial: serialInfo, registers: lightspeedRegisters,
+	{pid: 0xC53F, family: transport.FamilyLightspeed, slots: 1, defaultSlots: 1, serial: serialInfo, registers: lightspeedRegisters,
 		proto: 0x0C, encrypted: true, swEcho: true, configPrefix: "RQR", layout: lightspeedLayout, hidpp: 2},
-	{pid: 0xC547, family: Lightspeed, slots: 2, defaultSlots: 2, serial: serialInfo, registers: lightspeedRegisters,
+	{pid: 0xC547, family: transport.FamilyLightspeed, slots: 2, defaultSlots: 2, serial: serialInfo, registers: lightspeedRegisters,
 		proto: 0x0C, encrypted: true, swEcho: true, configPrefix: "RQR", layout: lightspeedLayout, hidpp: 2},
 	// Nano C534 (§4): no serial (Solaar: "Serial: None"), firmware 0xF1
 	// 01 and 02 only, two slots; 0xB5 0x2n and 0x3n answered (Solaar's
@@ -118,12 +109,12 @@ var models = []model{
 	// kernel's own child names, "Logitech Wireless Keyboard PID:4075",
 	// which a name from 0x4n would replace); 0x41s carry 0x0A ("eQUAD
 	// nano Lite").
-	{pid: 0xC534, family: Nano, slots: 2, defaultSlots: 2, serial: serialNone, registers: []register{regFirmware, regPairing, regExtended},
+	{pid: 0xC534, family: transport.FamilyNano, slots: 2, defaultSlots: 2, serial: serialNone, registers: []register{regFirmware, regPairing, regExtended},
 		proto: 0x0A, encrypted: true, configPrefix: "RQR", layout: nanoC534Layout, hidpp: 1},
 	// Nano C52F, mouse only (§4): one slot, a serial in 0xB5 0x03
 	// (Solaar's recording: 6D0342C5); its 0x41 protocol byte is not
 	// recorded (stand-in 0x0A).
-	{pid: 0xC52F, family: Nano, slots: 1, defaultSlots: 1, serial: serialInfo, registers: []register{regFirmware, regInfo, regPairing, regExtended, regName},
+	{pid: 0xC52F, family: transport.FamilyNano, slots: 1, defaultSlots: 1, serial: serialInfo, registers: []register{regFirmware, regInfo, regPairing, regExtended, regName},
 		proto: 0x0A, encrypted: true, configPrefix: "RQR", layout: nanoC52FLayout, hidpp: 1},
 }
 

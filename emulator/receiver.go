@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/transport"
 	"github.com/helio-linux/helio/transport/hidraw"
 )
 
@@ -120,7 +121,7 @@ func (r *Receiver) PID() uint16 {
 }
 
 // Family is the receiver's family; "" for Bluetooth devices.
-func (r *Receiver) Family() Family {
+func (r *Receiver) Family() transport.Family {
 	if r.model == nil {
 		return ""
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 
 	"github.com/helio-linux/helio/hidpp"
+	"github.com/helio-linux/helio/transport"
 )
 
 // This file answers the HID++ 1.0 registers: the receiver's, which depend
@@ -199,7 +200,7 @@ func (r *Receiver) infoRegister(req *hidpp.Report) {
 	case regFirmware02:
 		ma, mi, build, _ := parseVersion(r.prof.Firmware)
 		v := []byte{ma, mi, byte(build >> 8), byte(build), 0, 0, 0, 0}
-		if r.model.family == Bolt {
+		if r.model.family == transport.FamilyBolt {
 			v[7] = byte(r.prof.MaxDevices) // FWUPD reads Bolt's slot count here
 		}
 		long(v...)
@@ -209,7 +210,7 @@ func (r *Receiver) infoRegister(req *hidpp.Report) {
 		// Bytes 5 and 7 are not documented; they are what receivers of
 		// each family answer (a C547 and a G613's receiver: 01 and 07).
 		b5, b7 := byte(0x05), byte(0x0E)
-		if r.model.family == Lightspeed {
+		if r.model.family == transport.FamilyLightspeed {
 			b5, b7 = 0x01, 0x07
 		}
 		long(ser[0], ser[1], ser[2], ser[3], b5, byte(r.prof.MaxDevices), b7)
@@ -217,7 +218,7 @@ func (r *Receiver) infoRegister(req *hidpp.Report) {
 		// Byte 5 is the protocol on a Lightspeed receiver (a G604's:
 		// "20 07 08 40 85 0C 00 02"); a Unifying receiver leaves it 0.
 		var proto byte
-		if r.model.family == Lightspeed {
+		if r.model.family == transport.FamilyLightspeed {
 			proto = r.model.proto
 		}
 		long(0x00, byte(d.prof.ReportIntervalMS), byte(d.wpid>>8), byte(d.wpid), proto, 0, byte(d.kind))

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/helio-linux/helio/emulator"
+	"github.com/helio-linux/helio/transport"
 	"github.com/helio-linux/helio/transport/hidraw"
 )
 
@@ -144,7 +145,7 @@ func PlugFamilies(t testing.TB, opts *PlugOpts, profiles ...*emulator.Profile) *
 		// 6.1's hid-logitech-dj takes a Unifying receiver's HID++
 		// interface and leaves its other two without a driver.
 		for _, emu := range pl.Emus {
-			if !emu.Bluetooth() && emu.Family() == emulator.Unifying && d.Product == emu.PID() &&
+			if !emu.Bluetooth() && emu.Family() == transport.FamilyUnifying && d.Product == emu.PID() &&
 				!strings.HasSuffix(d.Phys, fmt.Sprintf("/input%d", emu.Layout().HIDPP)) {
 				return false
 			}

@@ -24,6 +24,7 @@ import (
 	"github.com/helio-linux/helio/hidpp"
 	"github.com/helio-linux/helio/internal/proctest"
 	"github.com/helio-linux/helio/test/rig"
+	"github.com/helio-linux/helio/transport"
 )
 
 // want is what a profile says of one of its devices: what every reader
@@ -259,9 +260,9 @@ func helioQuery(t *testing.T, backend, cache string, emus ...*emulator.Receiver)
 // print it: a Bolt's unique id in hex, none for the C534.
 func receiverSerial(emu *emulator.Receiver) string {
 	switch emu.Family() {
-	case emulator.Bolt:
+	case transport.FamilyBolt:
 		return strings.ToUpper(hex.EncodeToString([]byte(emu.Serial())))
-	case emulator.Nano:
+	case transport.FamilyNano:
 		return ""
 	}
 	return emu.Serial()
