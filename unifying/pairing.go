@@ -314,7 +314,7 @@ func (r *Receiver) arrival(ctx context.Context, count int) ([]Slot, error) {
 		case <-quiet.C:
 			count = 0
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return nil, fmt.Errorf("list the devices of %s: %w", r, ctx.Err())
 		}
 	}
 	slots := make([]Slot, 0, len(found))
