@@ -43,7 +43,9 @@ type SessionOpts struct {
 type Session struct {
 	// Receivers are the receivers that opened, in the backend's order.
 	Receivers []*Receiver
-	// Errs says why the other receivers could not be opened.
+	// Errs says why the other receivers could not be opened, and which
+	// Logitech devices the backend found but cannot read
+	// ([transport.Skipper]).
 	Errs []error
 }
 
