@@ -14,7 +14,9 @@
 // slot, not by "fake device arrival" (register 0x02 := 02): the 0x41
 // notifications that arrival produces reach the kernel's hid-logitech-hidpp
 // too, which takes each as a reconnect and probes the device again, radio
-// traffic for nothing.
+// traffic for nothing. Only a receiver that answers no pairing register,
+// and whose devices the system does not list, is asked for an arrival
+// ([Receiver.Paired]).
 //
 // Where the system's drivers name a receiver's plugging-in and list its
 // paired devices ([transport.PairingLister]), a receiver read once in a
