@@ -204,7 +204,7 @@ func (d *Device) Refresh(ctx context.Context) error {
 
 // Prepare readies a device just listed ([Receiver.Paired]) for a reading
 // that follows at once (as sensors.Read does). A device the cache knows (its
-// protocol, and for a HID++ 2.0 device its name) is not pinged: the
+// protocol, and for a HID++ 2.0 device its name and kind) is not pinged: the
 // reading's own request says whether it is in range, as a ping would, and
 // the reading judges what the cache said. Any other device is refreshed
 // ([Device.Refresh]).
@@ -216,9 +216,10 @@ func (d *Device) Prepare(ctx context.Context) error {
 }
 
 // cacheKnows reports whether the cache told everything a reading of the
-// device needs besides the reading: its protocol and its name (or that it
-// has none to read), and that the reading asks the device something (a
-// device with no battery to read must be pinged to know it is in range).
+// device needs besides the reading: its protocol, its name and kind (or
+// that it has no name to read), and that the reading asks the device
+// something (a device with no battery to read must be pinged to know it
+// is in range).
 func (d *Device) cacheKnows() bool {
 	if !d.Unconfirmed() {
 		return false

@@ -84,8 +84,10 @@ type Opts struct {
 }
 
 // Open identifies the receiver on c: its serial and capacity (register 0xB5
-// sub 0x03) and firmware (register 0xF1). The Conn stays owned by the
-// caller.
+// sub 0x03; a Bolt's unique id, 0xFB) and firmware (register 0xF1; a
+// Bolt's 0xB5 0x02). A device's own node ([transport.Info.Direct]) is
+// opened without a request: it has no receiver registers. The Conn stays
+// owned by the caller.
 func Open(ctx context.Context, c *hidpp.Conn) (*Receiver, error) {
 	return OpenWith(ctx, c, Opts{})
 }
