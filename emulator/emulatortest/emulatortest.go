@@ -40,6 +40,9 @@ func Open(t testing.TB, p *emulator.Profile) (*emulator.Backend, *hidpp.Conn) {
 	b := emulator.NewBackend(p, "test", &emulator.Opts{Second: 10 * time.Millisecond})
 	t.Cleanup(b.Receiver.Close)
 	infos, _ := b.Receivers()
+	if len(infos) == 0 {
+		t.Fatal("emulatortest: the profile has no node to open (every device disconnected?)")
+	}
 	tc, err := b.Open(infos[0])
 	if err != nil {
 		t.Fatal(err)
