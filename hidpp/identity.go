@@ -64,10 +64,6 @@ func (id Identity) ProductID(t byte) (pid uint16, ok bool) {
 	return 0, false
 }
 
-// HasUnitID reports whether the device gave a unit id: one that is not
-// all zeros.
-func (id Identity) HasUnitID() bool { return id.UnitID != "" && id.UnitID != "00000000" }
-
 // ErrNoIdentity is returned by [Device.Identity] for a device that has no
 // feature 0x0003 (HID++ 1.0 devices, some HID++ 2.0 ones): it cannot say
 // what unit it is.

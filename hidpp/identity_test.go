@@ -29,7 +29,7 @@ func TestDecodeIdentity(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tt.name, err)
 		}
-		if id.UnitID != tt.unit || !id.HasUnitID() {
+		if id.UnitID != tt.unit {
 			t.Errorf("%s: unit %q, want %q", tt.name, id.UnitID, tt.unit)
 		}
 		if ble, ok := id.ProductID(hidpp.TransportBluetoothLE); !ok || ble != tt.ble {
@@ -46,8 +46,8 @@ func TestDecodeIdentity(t *testing.T) {
 		t.Errorf("12 bytes: %v, want ErrMalformed", err)
 	}
 	zero, _ := hidpp.DecodeIdentity(make([]byte, 16))
-	if zero.HasUnitID() {
-		t.Error("unit id 00000000 counts as one")
+	if zero.UnitID != "00000000" {
+		t.Errorf("no unit id decodes as %q, want 00000000", zero.UnitID)
 	}
 	// Every transport bit set: the USB id is the fourth pair, past the
 	// six bytes, and is not read.
