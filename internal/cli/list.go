@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/helio-linux/helio/internal/escape"
@@ -56,7 +55,7 @@ func runList(ctx context.Context, a *app, o *listOpts, args []string) error {
 			if boot == "" {
 				boot = "unknown"
 			}
-			heading = strings.TrimSuffix(heading, " ("+r.Info.Path+")") + fmt.Sprintf(", bootloader %s, %d slots (%s)", boot, r.MaxDevices, r.Info.Path)
+			heading = groupTitle(g) + fmt.Sprintf(", bootloader %s, %d slots (%s)", boot, r.MaxDevices, r.Info.Path)
 		}
 		fmt.Fprintln(tw, heading)
 		for _, d := range r.Devices {

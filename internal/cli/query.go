@@ -417,8 +417,14 @@ func writeText(w io.Writer, groups []receiverStates, from *residentSource, now t
 // 29.01.B0016 (/dev/hidraw1)", "Bluetooth device b023, no receiver
 // (/dev/hidraw7)".
 func groupHeading(g receiverStates) string {
+	return groupTitle(g) + " (" + g.Path + ")"
+}
+
+// groupTitle is groupHeading without the node, for list, which puts more
+// of the receiver before it.
+func groupTitle(g receiverStates) string {
 	if g.direct {
-		return fmt.Sprintf("%s device %04x, no receiver (%s)", busTitle(g.bus), g.PID, g.Path)
+		return fmt.Sprintf("%s device %04x, no receiver", busTitle(g.bus), g.PID)
 	}
 	serial, firmware := "serial "+escape.Text(g.Serial), "firmware "+g.Firmware
 	if g.Serial == "" {
@@ -427,7 +433,7 @@ func groupHeading(g receiverStates) string {
 	if g.Firmware == "" {
 		firmware = "firmware unknown"
 	}
-	return fmt.Sprintf("%s receiver %04x, %s, %s (%s)", g.Family, g.PID, serial, firmware, g.Path)
+	return fmt.Sprintf("%s receiver %04x, %s, %s", g.Family, g.PID, serial, firmware)
 }
 
 // busTitle names a device's own bus in a heading: "Bluetooth".
