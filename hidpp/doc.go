@@ -27,7 +27,8 @@
 // # Devices
 //
 // A [Device] addresses one device index on a Conn: it pings for the protocol
-// version, finds feature indexes (cached through a [FeatureCache]), reads
-// registers and features, and decodes batteries into a [Battery] that says
-// only what the device really reported.
+// version, finds feature indexes (remembered in its [Known], which a caller
+// may keep between runs), reads registers and features, and decodes
+// batteries into a [Battery] that says only what the device really
+// reported.
 package hidpp

@@ -33,7 +33,7 @@ const (
 // from [HelioInterface]. Follow never calls a method that reaches a
 // device: the service stays the only process talking to the receivers.
 // conn should deliver signals in order (dbus.WithSignalHandler(
-// dbus.NewSequentialSignalHandler()), as [Dial] connects).
+// dbus.NewSequentialSignalHandler()), as internal/bus connects).
 func Follow(ctx context.Context, conn *dbus.Conn, name string, update func(states []sensors.State, owned bool)) error {
 	f := &follower{conn: conn, name: name, update: update, states: map[dbus.ObjectPath]sensors.State{}}
 	matches := [][]dbus.MatchOption{
