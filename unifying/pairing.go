@@ -292,7 +292,8 @@ const arrivalQuiet = 100 * time.Millisecond
 
 // arrival asks the receiver to announce its paired devices (register 0x02
 // := 02 00 00) and reads the HID++ 0x41 notification of each: slot, kind
-// and wpid. It stops at count devices or once the notifications stop.
+// and wpid. It stops at count devices, or arrivalQuiet after the
+// acknowledgement.
 func (r *Receiver) arrival(ctx context.Context, count int) ([]Slot, error) {
 	events, cancel := r.conn.Subscribe()
 	defer cancel()
