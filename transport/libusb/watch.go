@@ -15,8 +15,8 @@ import (
 // settleQuiet, or settleMax after it was bound, whichever comes first.
 // Right after a receiver is bound, hid-logitech-dj probes its paired
 // devices; taking interface 2 meanwhile holds each of their requests up to
-// its 5 s timeout (in the rig's VM a replugged receiver was read again 16 s
-// after, three devices, instead of about one).
+// its 5 s timeout, so a replugged receiver would be read again only after
+// those timeouts, one per device (test/vm's TestUSB_LibusbUnplug).
 const (
 	settleQuiet = 500 * time.Millisecond
 	settleMax   = 5 * time.Second

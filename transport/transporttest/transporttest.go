@@ -186,7 +186,7 @@ func startReader(c transport.Conn, size int) *reader {
 				return
 			}
 			if n < 0 || n > len(p) {
-				r.err = fmt.Errorf("Read returned %d for a %d-byte buffer", n, len(p))
+				r.err = fmt.Errorf("conn.Read returned %d for a %d-byte buffer", n, len(p))
 				return
 			}
 			if ours(p[:n]) {
