@@ -204,35 +204,53 @@ func TestMonitor_BluetoothSilent(t *testing.T) {
 // TestMonitor_Unheard: a device behind a receiver that comes back
 // (0x41) while every reply is lost cannot be pinged; it is shown offline,
 // and since its receiver never said it was gone, no 0x41 will say it is
-// back: it is asked again on the poll schedule until it answers.
+// back: it is asked again on the poll schedule until it answers; then its
+// own battery events are heard again (the HID++ 1.0 M705's register 0x0D).
 func TestMonitor_Unheard(t *testing.T) {
-	b := emulatortest.Emulate(t, "nano")
-	m := runMonitor(t, sensors.MonitorOpts{Backend: b, DeviceTimeout: 50 * time.Millisecond,
-		Poll: 100 * time.Millisecond, PollMax: 400 * time.Millisecond})
-	const mouse = "c534-4054-2" // no battery: nothing but a ping says it is there
-	wait := func(what string, cond func(sensors.State) bool) {
-		t.Helper()
-		deadline := time.Now().Add(3 * time.Second)
-		for {
-			for _, s := range m.States() {
-				if s.ID == mouse && cond(s) {
-					return
+	tests := []struct {
+		profile string
+		slot    byte
+		id      string
+		battery bool // a battery to change afterwards
+	}{
+		{"nano", 2, "c534-4054-2", false},     // the M185: no battery, only a ping says it is there
+		{"default", 3, "101b-705B0A1D", true}, // the M705: HID++ 1.0, register 0x0D events
+	}
+	for _, tt := range tests {
+		t.Run(tt.profile, func(t *testing.T) {
+			b := emulatortest.Emulate(t, tt.profile)
+			m := runMonitor(t, sensors.MonitorOpts{Backend: b, DeviceTimeout: 50 * time.Millisecond,
+				Poll: 100 * time.Millisecond, PollMax: 400 * time.Millisecond})
+			wait := func(what string, cond func(sensors.State) bool) {
+				t.Helper()
+				deadline := time.Now().Add(3 * time.Second)
+				for {
+					for _, s := range m.States() {
+						if s.ID == tt.id && cond(s) {
+							return
+						}
+					}
+					if time.Now().After(deadline) {
+						t.Fatalf("%s: waited for %s; states:\n%s", tt.id, what, lines(m.States()))
+					}
+					time.Sleep(5 * time.Millisecond)
 				}
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: waited for %s; states:\n%s", mouse, what, lines(m.States()))
+			wait("online", func(s sensors.State) bool { return s.Online })
+			b.Receiver.DropReplies(1 << 20)
+			must(t, b.Receiver.SetOnline(tt.slot, false))
+			wait("offline", offline)
+			must(t, b.Receiver.SetOnline(tt.slot, true)) // its ping is lost
+			time.Sleep(200 * time.Millisecond)
+			b.Receiver.DropReplies(0)
+			wait("online again, with no word from the receiver", func(s sensors.State) bool { return s.Online })
+			if tt.battery {
+				time.Sleep(time.Second) // past any poll: only an event can say it
+				must(t, b.Receiver.SetBattery(tt.slot, 30, hidpp.StatusDischarging))
+				wait("30 % from its own battery event", percent(30))
 			}
-			time.Sleep(5 * time.Millisecond)
-		}
+		})
 	}
-	wait("online", func(s sensors.State) bool { return s.Online })
-	b.Receiver.DropReplies(1 << 20)
-	b.Receiver.SetOnline(2, false)
-	wait("offline", offline)
-	b.Receiver.SetOnline(2, true) // its ping is lost
-	time.Sleep(200 * time.Millisecond)
-	b.Receiver.DropReplies(0)
-	wait("online again, with no word from the receiver", func(s sensors.State) bool { return s.Online })
 }
 
 // TestQuery_FamilyRequests counts the HID++ requests of a cold query (no
@@ -303,4 +321,11 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
 }

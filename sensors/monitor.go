@@ -669,10 +669,12 @@ func (rs *receiverState) refresh(d *unifying.Device) {
 		return
 	}
 	// Under the system's cues its driver has turned battery events on.
-	if !d.Protocol().IsFeatureBased() && !rs.polled[id] && rs.cues == nil {
+	// A device polled only until it answers (silent) may still report.
+	if !d.Protocol().IsFeatureBased() && (!rs.polled[id] || rs.silent[id]) && rs.cues == nil {
 		if err := d.EnableBatteryEvents(ctx); err != nil {
 			rs.m.opts.Logger.Info("battery events unavailable; polling instead", "device", d, "err", err)
 			rs.polled[id] = true
+			delete(rs.silent, id) // polled for good, not until it answers
 			rs.period[id] = rs.m.opts.Poll
 		}
 	}
@@ -841,9 +843,16 @@ func (rs *receiverState) event(rep *hidpp.Report) {
 		case unifying.Connected:
 			rs.refresh(c.Device)
 		case unifying.Disconnected, unifying.Unpaired:
+			id := c.Device.ID()
 			rs.m.update(rs.run, c.Device, func(s *State) { s.Online = false })
-			if !rs.polled[c.Device.ID()] {
-				delete(rs.next, c.Device.ID())
+			if rs.silent[id] {
+				// The receiver's word: it will announce the device's
+				// return, so an unanswered device need not be polled.
+				delete(rs.silent, id)
+				delete(rs.polled, id)
+			}
+			if !rs.polled[id] {
+				delete(rs.next, id)
 			}
 		case unifying.NewDevice:
 			if err := rs.list(); err != nil {
