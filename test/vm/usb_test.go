@@ -284,10 +284,21 @@ func TestUSB_Libusb(t *testing.T) {
 		rig.Metric("libusb_kernel_back_after_"+what+"_ms", time.Since(since).Milliseconds())
 	}
 
+	logged := len(rig.Dmesg(t))
 	devs, ms := usbQuery(t, "libusb", dev.Node())
 	rig.Metric("libusb_query_ms", ms)
 	sameReadings(t, "libusb", devs, "hidraw", hidraw)
 	backAfter("query", time.Now())
+	// What the kernel logs of interface 2 taken and given back: the
+	// closing note and docs/usb.md quote it. Given back, its driver binds
+	// it anew and says so, naming the interface (".../input2").
+	kernelLog := rig.Dmesg(t)[logged:]
+	for _, line := range kernelLog {
+		t.Logf("kernel, libusb query: %s", line)
+	}
+	if !slices.ContainsFunc(kernelLog, func(line string) bool { return strings.Contains(line, fmt.Sprintf("input%d", l.HIDPP)) }) {
+		t.Errorf("the kernel logged nothing of interface %d bound again after the libusb query:\n%s", l.HIDPP, strings.Join(kernelLog, "\n"))
+	}
 	k750Read(t) // the kernel reads the K750 anew as its driver binds again
 	agreeWithKernel(t, "libusb", devs, rig.PowerSupplies())
 
