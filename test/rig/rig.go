@@ -275,14 +275,22 @@ func Plug(t testing.TB, opts *PlugOpts, profiles ...*emulator.Profile) *Plugged 
 		pl.UHIDs = append(pl.UHIDs, u)
 		devices += len(p.Devices)
 	}
-	WaitFor(t, 20*time.Second, "the receivers' hidraw nodes", func() bool {
-		pl.Infos = Receivers()
-		return len(pl.Infos) == len(profiles)
-	})
-	Metric("hidraw_node_after_plug_ms", time.Since(pl.At).Milliseconds())
-	WaitFor(t, 30*time.Second, fmt.Sprintf("%d power supplies", devices), func() bool { return len(PowerSupplies()) >= devices })
-	Metric("power_supplies_after_plug_ms", time.Since(pl.At).Milliseconds())
+	pl.awaitBound(t, "", len(profiles), devices)
 	return pl
+}
+
+// awaitBound waits until the kernel has bound the receivers just plugged:
+// their hidraw nodes (kept in Infos), and a power supply for each of their
+// devices. How long each took is a metric, its name led by prefix.
+func (pl *Plugged) awaitBound(t testing.TB, prefix string, receivers, devices int) {
+	t.Helper()
+	waitKernel(t, 20*time.Second, "the receivers' hidraw nodes", func() bool {
+		pl.Infos = Receivers()
+		return len(pl.Infos) == receivers
+	})
+	Metric(prefix+"hidraw_node_after_plug_ms", time.Since(pl.At).Milliseconds())
+	waitKernel(t, 30*time.Second, fmt.Sprintf("%d power supplies", devices), func() bool { return len(PowerSupplies()) >= devices })
+	Metric(prefix+"power_supplies_after_plug_ms", time.Since(pl.At).Milliseconds())
 }
 
 // Requests is how many HID++ requests the receivers have counted, from

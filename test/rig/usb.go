@@ -59,13 +59,7 @@ func PlugUSB(t testing.TB, opts *PlugOpts, profiles ...*emulator.Profile) *Plugg
 		}
 		devices += len(p.Devices)
 	}
-	waitKernel(t, 20*time.Second, "the receivers' hidraw nodes", func() bool {
-		pl.Infos = Receivers()
-		return len(pl.Infos) == len(profiles)
-	})
-	Metric("usb_hidraw_node_after_plug_ms", time.Since(pl.At).Milliseconds())
-	waitKernel(t, 30*time.Second, fmt.Sprintf("%d power supplies", devices), func() bool { return len(PowerSupplies()) >= devices })
-	Metric("usb_power_supplies_after_plug_ms", time.Since(pl.At).Milliseconds())
+	pl.awaitBound(t, "usb_", len(profiles), devices)
 	return pl
 }
 

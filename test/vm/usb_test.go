@@ -449,24 +449,6 @@ func TestUSB_LibusbConformance(t *testing.T) {
 			dev, ok := rig.FindUSB(l.Vendor, l.Product)
 			return ok && kernelHolds(dev, l.HIDPP, supplies)
 		})
-		var infos []transport.Info
-		rig.WaitFor(t, 10*time.Second, "libusb to find the receiver", func() bool {
-			infos, _ = b.Receivers()
-			return len(infos) == 1
-		})
-		c, err := b.Open(infos[0])
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c, usbDevice{emulatortest.Device(t, emu), g}
+		return openOnly(t, b), pullable{emulatortest.Device(t, emu), g.Unplug}
 	})
 }
-
-// usbDevice is the emulated receiver on its gadget as a device that can be
-// pulled out.
-type usbDevice struct {
-	transporttest.Device
-	g *emulator.USB
-}
-
-func (d usbDevice) Unplug() { d.g.Unplug() }

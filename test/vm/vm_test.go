@@ -27,7 +27,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/helio-linux/helio/emulator"
 	"github.com/helio-linux/helio/emulator/emulatortest"
 	"github.com/helio-linux/helio/hidpp"
 	"github.com/helio-linux/helio/internal/proctest"
@@ -554,26 +553,32 @@ func TestConn_Conformance(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				var infos []transport.Info
-				rig.WaitFor(t, 10*time.Second, b.Name()+" to find the receiver", func() bool {
-					infos, _ = b.Receivers()
-					return len(infos) == 1
-				})
-				c, err := b.Open(infos[0])
-				if err != nil {
-					t.Fatal(err)
-				}
-				return c, uhidDevice{emulatortest.Device(t, emu), u}
+				return openOnly(t, b), pullable{emulatortest.Device(t, emu), u.Unplug}
 			})
 		})
 	}
 }
 
-// uhidDevice is the emulated receiver on uhid as a device that can be
-// pulled out.
-type uhidDevice struct {
-	transporttest.Device
-	u *emulator.UHID
+// openOnly waits until b lists the one receiver plugged in, and opens it.
+func openOnly(t *testing.T, b transport.Backend) transport.Conn {
+	t.Helper()
+	var infos []transport.Info
+	rig.WaitFor(t, 10*time.Second, b.Name()+" to find the receiver", func() bool {
+		infos, _ = b.Receivers()
+		return len(infos) == 1
+	})
+	c, err := b.Open(infos[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
-func (d uhidDevice) Unplug() { d.u.Unplug() }
+// pullable is the emulated receiver, on uhid or on its gadget, as a
+// device that can be pulled out.
+type pullable struct {
+	transporttest.Device
+	unplug func()
+}
+
+func (d pullable) Unplug() { d.unplug() }
