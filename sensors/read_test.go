@@ -261,12 +261,12 @@ func BenchmarkQuery(b *testing.B) {
 	}
 }
 
-// TestRead_CacheOutdated: a device changes under its cached facts (new
-// firmware puts feature 0x1000 at another index, and a feature that answers
-// zeros where the battery used to be), and a cache file is edited by hand.
-// Helio must read the true battery, never a figure through the stale table
-// ("0 %" for a mouse at 15 %), and rebuild the cache.
-func TestRead_CacheOutdated(t *testing.T) {
+// outdatedMouse is a mouse at 15 % before and after a firmware update
+// that moves its battery feature 0x1000 to another index, putting at the
+// old one a feature (0x1B04) that answers zeros: what a stale cache must
+// not read through.
+func outdatedMouse(t *testing.T) (before, after *emulator.Profile) {
+	t.Helper()
 	mouse := func(features, replies string) *emulator.Profile {
 		t.Helper()
 		p, err := emulator.ParseProfile([]byte(`{"receiver":{"serial":"0000ABCD"},"devices":[
@@ -277,8 +277,17 @@ func TestRead_CacheOutdated(t *testing.T) {
 		}
 		return p
 	}
-	before := mouse(`"0000","0001","0005","1000"`, ``)
-	after := mouse(`"0000","0001","0005","1B04","1000"`, `"1B04/0":"000000","1B04/1":"0a02"`)
+	return mouse(`"0000","0001","0005","1000"`, ``),
+		mouse(`"0000","0001","0005","1B04","1000"`, `"1B04/0":"000000","1B04/1":"0a02"`)
+}
+
+// TestRead_CacheOutdated: a device changes under its cached facts (new
+// firmware puts feature 0x1000 at another index, and a feature that answers
+// zeros where the battery used to be), and a cache file is edited by hand.
+// Helio must read the true battery, never a figure through the stale table
+// ("0 %" for a mouse at 15 %), and rebuild the cache.
+func TestRead_CacheOutdated(t *testing.T) {
+	before, after := outdatedMouse(t)
 	path := filepath.Join(t.TempDir(), "devices.json")
 	read := func(p *emulator.Profile) sensors.State {
 		t.Helper()

@@ -146,18 +146,7 @@ E0662192 3 M705: offline`, requests: map[byte]int{1: 1, 2: 1, 3: 1}},
 // zeros), a cache file edited by hand, and a cache edited where no
 // checksum guards it. The true figure every time, and the cache rebuilt.
 func TestQuery_CacheOutdated(t *testing.T) {
-	mouse := func(features, replies string) *emulator.Profile {
-		t.Helper()
-		p, err := emulator.ParseProfile([]byte(`{"receiver":{"serial":"0000ABCD"},"devices":[
-			{"index":1,"wpid":"4082","kind":"mouse","codename":"MX Anywhere","protocol":"4.5","serial":"00000001",
-			 "features":[`+features+`],"replies":{`+replies+`},"battery":{"percent":15,"status":"discharging","levels":10}}]}`), "mouse")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	before := mouse(`"0000","0001","0005","1000"`, ``)
-	after := mouse(`"0000","0001","0005","1B04","1000"`, `"1B04/0":"000000","1B04/1":"0a02"`)
+	before, after := outdatedMouse(t)
 	const want = "0000ABCD 1 MX Anywhere: 15 %, discharging"
 	path := filepath.Join(t.TempDir(), "devices.json")
 	read := func(p *emulator.Profile, cache unifying.Cache) string {
