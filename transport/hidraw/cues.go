@@ -65,19 +65,7 @@ func (Backend) Cues(ctx context.Context, info transport.Info) (*transport.Cues, 
 		return nil, fmt.Errorf("hidraw: %s is driven by %q: %w", info.Path, driver, transport.ErrNotCued)
 	}
 	tr := &cueTracker{dir: dir, devpath: strings.TrimPrefix(dir, sysRoot), slots: map[string]byte{}, direct: info.Direct()}
-	out := make(chan transport.Cue, 16)
-	err = uevent.Listen(ctx, func(kv map[string]string) bool {
-		c, ok := tr.cue(kv)
-		if !ok {
-			return true
-		}
-		select {
-		case out <- c:
-			return true
-		case <-ctx.Done():
-			return false
-		}
-	}, func() { close(out) })
+	out, err := uevent.Stream(ctx, 16, tr.cue)
 	if err != nil {
 		return nil, err
 	}

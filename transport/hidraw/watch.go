@@ -18,30 +18,14 @@ import (
 // caller knows which ones it had open. The channel is closed when ctx ends
 // or the socket fails.
 func (Backend) Watch(ctx context.Context) (<-chan transport.Change, error) {
-	out := make(chan transport.Change, 8)
-	err := uevent.Listen(ctx, func(kv map[string]string) bool {
+	return uevent.Stream(ctx, 8, func(kv map[string]string) (transport.Change, bool) {
 		c, ok := hidrawChange(kv)
-		if !ok {
-			return true
+		if !ok || !c.Added {
+			return c, ok
 		}
-		if c.Added {
-			info, found := probeSettled(filepath.Base(c.Info.Path))
-			if !found {
-				return true
-			}
-			c.Info = info
-		}
-		select {
-		case out <- c:
-			return true
-		case <-ctx.Done():
-			return false
-		}
-	}, func() { close(out) })
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+		c.Info, ok = probeSettled(filepath.Base(c.Info.Path))
+		return c, ok
+	})
 }
 
 // hidrawChange keeps the additions and removals of hidraw nodes.

@@ -31,15 +31,7 @@ const (
 // receiver's node. The channel is closed when ctx ends or the socket
 // fails.
 func (Backend) Watch(ctx context.Context) (<-chan transport.Change, error) {
-	events := make(chan map[string]string, 64)
-	err := uevent.Listen(ctx, func(kv map[string]string) bool {
-		select {
-		case events <- kv:
-			return true
-		case <-ctx.Done():
-			return false
-		}
-	}, func() { close(events) })
+	events, err := uevent.Stream(ctx, 64, func(kv map[string]string) (map[string]string, bool) { return kv, true })
 	if err != nil {
 		return nil, fmt.Errorf("libusb: watch: %w", err)
 	}

@@ -15,17 +15,40 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Overflow is the value of the key "ERROR" in the one message Listen makes
+// Overflow is the value of the key "ERROR" in the one message Stream makes
 // up: the kernel dropped messages because the socket's buffer was full,
 // so whatever they said is unknown.
 const Overflow = "overflow"
 
-// Listen reads the kernel's uevents (a NETLINK_KOBJECT_UEVENT socket) in a
-// goroutine of its own and hands each, as its KEY=VALUE pairs (ACTION,
-// DEVPATH, SUBSYSTEM, ...), to handle until handle returns false, ctx ends
-// or the socket fails; then it calls done. Messages the kernel dropped for
-// want of room are said by a call with only ERROR=Overflow.
-func Listen(ctx context.Context, handle func(kv map[string]string) bool, done func()) error {
+// Stream reads the kernel's uevents (a NETLINK_KOBJECT_UEVENT socket) in a
+// goroutine of its own, hands each, as its KEY=VALUE pairs (ACTION,
+// DEVPATH, SUBSYSTEM, ...), to conv, and sends what conv makes of the ones
+// it keeps on the channel it returns, which holds size values. Messages
+// the kernel dropped for want of room are handed over as one with only
+// ERROR=Overflow. The channel is closed when ctx ends or the socket fails.
+func Stream[T any](ctx context.Context, size int, conv func(kv map[string]string) (T, bool)) (<-chan T, error) {
+	out := make(chan T, size)
+	err := listen(ctx, func(kv map[string]string) bool {
+		v, ok := conv(kv)
+		if !ok {
+			return true
+		}
+		select {
+		case out <- v:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}, func() { close(out) })
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// listen hands each uevent to handle until handle returns false, ctx ends
+// or the socket fails; then it calls done.
+func listen(ctx context.Context, handle func(kv map[string]string) bool, done func()) error {
 	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, unix.NETLINK_KOBJECT_UEVENT)
 	if err != nil {
 		return fmt.Errorf("uevent: socket: %w", err)
