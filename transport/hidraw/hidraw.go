@@ -40,39 +40,39 @@ func (Backend) Name() string { return "hidraw" }
 // HID_PHYS = receiver phys + ":<index>", are not receivers and are left
 // out. A system without hidraw (no /sys/class/hidraw) has no receivers.
 func (Backend) Receivers() ([]transport.Info, error) {
-	ents, err := os.ReadDir(sysClass)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("hidraw: list %s: %w", sysClass, err)
-	}
-	var out []transport.Info
-	for _, e := range ents {
-		info, err := probe(e.Name())
-		if err == nil {
-			out = append(out, info)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
-	return out, nil
+	infos, _, err := scan()
+	return infos, err
 }
 
 // Skipped implements [transport.Skipper]: it lists the nodes of Logitech
 // devices on Bluetooth that declare no HID++ report in their descriptor,
 // each as an error wrapping [transport.ErrNotHIDPP] that names the node.
 func (Backend) Skipped() []error {
+	_, skipped, _ := scan()
+	return skipped
+}
+
+// scan probes every hidraw node: the ones Receivers lists, sorted by
+// path, and the ones Skipped says.
+func scan() (infos []transport.Info, skipped []error, err error) {
 	ents, err := os.ReadDir(sysClass)
-	if err != nil {
-		return nil
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil, nil
 	}
-	var out []error
+	if err != nil {
+		return nil, nil, fmt.Errorf("hidraw: list %s: %w", sysClass, err)
+	}
 	for _, e := range ents {
-		if _, err := probe(e.Name()); errors.Is(err, transport.ErrNotHIDPP) {
-			out = append(out, err)
+		info, err := probe(e.Name())
+		switch {
+		case err == nil:
+			infos = append(infos, info)
+		case errors.Is(err, transport.ErrNotHIDPP):
+			skipped = append(skipped, err)
 		}
 	}
-	return out
+	sort.Slice(infos, func(i, j int) bool { return infos[i].Path < infos[j].Path })
+	return infos, skipped, nil
 }
 
 var _ transport.Skipper = Backend{}
